@@ -1,0 +1,223 @@
+"""The catalog: where work comes from (sources, directives) and what must be done (items)."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class ThemeManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Theme(models.Model):
+    name = models.CharField("名称", max_length=40, unique=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+    active = models.BooleanField("启用", default=True)
+
+    objects = ThemeManager()
+
+    class Meta:
+        verbose_name = "工作领域"
+        verbose_name_plural = "工作领域"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, key):
+        return self.get(key=key)
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        SPEECH = "speech", "讲话"
+        DOCUMENT = "document", "文件"
+        MEETING = "meeting", "会议纪要"
+
+    key = models.SlugField("标识", max_length=60, unique=True)
+    title = models.CharField("标题", max_length=200)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.SPEECH)
+    speaker = models.CharField("讲话人/发文单位", max_length=100, blank=True)
+    date = models.DateField("日期", null=True, blank=True)
+    text = models.TextField("全文", blank=True)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = SourceManager()
+
+    class Meta:
+        verbose_name = "来源"
+        verbose_name_plural = "来源（讲话/文件）"
+        ordering = ["-date", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["speech", "document", "meeting"]), name="source_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (self.key,)
+
+
+class DirectiveManager(models.Manager):
+    def get_by_natural_key(self, source_key, start):
+        return self.get(source__key=source_key, start=start)
+
+
+class Directive(models.Model):
+    """An excerpt of a source that orders work, located by character offsets in its text."""
+
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, related_name="directives", verbose_name="来源"
+    )
+    part = models.PositiveSmallIntegerField("第几篇", null=True, blank=True)
+    heading_path = models.CharField("所在章节", max_length=300, blank=True)
+    start = models.PositiveIntegerField("起始位置")
+    end = models.PositiveIntegerField("结束位置")
+    text = models.TextField("原文")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="directives", verbose_name="领域")
+
+    objects = DirectiveManager()
+
+    class Meta:
+        verbose_name = "部署要求"
+        verbose_name_plural = "部署要求"
+        ordering = ["source", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "start"], name="directive_unique_position"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="directive_span_nonempty"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.title} · {self.position_label}"
+
+    @property
+    def position_label(self) -> str:
+        part = f"第{self.part}篇 " if self.part else ""
+        return f"{part}{self.heading_path}".strip()
+
+    def natural_key(self):
+        return (*self.source.natural_key(), self.start)
+
+    natural_key.dependencies = ["checklist.source"]
+
+
+class ChecklistItemQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(state=ChecklistItem.State.PUBLISHED)
+
+
+class ChecklistItemManager(models.Manager.from_queryset(ChecklistItemQuerySet)):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class ChecklistItem(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        PUBLISHED = "published", "已发布"
+
+    class Cadence(models.TextChoices):
+        NONE = "none", "不定期"
+        WEEKLY = "weekly", "每周"
+        MONTHLY = "monthly", "每月"
+        QUARTERLY = "quarterly", "每季度"
+
+    code = models.CharField("编号", max_length=30, unique=True)
+    title = models.CharField("任务", max_length=300)
+    detail = models.TextField("具体要求", blank=True)
+    theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, related_name="items", verbose_name="领域"
+    )
+    directive = models.ForeignKey(
+        Directive,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        verbose_name="来源部署要求",
+    )
+    start_date = models.DateField("开始日期")
+    # No deadline means 长期/持续: the item then needs a reporting cadence instead.
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    cadence = models.CharField(
+        "报送频次", max_length=10, choices=Cadence.choices, default=Cadence.NONE
+    )
+    cadence_day = models.PositiveSmallIntegerField(
+        "报送日", null=True, blank=True, help_text="每月或每季度的第几日前报送，如 28"
+    )
+    target_quantity = models.DecimalField(
+        "目标数量", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    target_unit = models.CharField("计量单位", max_length=10, blank=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ChecklistItemManager()
+
+    class Meta:
+        verbose_name = "任务"
+        verbose_name_plural = "任务清单"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=False) | ~Q(cadence="none"),
+                name="item_long_term_needs_cadence",
+            ),
+            models.CheckConstraint(
+                condition=Q(deadline__isnull=True) | Q(deadline__gte=models.F("start_date")),
+                name="item_deadline_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_quantity__isnull=True) | Q(target_quantity__gt=0),
+                name="item_target_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_quantity__isnull=True, target_unit="")
+                | (Q(target_quantity__isnull=False) & ~Q(target_unit="")),
+                name="item_target_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(cadence_day__isnull=True) | Q(cadence_day__gte=1, cadence_day__lte=31),
+                name="item_cadence_day_in_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "published"]), name="item_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(published_at__isnull=False),
+                name="item_published_has_time",
+            ),
+        ]
+        indexes = [
+            # Task list filtered by theme among published items.
+            models.Index(fields=["state", "theme"], name="item_state_theme"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def natural_key(self):
+        return (self.code,)
+
+    @property
+    def is_long_term(self) -> bool:
+        return self.deadline is None
+
+    @property
+    def cadence_label(self) -> str:
+        if self.cadence == self.Cadence.NONE:
+            return ""
+        label = self.get_cadence_display()
+        if self.cadence_day:
+            label += f"{self.cadence_day}日前"
+        return label

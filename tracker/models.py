@@ -1,0 +1,340 @@
+"""The execution side: units, users, assignments, their append-only history and evidence."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from checklist.models import ChecklistItem
+
+
+class UnitManager(models.Manager):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        TOWNSHIP = "township", "乡镇街道"
+        DEPARTMENT = "department", "部门"
+        OTHER = "other", "其他"
+
+    name = models.CharField("名称", max_length=60, unique=True)
+    short_name = models.CharField("简称", max_length=20, blank=True)
+    kind = models.CharField("类别", max_length=12, choices=Kind.choices)
+    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+    active = models.BooleanField("启用", default=True)
+
+    objects = UnitManager()
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["kind", "sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["township", "department", "other"]), name="unit_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class UnitAliasManager(models.Manager):
+    def get_by_natural_key(self, alias):
+        return self.get(alias=alias)
+
+
+class UnitAlias(models.Model):
+    """An old or informal name (安监局, 工商, 公安消防 …) that still appears in speeches and sheets."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="aliases", verbose_name="单位")
+    alias = models.CharField("别名", max_length=60, unique=True)
+
+    objects = UnitAliasManager()
+
+    class Meta:
+        verbose_name = "单位别名"
+        verbose_name_plural = "单位别名"
+        ordering = ["alias"]
+
+    def __str__(self):
+        return f"{self.alias} → {self.unit.name}"
+
+    def natural_key(self):
+        return (self.alias,)
+
+    natural_key.dependencies = ["tracker.unit"]
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        OFFICE = "office", "安委办"
+        STAFF = "staff", "单位联络员"
+        LEADER = "leader", "领导"
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属单位"
+    )
+    role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.STAFF)
+    display_name = models.CharField("姓名", max_length=40, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["office", "staff", "leader"]), name="user_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="staff") | Q(unit__isnull=False), name="user_staff_has_unit"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def is_office(self) -> bool:
+        return self.is_active and (self.role == self.Role.OFFICE or self.is_superuser)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.is_active and self.role == self.Role.LEADER
+
+    @property
+    def sees_all_units(self) -> bool:
+        return self.is_office or self.is_leader
+
+
+class Assignment(models.Model):
+    """One unit's share of one checklist item: the current state; the history holds the past."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "牵头"
+        RESPONSIBLE = "responsible", "责任"
+        COOPERATE = "cooperate", "配合"
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "未开始"
+        IN_PROGRESS = "in_progress", "推进中"
+        SUBMITTED = "submitted", "待审核"
+        VERIFIED = "verified", "已办结"
+
+    # 配合 units are shown but do not count towards completion rates.
+    COUNTED_ROLES = (Role.LEAD, Role.RESPONSIBLE)
+
+    item = models.ForeignKey(
+        ChecklistItem, on_delete=models.PROTECT, related_name="assignments", verbose_name="任务"
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name="单位")
+    role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.RESPONSIBLE)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    percent = models.PositiveSmallIntegerField("完成百分比", default=0)
+    quantity_done = models.DecimalField(
+        "已完成数量", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    due_date = models.DateField("完成时限", null=True, blank=True)
+    last_reported_at = models.DateTimeField("最近报送", null=True, blank=True)
+    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    verified_at = models.DateTimeField("办结时间", null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="销号人",
+    )
+    # Bumped on every write; a save that read an older version is a conflict, not an overwrite.
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("分解时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class AssignmentManager(models.Manager):
+        def get_by_natural_key(self, code, unit_name):
+            return self.get(item__code=code, unit__name=unit_name)
+
+    objects = AssignmentManager()
+
+    class Meta:
+        verbose_name = "责任分解"
+        verbose_name_plural = "责任分解"
+        ordering = ["due_date", "item__code", "unit__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit"], name="assignment_unique_item_unit"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="assignment_percent_max_100"),
+            models.CheckConstraint(
+                condition=Q(quantity_done__isnull=True) | Q(quantity_done__gte=0),
+                name="assignment_quantity_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["lead", "responsible", "cooperate"]),
+                name="assignment_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["not_started", "in_progress", "submitted", "verified"]),
+                name="assignment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_at__isnull=False),
+                name="assignment_verified_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="submitted") | Q(submitted_at__isnull=False),
+                name="assignment_submitted_has_time",
+            ),
+        ]
+        indexes = [
+            # "我的任务": one unit's assignments by status, soonest due first.
+            models.Index(fields=["unit", "status", "due_date"], name="assignment_unit_status_due"),
+            # Office queues and overdue lists across units: by status, then due date.
+            models.Index(fields=["status", "due_date"], name="assignment_status_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} · {self.unit.name}"
+
+    def natural_key(self):
+        return (*self.item.natural_key(), *self.unit.natural_key())
+
+    natural_key.dependencies = ["checklist.checklistitem", "tracker.unit"]
+
+    @property
+    def counts_towards_rate(self) -> bool:
+        return self.role in self.COUNTED_ROLES
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """History is never edited or deleted: bulk paths are closed as well as save()."""
+
+    def update(self, **kwargs):
+        raise PermissionError("历史记录只能追加，不能修改")
+
+    def delete(self):
+        raise PermissionError("历史记录只能追加，不能删除")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("历史记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("历史记录只能追加，不能删除")
+
+
+class StatusUpdate(AppendOnlyModel):
+    """One change to an assignment: who, when, from → to, progress, note, evidence."""
+
+    class Kind(models.TextChoices):
+        ASSIGN = "assign", "下达"
+        REPORT = "report", "报送进度"
+        SUBMIT = "submit", "提交审核"
+        APPROVE = "approve", "审核通过"
+        RETURN = "return", "退回"
+        EXTENSION_REQUEST = "extension_request", "延期申请"
+        EXTENSION_APPROVE = "extension_approve", "同意延期"
+        EXTENSION_REFUSE = "extension_refuse", "不同意延期"
+        EDIT = "edit", "修改"
+        REMIND = "remind", "催办"
+        IMPORT = "import", "导入"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="history", verbose_name="责任分解"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_updates",
+        verbose_name="操作人",
+    )
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    from_status = models.CharField("原状态", max_length=12, choices=Assignment.Status.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=12, choices=Assignment.Status.choices, blank=True)
+    percent = models.PositiveSmallIntegerField("完成百分比", null=True, blank=True)
+    quantity = models.DecimalField("已完成数量", max_digits=12, decimal_places=2, null=True, blank=True)
+    from_due_date = models.DateField("原时限", null=True, blank=True)
+    to_due_date = models.DateField("新时限", null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "办理记录"
+        verbose_name_plural = "办理记录（只读）"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__lte=100), name="update_percent_max_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gte=0),
+                name="update_quantity_nonnegative",
+            ),
+        ]
+        indexes = [
+            # An assignment's history, newest first.
+            models.Index(fields=["assignment", "-created_at"], name="update_assignment_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.assignment}"
+
+
+def evidence_upload_to(instance, filename):
+    # Stored names are generated; the user's name is kept only as data (original_name).
+    suffix = PurePath(filename).suffix.lower()[:10]
+    now = timezone.now()
+    return f"evidence/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class Evidence(AppendOnlyModel):
+    update = models.ForeignKey(
+        StatusUpdate, on_delete=models.PROTECT, related_name="evidence", verbose_name="办理记录"
+    )
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="evidence", verbose_name="责任分解"
+    )
+    file = models.FileField("文件", upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField("原文件名", max_length=255)
+    size = models.PositiveBigIntegerField("大小（字节）")
+    content_type = models.CharField("类型", max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"),
+        ]
+
+    def __str__(self):
+        return self.original_name
