@@ -82,7 +82,9 @@ class Directive(models.Model):
     start = models.PositiveIntegerField("起始位置")
     end = models.PositiveIntegerField("结束位置")
     text = models.TextField("原文")
-    themes = models.ManyToManyField(Theme, blank=True, related_name="directives", verbose_name="领域")
+    themes = models.ManyToManyField(
+        Theme, blank=True, related_name="directives", verbose_name="领域"
+    )
 
     objects = DirectiveManager()
 
@@ -92,7 +94,9 @@ class Directive(models.Model):
         ordering = ["source", "start"]
         constraints = [
             models.UniqueConstraint(fields=["source", "start"], name="directive_unique_position"),
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="directive_span_nonempty"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="directive_span_nonempty"
+            ),
         ]
 
     def __str__(self):

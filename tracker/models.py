@@ -1,6 +1,7 @@
 """The execution side: units, users, assignments, their append-only history and evidence."""
 
 import uuid
+from datetime import date
 from pathlib import PurePath
 
 from django.conf import settings
@@ -60,7 +61,9 @@ class UnitAliasManager(models.Manager):
 class UnitAlias(models.Model):
     """An old or informal name (安监局, 工商, 公安消防 …) that still appears in speeches and sheets."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="aliases", verbose_name="单位")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="aliases", verbose_name="单位"
+    )
     alias = models.CharField("别名", max_length=60, unique=True)
 
     objects = UnitAliasManager()
@@ -86,7 +89,12 @@ class User(AbstractUser):
         LEADER = "leader", "领导"
 
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name="所属单位"
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
+        verbose_name="所属单位",
     )
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.STAFF)
     display_name = models.CharField("姓名", max_length=40, blank=True)
@@ -121,6 +129,24 @@ class User(AbstractUser):
         return self.is_office or self.is_leader
 
 
+class AssignmentQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status="verified")
+
+    def overdue(self, today: date):
+        """Past the due date and not yet verified. Computed from the row, never stored."""
+        return self.open().filter(due_date__lt=today)
+
+    def counted(self):
+        """Only 牵头 and 责任 count towards completion rates; 配合 is shown but not counted."""
+        return self.filter(role__in=["lead", "responsible"])
+
+
+class AssignmentManager(models.Manager.from_queryset(AssignmentQuerySet)):
+    def get_by_natural_key(self, code, unit_name):
+        return self.get(item__code=code, unit__name=unit_name)
+
+
 class Assignment(models.Model):
     """One unit's share of one checklist item: the current state; the history holds the past."""
 
@@ -141,9 +167,13 @@ class Assignment(models.Model):
     item = models.ForeignKey(
         ChecklistItem, on_delete=models.PROTECT, related_name="assignments", verbose_name="任务"
     )
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name="单位")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name="单位"
+    )
     role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.RESPONSIBLE)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.NOT_STARTED
+    )
     percent = models.PositiveSmallIntegerField("完成百分比", default=0)
     quantity_done = models.DecimalField(
         "已完成数量", max_digits=12, decimal_places=2, null=True, blank=True
@@ -165,10 +195,6 @@ class Assignment(models.Model):
     created_at = models.DateTimeField("分解时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
-    class AssignmentManager(models.Manager):
-        def get_by_natural_key(self, code, unit_name):
-            return self.get(item__code=code, unit__name=unit_name)
-
     objects = AssignmentManager()
 
     class Meta:
@@ -176,8 +202,21 @@ class Assignment(models.Model):
         verbose_name_plural = "责任分解"
         ordering = ["due_date", "item__code", "unit__sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "unit"], name="assignment_unique_item_unit"),
-            models.CheckConstraint(condition=Q(percent__lte=100), name="assignment_percent_max_100"),
+            models.UniqueConstraint(
+                fields=["item", "unit"],
+                name="assignment_unique_item_unit",
+                violation_error_message="该单位已分解过这项任务。",
+            ),
+            # One 牵头单位 per item: the unit the office holds answerable for the whole item.
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(role="lead"),
+                name="assignment_one_lead_per_item",
+                violation_error_message="每项任务只能有一个牵头单位。",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="assignment_percent_max_100"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity_done__isnull=True) | Q(quantity_done__gte=0),
                 name="assignment_quantity_nonnegative",
@@ -272,10 +311,16 @@ class StatusUpdate(AppendOnlyModel):
         verbose_name="操作人",
     )
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
-    from_status = models.CharField("原状态", max_length=12, choices=Assignment.Status.choices, blank=True)
-    to_status = models.CharField("新状态", max_length=12, choices=Assignment.Status.choices, blank=True)
+    from_status = models.CharField(
+        "原状态", max_length=12, choices=Assignment.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        "新状态", max_length=12, choices=Assignment.Status.choices, blank=True
+    )
     percent = models.PositiveSmallIntegerField("完成百分比", null=True, blank=True)
-    quantity = models.DecimalField("已完成数量", max_digits=12, decimal_places=2, null=True, blank=True)
+    quantity = models.DecimalField(
+        "已完成数量", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     from_due_date = models.DateField("原时限", null=True, blank=True)
     to_due_date = models.DateField("新时限", null=True, blank=True)
     note = models.TextField("说明", blank=True)
@@ -287,7 +332,8 @@ class StatusUpdate(AppendOnlyModel):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(percent__isnull=True) | Q(percent__lte=100), name="update_percent_max_100"
+                condition=Q(percent__isnull=True) | Q(percent__lte=100),
+                name="update_percent_max_100",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__isnull=True) | Q(quantity__gte=0),
@@ -333,7 +379,9 @@ class Evidence(AppendOnlyModel):
         ordering = ["-uploaded_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
-            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="evidence_sha256_hex"
+            ),
         ]
 
     def __str__(self):

@@ -1,12 +1,23 @@
+from django.db.models import Count, F, Q
 from django.shortcuts import render
+from django.utils import timezone
 
+from tracker.models import Assignment
 from tracker.selectors import assignments_for_user
 
 
 def home(request):
-    assignments = (
-        assignments_for_user(request.user)
-        .select_related("item", "item__theme", "unit")
-        .order_by("due_date", "item__code")[:50]
+    today = timezone.localdate()
+    visible = assignments_for_user(request.user)
+    counts = visible.aggregate(
+        total=Count("pk"),
+        **{status: Count("pk", filter=Q(status=status)) for status in Assignment.Status.values},
+        overdue=Count("pk", filter=~Q(status=Assignment.Status.VERIFIED) & Q(due_date__lt=today)),
     )
-    return render(request, "tracker/home.html", {"assignments": assignments})
+    open_assignments = (
+        visible.open()
+        .select_related("item", "item__theme", "unit")
+        .order_by(F("due_date").asc(nulls_last=True), "item__code", "unit__sort_order")[:50]
+    )
+    context = {"assignments": open_assignments, "counts": counts, "today": today}
+    return render(request, "tracker/home.html", context)

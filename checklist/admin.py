@@ -1,0 +1,108 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+
+from checklist.models import ChecklistItem, Directive, Source, Theme
+from checklist.services import items_publish
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "sort_order", "active", "item_count"]
+    list_editable = ["sort_order", "active"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_items=Count("items"))
+
+    @admin.display(description="任务数", ordering="n_items")
+    def item_count(self, obj):
+        return obj.n_items
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "speaker", "date", "directive_count"]
+    list_filter = ["kind"]
+    search_fields = ["title", "speaker", "key"]
+    prepopulated_fields = {"key": ["title"]}
+    date_hierarchy = "date"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_directives=Count("directives"))
+
+    @admin.display(description="部署要求数", ordering="n_directives")
+    def directive_count(self, obj):
+        return obj.n_directives
+
+
+@admin.register(Directive)
+class DirectiveAdmin(admin.ModelAdmin):
+    list_display = ["short_text", "source", "part", "heading_path"]
+    list_filter = ["source", "themes"]
+    search_fields = ["text", "heading_path", "source__title"]
+    list_select_related = ["source"]
+    filter_horizontal = ["themes"]
+    autocomplete_fields = ["source"]
+
+    @admin.display(description="原文")
+    def short_text(self, obj):
+        return obj.text if len(obj.text) <= 60 else obj.text[:60] + "…"
+
+
+class DeadlineFilter(admin.SimpleListFilter):
+    title = "完成时限"
+    parameter_name = "deadline_kind"
+
+    def lookups(self, request, model_admin):
+        return [("fixed", "有明确时限"), ("long_term", "长期/持续")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "fixed":
+            return queryset.filter(deadline__isnull=False)
+        if self.value() == "long_term":
+            return queryset.filter(deadline__isnull=True)
+        return queryset
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "theme", "deadline_label", "target_label", "state"]
+    list_display_links = ["code", "title"]
+    list_filter = ["state", "theme", DeadlineFilter, "cadence"]
+    search_fields = ["code", "title", "detail"]
+    list_select_related = ["theme"]
+    autocomplete_fields = ["directive"]
+    readonly_fields = ["published_at", "created_at", "updated_at"]
+    actions = ["publish"]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "detail", "theme", "directive"]}),
+        ("时限与报送", {"fields": ["start_date", "deadline", "cadence", "cadence_day"]}),
+        ("目标数量", {"fields": ["target_quantity", "target_unit"]}),
+        ("发布", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="完成时限", ordering="deadline")
+    def deadline_label(self, obj):
+        return obj.deadline or f"长期（{obj.cadence_label}）"
+
+    @admin.display(description="目标")
+    def target_label(self, obj):
+        if obj.target_quantity is None:
+            return "—"
+        return f"{obj.target_quantity.normalize():f} {obj.target_unit}"
+
+    def save_model(self, request, obj, form, change):
+        # Publishing through the form must stamp the time the database requires.
+        if obj.state == ChecklistItem.State.PUBLISHED and obj.published_at is None:
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="发布所选任务（发布后各单位可见）")
+    def publish(self, request, queryset):
+        changed = items_publish(items=queryset)
+        already = queryset.count() - changed
+        text = f"已发布 {changed} 项任务。"
+        if already > 0:
+            text += f"另有 {already} 项原已发布，未作改动。"
+        self.message_user(request, text, messages.SUCCESS)

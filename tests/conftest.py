@@ -1,0 +1,112 @@
+"""The shared little world every test builds on.
+
+Two townships (A and B), a department and the office; an office admin, a leader, a staff
+member of township A and one of township B who must be refused A's work.
+"""
+
+import os
+from datetime import date
+
+import pytest
+
+from checklist.models import ChecklistItem, Directive, Source, Theme
+from tracker import services
+from tracker.accounts import office_group
+from tracker.models import Assignment, Unit, User
+
+PASSWORD = "Test-pass-2026"
+
+# Live-server browser tests run Django's ORM from Playwright's event loop thread.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def world(db, django_user_model):
+    w = World()
+    w.office_unit = Unit.objects.create(
+        name="县安委办", short_name="安委办", kind="other", sort_order=1
+    )
+    w.town_a = Unit.objects.create(name="城关镇", kind="township", sort_order=10)
+    w.town_b = Unit.objects.create(name="河西镇", kind="township", sort_order=20)
+    w.dept = Unit.objects.create(
+        name="县应急管理局", short_name="应急局", kind="department", sort_order=30
+    )
+    w.theme = Theme.objects.create(name="隐患排查治理", sort_order=10)
+    w.theme_std = Theme.objects.create(name="安全生产标准化创建", sort_order=20)
+    w.source = Source.objects.create(
+        key="county-meeting",
+        title="全县安全生产工作会议讲话",
+        text="一、全面开展隐患排查。各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。",
+    )
+    w.directive = Directive.objects.create(
+        source=w.source, part=1, heading_path="一、", start=10, end=38, text=w.source.text[10:38]
+    )
+    w.item = ChecklistItem.objects.create(
+        code="2026-001",
+        title="开展拉网式隐患排查",
+        theme=w.theme,
+        directive=w.directive,
+        start_date=date(2026, 3, 1),
+        deadline=date(2026, 12, 31),
+        state="published",
+        published_at="2026-03-01T09:00:00+08:00",
+    )
+    w.item_target = ChecklistItem.objects.create(
+        code="2026-002",
+        title="完成40家小微企业标准化创建",
+        theme=w.theme_std,
+        start_date=date(2026, 3, 1),
+        deadline=date(2026, 12, 31),
+        target_quantity=40,
+        target_unit="家",
+        state="published",
+        published_at="2026-03-01T09:00:00+08:00",
+    )
+    w.draft = ChecklistItem.objects.create(
+        code="2026-099",
+        title="草稿任务",
+        theme=w.theme,
+        start_date=date(2026, 3, 1),
+        deadline=date(2026, 12, 31),
+    )
+
+    def user(username, role, unit, **extra):
+        return django_user_model.objects.create_user(
+            username=username, password=PASSWORD, role=role, unit=unit, **extra
+        )
+
+    w.office = user(
+        "office", User.Role.OFFICE, w.office_unit, display_name="安委办张科长", is_staff=True
+    )
+    w.office.groups.add(office_group())
+    w.leader = user("leader", User.Role.LEADER, None, display_name="李县长")
+    w.staff_a = user("staff_a", User.Role.STAFF, w.town_a, display_name="城关镇王干事")
+    w.staff_b = user("staff_b", User.Role.STAFF, w.town_b, display_name="河西镇赵干事")
+
+    w.a_item = services.assignment_create(item=w.item, unit=w.town_a, user=w.office)
+    w.b_item = services.assignment_create(item=w.item, unit=w.town_b, user=w.office)
+    w.lead = services.assignment_create(
+        item=w.item, unit=w.dept, user=w.office, role=Assignment.Role.LEAD
+    )
+    w.a_target = services.assignment_create(item=w.item_target, unit=w.town_a, user=w.office)
+    w.a_draft = services.assignment_create(item=w.draft, unit=w.town_a, user=w.office)
+    return w
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.25 s per user; tests only need hashing to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,244 @@
+"""Admin for the office. Assignment writes go through the services so that history is kept;
+history and evidence are read-only here, whoever is logged in."""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from checklist.admin import ChecklistItemAdmin
+from checklist.models import ChecklistItem
+from tracker import services
+from tracker.models import Assignment, Evidence, StatusUpdate, Unit, UnitAlias, User
+
+WORKFLOW_FIELDS = [
+    "status",
+    "percent",
+    "quantity_done",
+    "last_reported_at",
+    "submitted_at",
+    "verified_at",
+    "verified_by",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "是否逾期"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "已逾期"), ("no", "未逾期")]
+
+    def queryset(self, request, queryset):
+        overdue = queryset.overdue(timezone.localdate())
+        if self.value() == "yes":
+            return overdue
+        if self.value() == "no":
+            return queryset.exclude(pk__in=overdue.values("pk"))
+        return queryset
+
+
+class UnitAliasInline(admin.TabularInline):
+    model = UnitAlias
+    extra = 1
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "sort_order", "active"]
+    list_editable = ["sort_order", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "short_name", "aliases__alias"]
+    inlines = [UnitAliasInline]
+
+
+@admin.register(UnitAlias)
+class UnitAliasAdmin(admin.ModelAdmin):
+    list_display = ["alias", "unit"]
+    search_fields = ["alias", "unit__name"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(User)
+class TrackerUserAdmin(UserAdmin):
+    list_display = ["username", "display_name", "unit", "role", "is_active", "last_login"]
+    list_filter = ["role", "unit__kind", "is_active", "unit"]
+    search_fields = ["username", "display_name", "unit__name"]
+    autocomplete_fields = ["unit"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("单位与角色", {"fields": ["display_name", "unit", "role", "email"]}),
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        ("登录记录", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "password1", "password2"]}),
+        ("单位与角色", {"fields": ["display_name", "unit", "role"]}),
+    ]
+
+
+class AssignmentWritesThroughServices:
+    """Create and change assignments via the services, so each change leaves a history row."""
+
+    def _save_assignment(self, request, obj, is_new):
+        try:
+            if is_new:
+                created = services.assignment_create(
+                    item=obj.item,
+                    unit=obj.unit,
+                    user=request.user,
+                    role=obj.role,
+                    due_date=obj.due_date,
+                )
+                obj.pk = created.pk
+                obj._state.adding = False
+            else:
+                services.assignment_change(
+                    assignment=obj, user=request.user, role=obj.role, due_date=obj.due_date
+                )
+        except (services.WorkflowError, PermissionDenied) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(AssignmentWritesThroughServices, admin.ModelAdmin):
+    list_display = ["item_code", "item_title", "unit", "role", "status", "percent", "due_label"]
+    list_display_links = ["item_code", "item_title"]
+    list_filter = ["status", "role", OverdueFilter, "item__theme", "unit__kind", "unit"]
+    search_fields = ["item__code", "item__title", "unit__name", "unit__short_name"]
+    list_select_related = ["item", "unit"]
+    autocomplete_fields = ["item", "unit"]
+    readonly_fields = WORKFLOW_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        # Item and unit identify the row; once assigned, only role and due date change here.
+        return [*WORKFLOW_FIELDS, "item", "unit"] if obj else WORKFLOW_FIELDS
+
+    @admin.display(description="编号", ordering="item__code")
+    def item_code(self, obj):
+        return obj.item.code
+
+    @admin.display(description="任务", ordering="item__title")
+    def item_title(self, obj):
+        return obj.item.title
+
+    @admin.display(description="完成时限", ordering="due_date")
+    def due_label(self, obj):
+        if obj.due_date is None:
+            return "长期"
+        if obj.status != Assignment.Status.VERIFIED and obj.due_date < timezone.localdate():
+            return f"{obj.due_date}（逾期）"
+        return obj.due_date
+
+    def save_model(self, request, obj, form, change):
+        self._save_assignment(request, obj, is_new=not change)
+
+    def has_delete_permission(self, request, obj=None):
+        # An assignment has history from the moment it exists; it is never deleted.
+        return False
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["unit", "role", "due_date", "status", "percent", "last_reported_at"]
+    readonly_fields = ["status", "percent", "last_reported_at"]
+    autocomplete_fields = ["unit"]
+    can_delete = False
+    show_change_link = True
+    ordering = ["role", "unit__kind", "unit__sort_order"]
+
+
+admin.site.unregister(ChecklistItem)
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemWithAssignmentsAdmin(AssignmentWritesThroughServices, ChecklistItemAdmin):
+    inlines = [AssignmentInline]
+    actions = ["publish", "assign_all_townships"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Assignment:
+            return super().save_formset(request, form, formset, change)
+        for obj in formset.save(commit=False):
+            obj.item = form.instance
+            self._save_assignment(request, obj, is_new=obj._state.adding)
+
+    @admin.action(description="分解给全部乡镇（街道），作为责任单位")
+    def assign_all_townships(self, request, queryset):
+        total, items = 0, 0
+        for item in queryset.order_by("code"):
+            created = services.assign_to_all_townships(item=item, user=request.user)
+            total += len(created)
+            items += 1
+        self.message_user(
+            request, f"已为 {items} 项任务新增 {total} 条乡镇（街道）责任分解；已有的未重复添加。"
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History is append-only: nobody adds, edits or deletes rows from the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    fields = ["original_name", "size", "content_type", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "assignment",
+        "kind",
+        "from_status",
+        "to_status",
+        "percent",
+        "author",
+    ]
+    list_filter = ["kind", "to_status", "assignment__unit", "assignment__item__theme"]
+    search_fields = [
+        "assignment__item__code",
+        "assignment__item__title",
+        "assignment__unit__name",
+        "note",
+    ]
+    list_select_related = ["assignment__item", "assignment__unit", "author"]
+    date_hierarchy = "created_at"
+    inlines = [EvidenceInline]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ReadOnlyAdmin):
+    list_display = [
+        "original_name",
+        "assignment",
+        "size",
+        "content_type",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["content_type", "assignment__unit"]
+    search_fields = ["original_name", "sha256", "assignment__item__code", "assignment__item__title"]
+    list_select_related = ["assignment__item", "assignment__unit", "uploaded_by"]

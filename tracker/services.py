@@ -1,0 +1,416 @@
+"""Writes to assignments. Every change goes through here and leaves one history row.
+
+All functions are keyword-only and atomic. They check permissions themselves, so that a
+view, the admin, an import and a management command cannot disagree about who may do what.
+"""
+
+import hashlib
+import mimetypes
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import ROUND_FLOOR, Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from checklist.models import ChecklistItem
+from tracker.models import Assignment, Evidence, StatusUpdate, Unit, User
+
+Status = Assignment.Status
+Kind = StatusUpdate.Kind
+
+
+class WorkflowError(Exception):
+    """A request that the workflow does not allow; the message is shown to the user as is."""
+
+
+class ConflictError(WorkflowError):
+    """Someone else saved the assignment after this user loaded it."""
+
+
+CONFLICT_MESSAGE = "该任务已被他人修改，请刷新页面查看最新情况后重新填写。"
+
+
+def _require_office(user: User) -> None:
+    if not (user and user.is_office):
+        raise PermissionDenied("只有安委办可以进行此操作。")
+
+
+def _require_reporter(user: User, assignment: Assignment) -> None:
+    """The unit's own staff report on published items; the office may report on anyone's behalf."""
+    if user and user.is_office:
+        return
+    if (
+        user
+        and user.is_active
+        and user.role == User.Role.STAFF
+        and user.unit_id == assignment.unit_id
+        and assignment.item.state == ChecklistItem.State.PUBLISHED
+    ):
+        return
+    raise PermissionDenied("您无权办理该任务。")
+
+
+def _lock(assignment: Assignment, expected_version: int | None) -> Assignment:
+    locked = Assignment.objects.select_for_update().select_related("item").get(pk=assignment.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(CONFLICT_MESSAGE)
+    return locked
+
+
+def _save(assignment: Assignment, fields: Sequence[str]) -> None:
+    assignment.version = F("version") + 1
+    assignment.save(update_fields=[*fields, "version", "updated_at"])
+    assignment.refresh_from_db(fields=["version"])
+
+
+def _record(
+    *,
+    assignment: Assignment,
+    user: User | None,
+    kind: str,
+    from_status: str,
+    at: datetime,
+    note: str = "",
+    **fields,
+) -> StatusUpdate:
+    update = StatusUpdate(
+        assignment=assignment,
+        author=user,
+        kind=kind,
+        from_status=from_status,
+        to_status=assignment.status,
+        note=note.strip(),
+        created_at=at,
+        **fields,
+    )
+    update.save()
+    return update
+
+
+def _attach(
+    *, update: StatusUpdate, files: Iterable[UploadedFile], user: User, at: datetime
+) -> list[Evidence]:
+    stored = []
+    for upload in files:
+        digest = hashlib.sha256()
+        size = 0
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        if size == 0:
+            raise WorkflowError(f"文件「{upload.name}」是空文件，请重新选择。")
+        upload.seek(0)
+        content_type = (
+            getattr(upload, "content_type", "")
+            or mimetypes.guess_type(upload.name)[0]
+            or "application/octet-stream"
+        )
+        evidence = Evidence(
+            update=update,
+            assignment=update.assignment,
+            original_name=upload.name[:255],
+            size=size,
+            content_type=content_type[:100],
+            sha256=digest.hexdigest(),
+            uploaded_by=user,
+            uploaded_at=at,
+        )
+        evidence.file.save(upload.name, upload, save=False)
+        evidence.save()
+        stored.append(evidence)
+    return stored
+
+
+def _percent_from_quantity(quantity: Decimal, target: Decimal) -> int:
+    ratio = (Decimal(quantity) * 100 / Decimal(target)).to_integral_value(rounding=ROUND_FLOOR)
+    return int(min(ratio, 100))
+
+
+def _check_progress(percent: int | None, quantity: Decimal | None) -> None:
+    if percent is not None and not 0 <= percent <= 100:
+        raise WorkflowError("完成百分比应在 0 到 100 之间。")
+    if quantity is not None and quantity < 0:
+        raise WorkflowError("已完成数量不能为负数。")
+
+
+# --- assigning -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    item: ChecklistItem,
+    unit: Unit,
+    user: User,
+    role: str = Assignment.Role.RESPONSIBLE,
+    due_date: date | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Assignment:
+    """Give one unit its share of an item. The due date defaults to the item's deadline."""
+    _require_office(user)
+    at = at or timezone.now()
+    if Assignment.objects.filter(item=item, unit=unit).exists():
+        raise WorkflowError(f"「{unit.name}」已分解过任务 {item.code}。")
+    if role == Assignment.Role.LEAD:
+        lead = Assignment.objects.filter(item=item, role=Assignment.Role.LEAD).first()
+        if lead:
+            raise WorkflowError(f"任务 {item.code} 已有牵头单位「{lead.unit.name}」。")
+    assignment = Assignment.objects.create(
+        item=item, unit=unit, role=role, due_date=due_date or item.deadline
+    )
+    _record(
+        assignment=assignment,
+        user=user,
+        kind=Kind.ASSIGN,
+        from_status="",
+        at=at,
+        note=note or f"下达给{unit.name}（{assignment.get_role_display()}）",
+        to_due_date=assignment.due_date,
+    )
+    return assignment
+
+
+@transaction.atomic
+def assign_to_units(
+    *,
+    item: ChecklistItem,
+    units: Iterable[Unit],
+    user: User,
+    role: str = Assignment.Role.RESPONSIBLE,
+    at: datetime | None = None,
+) -> list[Assignment]:
+    """Assign the item to every given unit that does not have it yet; returns the new ones."""
+    _require_office(user)
+    taken = set(Assignment.objects.filter(item=item).values_list("unit_id", flat=True))
+    return [
+        assignment_create(item=item, unit=unit, user=user, role=role, at=at)
+        for unit in units
+        if unit.pk not in taken
+    ]
+
+
+def assign_to_all_townships(
+    *, item: ChecklistItem, user: User, role: str = Assignment.Role.RESPONSIBLE
+) -> list[Assignment]:
+    townships = Unit.objects.filter(kind=Unit.Kind.TOWNSHIP, active=True).order_by("sort_order")
+    return assign_to_units(item=item, units=townships, user=user, role=role)
+
+
+@transaction.atomic
+def assignment_change(
+    *,
+    assignment: Assignment,
+    user: User,
+    role: str | None = None,
+    due_date: date | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> StatusUpdate | None:
+    """The office changes an assignment's role or due date; the old values stay in history."""
+    _require_office(user)
+    at = at or timezone.now()
+    locked = _lock(assignment, expected_version)
+    changes, fields = [], []
+    old_due = locked.due_date
+    if role is not None and role != locked.role:
+        if role == Assignment.Role.LEAD:
+            other = (
+                Assignment.objects.filter(item=locked.item, role=Assignment.Role.LEAD)
+                .exclude(pk=locked.pk)
+                .first()
+            )
+            if other:
+                raise WorkflowError(f"任务 {locked.item.code} 已有牵头单位「{other.unit.name}」。")
+        old_label = locked.get_role_display()
+        locked.role = role
+        changes.append(f"角色：{old_label}→{locked.get_role_display()}")
+        fields.append("role")
+    if due_date is not None and due_date != locked.due_date:
+        locked.due_date = due_date
+        changes.append(f"完成时限：{old_due or '长期'}→{due_date}")
+        fields.append("due_date")
+    if not fields:
+        return None
+    _save(locked, fields)
+    text = "；".join(changes) + (f"。{note.strip()}" if note.strip() else "")
+    update = _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.EDIT,
+        from_status=locked.status,
+        at=at,
+        note=text,
+        from_due_date=old_due if "due_date" in fields else None,
+        to_due_date=locked.due_date if "due_date" in fields else None,
+    )
+    assignment.refresh_from_db()
+    return update
+
+
+# --- reporting and review ------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_report(
+    *,
+    assignment: Assignment,
+    user: User,
+    percent: int | None = None,
+    quantity: Decimal | None = None,
+    note: str = "",
+    files: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> StatusUpdate:
+    """A unit reports progress: 未开始/推进中 → 推进中, with % or quantity, a note and files."""
+    _require_reporter(user, assignment)
+    at = at or timezone.now()
+    locked = _lock(assignment, expected_version)
+    if locked.status not in (Status.NOT_STARTED, Status.IN_PROGRESS):
+        raise WorkflowError(f"该任务{locked.get_status_display()}，不能再报送进度。")
+    _check_progress(percent, quantity)
+    if percent is None and quantity is None and not note.strip() and not files:
+        raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
+    if quantity is not None and percent is None and locked.item.target_quantity:
+        percent = _percent_from_quantity(quantity, locked.item.target_quantity)
+    from_status = locked.status
+    locked.status = Status.IN_PROGRESS
+    locked.last_reported_at = at
+    fields = ["status", "last_reported_at"]
+    if percent is not None:
+        locked.percent = percent
+        fields.append("percent")
+    if quantity is not None:
+        locked.quantity_done = quantity
+        fields.append("quantity_done")
+    _save(locked, fields)
+    update = _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.REPORT,
+        from_status=from_status,
+        at=at,
+        note=note,
+        percent=locked.percent,
+        quantity=locked.quantity_done,
+    )
+    _attach(update=update, files=files, user=user, at=at)
+    assignment.refresh_from_db()
+    return update
+
+
+@transaction.atomic
+def assignment_submit(
+    *,
+    assignment: Assignment,
+    user: User,
+    note: str = "",
+    percent: int | None = None,
+    quantity: Decimal | None = None,
+    files: Sequence[UploadedFile] = (),
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> StatusUpdate:
+    """A unit says the work is done and asks the office to verify it (待审核)."""
+    _require_reporter(user, assignment)
+    at = at or timezone.now()
+    locked = _lock(assignment, expected_version)
+    if locked.status not in (Status.NOT_STARTED, Status.IN_PROGRESS):
+        raise WorkflowError(f"该任务{locked.get_status_display()}，不能重复提交。")
+    _check_progress(percent, quantity)
+    if quantity is not None and percent is None and locked.item.target_quantity:
+        percent = _percent_from_quantity(quantity, locked.item.target_quantity)
+    from_status = locked.status
+    locked.status = Status.SUBMITTED
+    locked.submitted_at = at
+    locked.last_reported_at = at
+    locked.percent = 100 if percent is None else percent
+    fields = ["status", "submitted_at", "last_reported_at", "percent"]
+    if quantity is not None:
+        locked.quantity_done = quantity
+        fields.append("quantity_done")
+    _save(locked, fields)
+    update = _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.SUBMIT,
+        from_status=from_status,
+        at=at,
+        note=note,
+        percent=locked.percent,
+        quantity=locked.quantity_done,
+    )
+    _attach(update=update, files=files, user=user, at=at)
+    assignment.refresh_from_db()
+    return update
+
+
+@transaction.atomic
+def assignment_approve(
+    *,
+    assignment: Assignment,
+    user: User,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> StatusUpdate:
+    """The office verifies a submitted assignment: 待审核 → 已办结 (销号)."""
+    _require_office(user)
+    at = at or timezone.now()
+    locked = _lock(assignment, expected_version)
+    if locked.status != Status.SUBMITTED:
+        raise WorkflowError(f"该任务{locked.get_status_display()}，只有待审核的任务可以审核通过。")
+    locked.status = Status.VERIFIED
+    locked.verified_at = at
+    locked.verified_by = user
+    _save(locked, ["status", "verified_at", "verified_by"])
+    update = _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.APPROVE,
+        from_status=Status.SUBMITTED,
+        at=at,
+        note=note,
+        percent=locked.percent,
+        quantity=locked.quantity_done,
+    )
+    assignment.refresh_from_db()
+    return update
+
+
+@transaction.atomic
+def assignment_return(
+    *,
+    assignment: Assignment,
+    user: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> StatusUpdate:
+    """The office sends a submission back (退回) with a reason: 待审核 → 推进中."""
+    _require_office(user)
+    if not reason.strip():
+        raise WorkflowError("请填写退回原因，让责任单位知道需要补充什么。")
+    at = at or timezone.now()
+    locked = _lock(assignment, expected_version)
+    if locked.status != Status.SUBMITTED:
+        raise WorkflowError(f"该任务{locked.get_status_display()}，只有待审核的任务可以退回。")
+    locked.status = Status.IN_PROGRESS
+    locked.submitted_at = None
+    _save(locked, ["status", "submitted_at"])
+    update = _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.RETURN,
+        from_status=Status.SUBMITTED,
+        at=at,
+        note=reason,
+    )
+    assignment.refresh_from_db()
+    return update
