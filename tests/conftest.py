@@ -5,7 +5,9 @@ member of township A and one of township B who must be refused A's work.
 """
 
 import os
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,7 @@ from tracker.accounts import office_group
 from tracker.models import Assignment, Unit, User
 
 PASSWORD = "Test-pass-2026"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # Live-server browser tests run Django's ORM from Playwright's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -110,3 +113,44 @@ def login(client):
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.25 s per user; tests only need hashing to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright. Missing Chromium skips, unless REQUIRE_BROWSER=1."""
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(executable):
+        message = f"没有找到 Chromium（{executable}），请先 apt-get install chromium"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh phone-sized browser page; a screenshot of it is kept in test-artifacts/."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    new_page = context.new_page()
+    yield new_page
+    ARTIFACTS.mkdir(exist_ok=True)
+    new_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()

@@ -1,6 +1,7 @@
 """Admin for the office. Assignment writes go through the services so that history is kept;
 history and evidence are read-only here, whoever is logged in."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
@@ -80,6 +81,28 @@ class TrackerUserAdmin(UserAdmin):
     ]
 
 
+class AssignmentForm(forms.ModelForm):
+    """Checks the one-lead rule even where the item is shown read-only (and so not validated)."""
+
+    class Meta:
+        model = Assignment
+        fields = ["item", "unit", "role", "due_date"]
+
+    def clean(self):
+        cleaned = super().clean()
+        item = cleaned.get("item") or getattr(self.instance, "item", None)
+        if cleaned.get("role") == Assignment.Role.LEAD and item is not None:
+            other = Assignment.objects.filter(item=item, role=Assignment.Role.LEAD)
+            if self.instance.pk:
+                other = other.exclude(pk=self.instance.pk)
+            lead = other.select_related("unit").first()
+            if lead:
+                self.add_error(
+                    "role", f"每项任务只能有一个牵头单位，该任务已由「{lead.unit.name}」牵头。"
+                )
+        return cleaned
+
+
 class AssignmentWritesThroughServices:
     """Create and change assignments via the services, so each change leaves a history row."""
 
@@ -105,6 +128,7 @@ class AssignmentWritesThroughServices:
 
 @admin.register(Assignment)
 class AssignmentAdmin(AssignmentWritesThroughServices, admin.ModelAdmin):
+    form = AssignmentForm
     list_display = ["item_code", "item_title", "unit", "role", "status", "percent", "due_label"]
     list_display_links = ["item_code", "item_title"]
     list_filter = ["status", "role", OverdueFilter, "item__theme", "unit__kind", "unit"]
@@ -143,6 +167,7 @@ class AssignmentAdmin(AssignmentWritesThroughServices, admin.ModelAdmin):
 
 class AssignmentInline(admin.TabularInline):
     model = Assignment
+    form = AssignmentForm
     extra = 0
     fields = ["unit", "role", "due_date", "status", "percent", "last_reported_at"]
     readonly_fields = ["status", "percent", "last_reported_at"]

@@ -82,6 +82,13 @@ class UnitAlias(models.Model):
     natural_key.dependencies = ["tracker.unit"]
 
 
+class TrackerUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser is the office's technical account; staff would need a unit.
+        extra_fields.setdefault("role", "office")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     class Role(models.TextChoices):
         OFFICE = "office", "安委办"
@@ -99,7 +106,7 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.STAFF)
     display_name = models.CharField("姓名", max_length=40, blank=True)
 
-    objects = UserManager()
+    objects = TrackerUserManager()
 
     class Meta:
         verbose_name = "用户"

@@ -1,0 +1,39 @@
+"""Signing in in a real browser, on a phone-sized screen."""
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_township_user_signs_in_and_sees_only_their_units_tasks(page, live_server, world):
+    page.goto(f"{live_server.url}/")
+    assert page.url.startswith(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("staff_b")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="河西镇 · 我的任务").is_visible()
+    assert page.get_by_text("开展拉网式隐患排查").is_visible()
+    assert page.get_by_text("完成40家小微企业标准化创建").count() == 0
+
+
+def test_a_wrong_password_is_told_in_chinese(page, live_server, world):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("staff_b")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    assert page.get_by_role("alert").inner_text().strip() == "用户名或密码不正确。"
+
+
+def test_signing_out_returns_to_the_login_page(page, live_server, world):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill("leader")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url(f"{live_server.url}/login/")
+    page.goto(f"{live_server.url}/")
+    assert page.url.startswith(f"{live_server.url}/login/")
