@@ -20,7 +20,7 @@ def create_triggers(apps, schema_editor):
         elif vendor == "postgresql":
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION tracker_refuse_update() RETURNS trigger AS $$ "
-                "BEGIN RAISE EXCEPTION 'append-only: % rows cannot be changed', TG_TABLE_NAME; END; "
+                "BEGIN RAISE EXCEPTION 'append-only: %% rows cannot be changed', TG_TABLE_NAME; END; "
                 "$$ LANGUAGE plpgsql;"
             )
             schema_editor.execute(
