@@ -1,0 +1,270 @@
+"""The demo county: accounts for every role and believable progress, written through the services.
+
+Everything here is deterministic (seeded by each assignment's natural key) and only touches
+assignments that have no progress yet, so running it twice changes nothing the second time.
+"""
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from checklist.models import ChecklistItem
+from tracker import services
+from tracker.accounts import office_group
+from tracker.models import Assignment, StatusUpdate, Unit, User
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+CATALOG_FIXTURES = ["themes", "units", "sources", "directives", "items"]
+DEMO_PASSWORD = "demo2026"
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: str
+    unit: Unit | None
+    display_name: str
+    note: str
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """Who to log in as: the office, a leader, two townships and one department."""
+    office = Unit.objects.filter(kind=Unit.Kind.OTHER, name__contains="安委办").first()
+    government = Unit.objects.filter(kind=Unit.Kind.OTHER).exclude(pk=getattr(office, "pk", None))
+    townships = list(Unit.objects.filter(kind=Unit.Kind.TOWNSHIP, active=True)[:2])
+    department = (
+        Unit.objects.filter(kind=Unit.Kind.DEPARTMENT, name__contains="应急").first()
+        or Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).first()
+    )
+    accounts = [
+        DemoAccount(
+            "anweiban", User.Role.OFFICE, office, "安委办 陈科长", "分解任务、审核销号、管理后台"
+        ),
+        DemoAccount(
+            "lingdao", User.Role.LEADER, government.first(), "分管副县长 刘县长", "只读：全县概况"
+        ),
+    ]
+    for number, township in enumerate(townships, start=1):
+        accounts.append(
+            DemoAccount(
+                f"xiangzhen{number}",
+                User.Role.STAFF,
+                township,
+                f"{township.label}联络员",
+                f"只看{township.name}的任务",
+            )
+        )
+    if department:
+        accounts.append(
+            DemoAccount(
+                "bumen1",
+                User.Role.STAFF,
+                department,
+                f"{department.label}联络员",
+                f"只看{department.name}的任务",
+            )
+        )
+    return accounts
+
+
+def ensure_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
+    accounts = demo_accounts()
+    group = office_group()
+    for account in accounts:
+        user, _ = User.objects.get_or_create(username=account.username)
+        user.role = account.role
+        user.unit = account.unit
+        user.display_name = account.display_name
+        user.is_active = True
+        user.is_staff = account.role == User.Role.OFFICE
+        user.set_password(password)
+        user.save()
+        if user.is_staff:
+            user.groups.add(group)
+    return accounts
+
+
+def ensure_assignments(office: User) -> int:
+    """Create the fixture's assignments that do not exist yet, each with its 下达 history row."""
+    rows = json.loads((FIXTURES / "assignments.json").read_text(encoding="utf-8"))
+    items = {item.code: item for item in ChecklistItem.objects.all()}
+    units = {unit.name: unit for unit in Unit.objects.all()}
+    existing = set(Assignment.objects.values_list("item__code", "unit__name"))
+    created = 0
+    for row in rows:
+        fields = row["fields"]
+        code, unit_name = fields["item"][0], fields["unit"][0]
+        if (code, unit_name) in existing:
+            continue
+        item = items[code]
+        services.assignment_create(
+            item=item,
+            unit=units[unit_name],
+            user=office,
+            role=fields["role"],
+            due_date=date.fromisoformat(fields["due_date"]) if fields.get("due_date") else None,
+            at=item.published_at or timezone.now(),
+        )
+        created += 1
+    return created
+
+
+REPORT_NOTES = [
+    "已召开专题部署会，明确分管领导和具体责任人。",
+    "已完成辖区内{n}家单位的检查，发现问题{m}处，已当场整改{k}处。",
+    "制定了工作方案，正在按时间节点推进。",
+    "组织联合检查组开展第{n}轮检查，问题清单已建立台账。",
+    "剩余问题已下发整改通知书，明确整改时限和责任人。",
+    "已开展宣传培训{n}场次，覆盖{m}人次。",
+    "对照任务要求逐项落实，相关资料已整理归档。",
+]
+
+
+def _moment(day: date, rng: random.Random) -> datetime:
+    clock = time(hour=rng.randint(8, 17), minute=rng.randint(0, 59))
+    return timezone.make_aware(datetime.combine(day, clock))
+
+
+def _note(rng: random.Random) -> str:
+    n = rng.randint(3, 40)
+    m = rng.randint(1, n)
+    return rng.choice(REPORT_NOTES).format(n=n, m=m, k=rng.randint(0, m))
+
+
+def _plan(assignment: Assignment, today: date, rng: random.Random) -> str:
+    """Where this assignment should stand today: past deadlines are mostly closed, etc."""
+    item = assignment.item
+    if item.start_date >= today:
+        return "not_started"
+    roll = rng.random()
+    if assignment.due_date is None:
+        return "not_started" if roll < 0.1 else "in_progress"
+    span = max((assignment.due_date - item.start_date).days, 1)
+    elapsed = (today - item.start_date).days / span
+    if assignment.due_date < today:
+        weights = [
+            ("verified", 0.62),
+            ("submitted", 0.1),
+            ("in_progress", 0.18),
+            ("not_started", 0.1),
+        ]
+    elif elapsed > 0.5:
+        weights = [
+            ("verified", 0.15),
+            ("submitted", 0.15),
+            ("in_progress", 0.5),
+            ("not_started", 0.2),
+        ]
+    else:
+        weights = [
+            ("verified", 0.05),
+            ("submitted", 0.05),
+            ("in_progress", 0.55),
+            ("not_started", 0.35),
+        ]
+    if assignment.role == Assignment.Role.COOPERATE:
+        weights = [(s, w * (0.5 if s in ("verified", "submitted") else 1.3)) for s, w in weights]
+    total = sum(w for _, w in weights)
+    roll *= total
+    for status, weight in weights:
+        if roll < weight:
+            return status
+        roll -= weight
+    return weights[-1][0]
+
+
+def _progress(assignment: Assignment, fraction: float) -> dict:
+    target = assignment.item.target_quantity
+    if target:
+        return {"quantity": (target * Decimal(str(fraction))).quantize(Decimal("1"))}
+    return {"percent": int(fraction * 100)}
+
+
+def seed_progress(assignment: Assignment, *, office: User, reporter: User, today: date) -> str:
+    rng = random.Random("/".join(assignment.natural_key()))
+    goal = _plan(assignment, today, rng)
+    if goal == "not_started":
+        return goal
+    item = assignment.item
+    window_end = min(assignment.due_date or today, today - timedelta(days=1))
+    published = timezone.localdate(item.published_at) if item.published_at else today
+    first = max(item.start_date + timedelta(days=3), published + timedelta(days=1))
+    if window_end <= first:
+        return "not_started"
+    span = (window_end - first).days
+    reports = rng.randint(1, 3) if assignment.due_date else min(span // 30 + 1, 6)
+    days = sorted({first + timedelta(days=rng.randint(0, span)) for _ in range(reports)})
+    fractions = sorted(rng.uniform(0.15, 0.9) for _ in days)
+    for day, fraction in zip(days, fractions, strict=True):
+        services.assignment_report(
+            assignment=assignment,
+            user=reporter,
+            note=_note(rng),
+            at=_moment(day, rng),
+            **_progress(assignment, fraction),
+        )
+    if goal in ("submitted", "verified"):
+        now = timezone.now()
+        submit_day = min(days[-1] + timedelta(days=rng.randint(1, 10)), today)
+        submit_at = min(_moment(submit_day, rng), now - timedelta(minutes=30))
+        services.assignment_submit(
+            assignment=assignment,
+            user=reporter,
+            note="已按要求完成，佐证材料已整理，请审核。",
+            at=submit_at,
+            **_progress(assignment, 1.0),
+        )
+        approve_day = submit_day + timedelta(days=rng.randint(1, 6))
+        approve_at = max(_moment(approve_day, rng), submit_at + timedelta(hours=2))
+        if goal == "verified" and approve_at < now:
+            services.assignment_approve(
+                assignment=assignment,
+                user=office,
+                note="经核查，符合要求，同意销号。",
+                at=approve_at,
+            )
+    return goal
+
+
+def seed_all_progress(*, office: User, today: date | None = None) -> int:
+    """Seed assignments that have nothing but their 下达 row; returns how many got progress."""
+    today = today or timezone.localdate()
+    untouched = (
+        Assignment.objects.filter(item__state=ChecklistItem.State.PUBLISHED)
+        .exclude(history__kind__in=[k for k in StatusUpdate.Kind.values if k != "assign"])
+        .select_related("item", "unit")
+        .order_by("item__code", "unit__sort_order")
+    )
+    reporters = {}
+    seeded = 0
+    for assignment in untouched:
+        unit = assignment.unit
+        if unit.pk not in reporters:
+            reporters[unit.pk] = unit_reporter(unit)
+        if seed_progress(assignment, office=office, reporter=reporters[unit.pk], today=today) != (
+            "not_started"
+        ):
+            seeded += 1
+    return seeded
+
+
+def unit_reporter(unit: Unit) -> User:
+    """Each unit's progress is reported by its own 联络员; units without a demo account get one."""
+    user = User.objects.filter(unit=unit, role=User.Role.STAFF, is_active=True).first()
+    if user:
+        return user
+    user = User(
+        username=f"unit{unit.pk}",
+        role=User.Role.STAFF,
+        unit=unit,
+        display_name=f"{unit.label}联络员",
+    )
+    user.set_unusable_password()
+    user.save()
+    return user

@@ -1,0 +1,47 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tracker import demo
+from tracker.models import User
+
+
+class Command(BaseCommand):
+    help = "载入演示县的数据（单位、讲话、任务清单、责任分解）、演示账号和演示进度。可重复运行。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", default=demo.DEMO_PASSWORD, help="演示账号的密码（默认 %(default)s）"
+        )
+        parser.add_argument(
+            "--no-progress", action="store_true", help="只载入数据和账号，不生成演示进度"
+        )
+
+    def handle(self, *args, password, no_progress, **options):
+        missing = [
+            name
+            for name in [*demo.CATALOG_FIXTURES, "assignments"]
+            if not (demo.FIXTURES / f"{name}.json").exists()
+        ]
+        if missing:
+            raise CommandError(
+                f"缺少演示数据文件：{', '.join(f'fixtures/{m}.json' for m in missing)}"
+            )
+        with transaction.atomic():
+            call_command(
+                "loaddata",
+                *[demo.FIXTURES / f"{name}.json" for name in demo.CATALOG_FIXTURES],
+                verbosity=0,
+            )
+            accounts = demo.ensure_accounts(password)
+            office = User.objects.get(username="anweiban")
+            created = demo.ensure_assignments(office)
+            seeded = 0 if no_progress else demo.seed_all_progress(office=office)
+        self.stdout.write(f"演示数据已就绪：新增责任分解 {created} 条，生成演示进度 {seeded} 条。")
+        self.stdout.write("")
+        self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
+        for account in accounts:
+            unit = account.unit.name if account.unit else "—"
+            self.stdout.write(
+                f"  {account.username:<12} {User.Role(account.role).label:<6} {unit:<14} {account.note}"
+            )
