@@ -90,7 +90,9 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     def target_label(self, obj):
         if obj.target_quantity is None:
             return "—"
-        return f"{obj.target_quantity.normalize():f} {obj.target_unit}"
+        text = f"{obj.target_quantity:f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        return f"{text} {obj.target_unit}"
 
     def save_model(self, request, obj, form, change):
         # Publishing through the form must stamp the time the database requires.

@@ -157,3 +157,64 @@ def test_changing_the_due_date_keeps_the_old_one_in_history(world):
     edit = world.a_item.history.get(kind=StatusUpdate.Kind.EDIT)
     assert (edit.from_due_date, edit.to_due_date) == (date(2026, 12, 31), date(2027, 1, 31))
     assert "雨雪天气顺延" in edit.note
+
+
+def test_an_approved_extension_moves_the_due_date_and_history_keeps_the_old_one(world):
+    extension = services.extension_request(
+        assignment=world.a_item,
+        user=world.staff_a,
+        new_due_date=date(2027, 2, 28),
+        reason="汛期施工受阻",
+    )
+    assert extension.current_due_date == date(2026, 12, 31)
+    services.extension_decide(extension=extension, user=world.office, approve=True, note="同意")
+    world.a_item.refresh_from_db()
+    assert world.a_item.due_date == date(2027, 2, 28)
+    decision = world.a_item.history.get(kind="extension_approve")
+    assert (decision.from_due_date, decision.to_due_date) == (date(2026, 12, 31), date(2027, 2, 28))
+    extension.refresh_from_db()
+    assert extension.state == "approved" and extension.decided_by == world.office
+
+
+def test_a_refused_extension_needs_a_reason_and_keeps_the_due_date(world):
+    extension = services.extension_request(
+        assignment=world.a_item,
+        user=world.staff_a,
+        new_due_date=date(2027, 2, 28),
+        reason="人手不足",
+    )
+    with pytest.raises(services.WorkflowError, match="理由"):
+        services.extension_decide(extension=extension, user=world.office, approve=False)
+    services.extension_decide(
+        extension=extension, user=world.office, approve=False, note="年底前必须完成"
+    )
+    world.a_item.refresh_from_db()
+    assert world.a_item.due_date == date(2026, 12, 31)
+
+
+def test_only_one_extension_request_waits_at_a_time(world):
+    services.extension_request(
+        assignment=world.a_item, user=world.staff_a, new_due_date=date(2027, 2, 28), reason="原因"
+    )
+    with pytest.raises(services.WorkflowError, match="待审批"):
+        services.extension_request(
+            assignment=world.a_item,
+            user=world.staff_a,
+            new_due_date=date(2027, 3, 31),
+            reason="再延",
+        )
+
+
+def test_an_extension_must_move_the_date_later(world):
+    with pytest.raises(services.WorkflowError, match="晚于"):
+        services.extension_request(
+            assignment=world.a_item, user=world.staff_a, new_due_date=date(2026, 12, 1), reason="x"
+        )
+
+
+def test_staff_cannot_decide_extensions(world):
+    extension = services.extension_request(
+        assignment=world.a_item, user=world.staff_a, new_due_date=date(2027, 2, 28), reason="原因"
+    )
+    with pytest.raises(PermissionDenied):
+        services.extension_decide(extension=extension, user=world.staff_a, approve=True)

@@ -1,4 +1,12 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from tracker.models import Assignment
+from tracker.progress import format_quantity
+from tracker.uploads import MAX_FILES_PER_REPORT, RejectedFile, check_evidence
+
+ACCEPT = ".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,image/jpeg,image/png"
+NOTE_MAX = 2000
 
 
 class LoginForm(AuthenticationForm):
@@ -11,3 +19,187 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by content in the form's clean_files."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        return list(data) if isinstance(data, (list, tuple)) else [data]
+
+
+def note_field(label: str, required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": f"{label}不能超过 {NOTE_MAX} 字（现有 %(show_value)d 字）。",
+            "required": f"请填写{label}。",
+        },
+    )
+
+
+def version_field() -> forms.IntegerField:
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ProgressForm(forms.Form):
+    """One screen for a unit's report: progress, a note, files; save or submit for review."""
+
+    ACTIONS = [("report", "保存进度"), ("submit", "提交审核")]
+
+    action = forms.ChoiceField(choices=ACTIONS, error_messages={"invalid_choice": "不允许的操作。"})
+    percent = forms.IntegerField(
+        label="完成百分比（%）",
+        required=False,
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "max": 100}),
+        error_messages={
+            "invalid": "完成百分比请填写 0 到 100 之间的整数。",
+            "min_value": "完成百分比不能小于 0。",
+            "max_value": "完成百分比不能大于 100。",
+        },
+    )
+    quantity = forms.DecimalField(
+        label="已完成数量",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "min": 0, "step": "any"}),
+        error_messages={
+            "invalid": "已完成数量请填写数字。",
+            "min_value": "已完成数量不能为负数。",
+            "max_digits": "已完成数量过大。",
+            "max_decimal_places": "已完成数量最多保留两位小数。",
+            "max_whole_digits": "已完成数量过大。",
+        },
+    )
+    note = note_field("进展说明")
+    files = MultipleFileField(label="佐证材料", required=False)
+    version = version_field()
+
+    def __init__(self, *args, assignment: Assignment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+        target = assignment.item.target_quantity
+        if target:
+            self.fields[
+                "quantity"
+            ].label = f"已完成数量（目标 {format_quantity(target)} {assignment.item.target_unit}）"
+            del self.fields["percent"]
+        else:
+            del self.fields["quantity"]
+        self.fields[
+            "files"
+        ].help_text = (
+            f"照片、PDF、Word、Excel，每个不超过 20 MB，一次最多 {MAX_FILES_PER_REPORT} 个。"
+        )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_FILES_PER_REPORT:
+            raise forms.ValidationError(
+                f"一次最多上传 {MAX_FILES_PER_REPORT} 个文件，您选择了 {len(files)} 个。"
+            )
+        errors = []
+        for upload in files:
+            try:
+                checked = check_evidence(upload, upload.name, upload.size)
+            except RejectedFile as exc:
+                errors.append(str(exc))
+                continue
+            upload.name = checked.safe_name
+            upload.content_type = checked.content_type
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "report" and not self.errors:
+            has_progress = cleaned.get("percent") is not None or cleaned.get("quantity") is not None
+            if not (has_progress or cleaned.get("note", "").strip() or cleaned.get("files")):
+                raise forms.ValidationError("请填写完成进度、进展说明或上传佐证材料。")
+        return cleaned
+
+
+class ExtensionForm(forms.Form):
+    new_due_date = forms.DateField(
+        label="申请延至",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "invalid": "请填写有效日期，如 2026-12-31。",
+            "required": "请填写申请延至的日期。",
+        },
+    )
+    reason = note_field("延期理由", required=True)
+
+
+class ReviewForm(forms.Form):
+    DECISIONS = [("approve", "审核通过（销号）"), ("return", "退回")]
+
+    decision = forms.ChoiceField(
+        choices=DECISIONS, error_messages={"invalid_choice": "不允许的操作。"}
+    )
+    note = note_field("审核意见")
+    version = version_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "return" and not cleaned.get("note", "").strip():
+            self.add_error("note", "退回时请填写原因，让责任单位知道需要补充什么。")
+        return cleaned
+
+
+class ExtensionDecisionForm(forms.Form):
+    DECISIONS = [("approve", "同意延期"), ("refuse", "不同意")]
+
+    decision = forms.ChoiceField(
+        choices=DECISIONS, error_messages={"invalid_choice": "不允许的操作。"}
+    )
+    note = note_field("审批意见")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "refuse" and not cleaned.get("note", "").strip():
+            self.add_error("note", "不同意延期时请填写理由。")
+        return cleaned
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("publish", "发布所选任务"),
+        ("return", "退回所选（待审核的）"),
+        ("set_due", "修改完成时限"),
+    ]
+
+    action = forms.ChoiceField(choices=ACTIONS, error_messages={"invalid_choice": "不允许的操作。"})
+    reason = forms.CharField(label="退回原因", required=False, max_length=NOTE_MAX)
+    due_date = forms.DateField(
+        label="新的完成时限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请填写有效日期，如 2026-12-31。"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "return" and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "批量退回时请填写退回原因。")
+        if cleaned.get("action") == "set_due" and not cleaned.get("due_date"):
+            self.add_error("due_date", "请填写新的完成时限。")
+        return cleaned

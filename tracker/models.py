@@ -393,3 +393,63 @@ class Evidence(AppendOnlyModel):
 
     def __str__(self):
         return self.original_name
+
+
+class ExtensionRequest(models.Model):
+    """A unit asks for more time (延期申请); the office approves or refuses it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待审批"
+        APPROVED = "approved", "已同意"
+        REFUSED = "refused", "未同意"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="extensions", verbose_name="责任分解"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="申请人"
+    )
+    current_due_date = models.DateField("原时限", null=True, blank=True)
+    requested_due_date = models.DateField("申请延至")
+    reason = models.TextField("延期理由")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审批人",
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+    created_at = models.DateTimeField("申请时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(state="pending"),
+                name="extension_one_pending_per_assignment",
+                violation_error_message="该任务已有待审批的延期申请。",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "approved", "refused"]),
+                name="extension_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="pending")
+                | Q(decided_at__isnull=False, decided_by__isnull=False),
+                name="extension_decided_has_who_and_when",
+            ),
+        ]
+        indexes = [
+            # The office's queue of pending requests, oldest first.
+            models.Index(fields=["state", "created_at"], name="extension_state_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} 延至 {self.requested_due_date}"

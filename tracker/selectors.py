@@ -4,7 +4,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from checklist.models import ChecklistItem
-from tracker.models import Assignment, User
+from tracker.filters import AssignmentFilter
+from tracker.models import Assignment, Evidence, ExtensionRequest, StatusUpdate, User
 
 
 def assignments_for_user(user: User) -> QuerySet[Assignment]:
@@ -28,3 +29,69 @@ def get_assignment_for_user(user: User, pk) -> Assignment:
         return assignments_for_user(user).select_related("item", "unit").get(pk=pk)
     except (Assignment.DoesNotExist, ValueError, TypeError):
         raise Http404("没有找到该任务") from None
+
+
+def assignment_list(user: User, params) -> AssignmentFilter:
+    """The task list: the user's visible assignments, filtered by the query string."""
+    base = assignments_for_user(user).select_related("item", "item__theme", "unit")
+    filterset = AssignmentFilter(params, queryset=base, user=user)
+    if filterset.form.is_bound:
+        filterset.form.is_valid()  # invalid filter values are shown as form errors, not 500s
+    return filterset
+
+
+def history_for(assignment: Assignment) -> QuerySet[StatusUpdate]:
+    return (
+        assignment.history.select_related("author", "author__unit")
+        .prefetch_related("evidence")
+        .order_by("-created_at", "-id")
+    )
+
+
+def sibling_assignments(assignment: Assignment) -> QuerySet[Assignment]:
+    """The other units on the same item (names and status only are shown)."""
+    return (
+        Assignment.objects.filter(item_id=assignment.item_id)
+        .exclude(pk=assignment.pk)
+        .select_related("unit")
+        .order_by("role", "unit__kind", "unit__sort_order")
+    )
+
+
+def review_queue(user: User) -> QuerySet[Assignment]:
+    """Submissions waiting for the office, oldest first."""
+    return (
+        assignments_for_user(user)
+        .filter(status=Assignment.Status.SUBMITTED)
+        .select_related("item", "unit")
+        .order_by("submitted_at", "id")
+    )
+
+
+def pending_extensions(user: User) -> QuerySet[ExtensionRequest]:
+    visible = assignments_for_user(user)
+    return (
+        ExtensionRequest.objects.filter(
+            state=ExtensionRequest.State.PENDING, assignment__in=visible
+        )
+        .select_related("assignment__item", "assignment__unit", "requested_by")
+        .order_by("created_at", "id")
+    )
+
+
+def get_evidence_for_user(user: User, pk) -> Evidence:
+    try:
+        return Evidence.objects.select_related("assignment").get(
+            pk=pk, assignment__in=assignments_for_user(user)
+        )
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该文件") from None
+
+
+def get_extension_for_user(user: User, pk) -> ExtensionRequest:
+    try:
+        return ExtensionRequest.objects.select_related("assignment").get(
+            pk=pk, assignment__in=assignments_for_user(user)
+        )
+    except (ExtensionRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该延期申请") from None

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
-from tracker.models import Assignment, Evidence, StatusUpdate, Unit, User
+from tracker.models import Assignment, Evidence, ExtensionRequest, StatusUpdate, Unit, User
 
 Status = Assignment.Status
 Kind = StatusUpdate.Kind
@@ -414,3 +414,93 @@ def assignment_return(
     )
     assignment.refresh_from_db()
     return update
+
+
+# --- extensions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def extension_request(
+    *,
+    assignment: Assignment,
+    user: User,
+    new_due_date: date,
+    reason: str,
+    at: datetime | None = None,
+) -> ExtensionRequest:
+    """A unit asks to move its due date (延期申请); the office decides."""
+    _require_reporter(user, assignment)
+    at = at or timezone.now()
+    locked = _lock(assignment, None)
+    if locked.status == Status.VERIFIED:
+        raise WorkflowError("该任务已办结，无需申请延期。")
+    if not reason.strip():
+        raise WorkflowError("请填写延期理由。")
+    if locked.due_date and new_due_date <= locked.due_date:
+        raise WorkflowError(f"申请延至的日期应晚于现在的完成时限 {locked.due_date:%Y-%m-%d}。")
+    if new_due_date < timezone.localdate(at):
+        raise WorkflowError("申请延至的日期不能早于今天。")
+    if locked.extensions.filter(state=ExtensionRequest.State.PENDING).exists():
+        raise WorkflowError("该任务已有待审批的延期申请，请等待安委办审批。")
+    extension = ExtensionRequest.objects.create(
+        assignment=locked,
+        requested_by=user,
+        current_due_date=locked.due_date,
+        requested_due_date=new_due_date,
+        reason=reason.strip(),
+        created_at=at,
+    )
+    _save(locked, [])
+    _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.EXTENSION_REQUEST,
+        from_status=locked.status,
+        at=at,
+        note=reason,
+        from_due_date=locked.due_date,
+        to_due_date=new_due_date,
+    )
+    assignment.refresh_from_db()
+    return extension
+
+
+@transaction.atomic
+def extension_decide(
+    *,
+    extension: ExtensionRequest,
+    user: User,
+    approve: bool,
+    note: str = "",
+    at: datetime | None = None,
+) -> StatusUpdate:
+    """The office approves (the due date moves, history keeps the old one) or refuses."""
+    _require_office(user)
+    at = at or timezone.now()
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if extension.state != ExtensionRequest.State.PENDING:
+        raise WorkflowError(f"该延期申请{extension.get_state_display()}，不能重复审批。")
+    if not approve and not note.strip():
+        raise WorkflowError("不同意延期时请填写理由。")
+    locked = _lock(extension.assignment, None)
+    old_due = locked.due_date
+    if approve:
+        locked.due_date = extension.requested_due_date
+        _save(locked, ["due_date"])
+    else:
+        _save(locked, [])
+    extension.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REFUSED
+    extension.decided_by = user
+    extension.decided_at = at
+    extension.decision_note = note.strip()
+    extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    return _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.EXTENSION_APPROVE if approve else Kind.EXTENSION_REFUSE,
+        from_status=locked.status,
+        at=at,
+        note=note,
+        from_due_date=old_due,
+        to_due_date=extension.requested_due_date if approve else old_due,
+    )

@@ -146,7 +146,8 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 # Upload limits: evidence files are checked one by one in the form; these cap the request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-DATA_UPLOAD_MAX_NUMBER_FILES = 100
+# The form allows 20 files per report and says so; past 200 the request is refused outright.
+DATA_UPLOAD_MAX_NUMBER_FILES = 200
 
 LOGGING = {
     "version": 1,

@@ -2,15 +2,24 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tracker import views
 from tracker.forms import LoginForm
+from tracker.views import assignments, evidence, home, review
 
 admin.site.site_header = "安全生产任务督办台账 · 管理后台"
 admin.site.site_title = "督办台账管理"
 admin.site.index_title = "数据管理"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("tasks/", assignments.assignment_list, name="assignment_list"),
+    path("tasks/bulk/", review.bulk_action, name="bulk_action"),
+    path("tasks/<int:pk>/", assignments.assignment_detail, name="assignment_detail"),
+    path("tasks/<int:pk>/report/", assignments.assignment_report, name="assignment_report"),
+    path("tasks/<int:pk>/extension/", assignments.extension_request, name="extension_request"),
+    path("tasks/<int:pk>/review/", review.assignment_review, name="assignment_review"),
+    path("review/", review.review_queue, name="review_queue"),
+    path("extensions/<int:pk>/decide/", review.extension_decide, name="extension_decide"),
+    path("evidence/<int:pk>/", evidence.evidence_download, name="evidence_download"),
     path(
         "login/",
         auth_views.LoginView.as_view(

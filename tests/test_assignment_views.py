@@ -1,0 +1,152 @@
+"""我的任务 and one assignment: list, filters, detail, the report form."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tracker import services
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def report_url(assignment):
+    return reverse("assignment_report", args=[assignment.pk])
+
+
+def post_report(client, assignment, **data):
+    payload = {"action": "report", "version": assignment.version}
+    payload.update(data)
+    return client.post(report_url(assignment), payload)
+
+
+def listed(response):
+    return {row.record for row in response.context["table"].paginated_rows}
+
+
+def test_my_tasks_lists_only_my_units_published_assignments(login, world):
+    response = login(world.staff_a).get(reverse("assignment_list"))
+    assert listed(response) == {world.a_item, world.a_target}
+    assert "单位" not in [c.header for c in response.context["table"].columns]
+
+
+def test_the_office_list_covers_every_unit_and_offers_bulk_actions(login, world):
+    response = login(world.office).get(reverse("assignment_list"))
+    assert len(listed(response)) == 5
+    assert response.context["bulk_actions"]
+
+
+def test_filters_by_status_theme_role_and_due_window(login, world):
+    client = login(world.office)
+    url = reverse("assignment_list")
+    assert listed(client.get(url, {"role": "lead"})) == {world.lead}
+    assert listed(client.get(url, {"theme": world.theme_std.pk})) == {world.a_target}
+    services.assignment_report(assignment=world.b_item, user=world.staff_b, percent=10)
+    assert listed(client.get(url, {"status": "in_progress"})) == {world.b_item}
+    services.assignment_change(
+        assignment=world.lead, user=world.office, due_date=world.item.start_date
+    )
+    assert listed(client.get(url, {"due": "overdue"})) == {world.lead}
+    assert listed(client.get(url, {"light": "red"})) >= {world.lead}
+    assert world.lead not in listed(client.get(url, {"light": "green"}))
+
+
+def test_a_filter_value_for_another_unit_shows_nothing_of_it(login, world):
+    response = login(world.staff_b).get(reverse("assignment_list"), {"unit": world.town_a.pk})
+    assert listed(response) == {world.b_item}
+    assert "城关镇" not in response.content.decode()
+
+
+def test_a_nonsense_filter_value_is_not_a_500(login, world):
+    response = login(world.staff_a).get(
+        reverse("assignment_list"), {"status": "x", "theme": "abc", "page": "999"}
+    )
+    assert response.status_code in (200, 404)
+
+
+def test_the_detail_shows_the_item_its_source_the_other_units_and_history(login, world):
+    page = (
+        login(world.staff_a)
+        .get(reverse("assignment_detail", args=[world.a_item.pk]))
+        .content.decode()
+    )
+    assert "开展拉网式隐患排查" in page
+    assert world.directive.text in page and "全县安全生产工作会议讲话" in page
+    assert "河西镇" in page and "应急局" in page
+    assert "下达" in page
+    assert 'name="action" value="submit"' in page
+
+
+def test_a_staff_member_reports_progress_with_a_file(login, world):
+    client = login(world.staff_a)
+    upload = SimpleUploadedFile("../../整改报告.pdf", PDF, content_type="application/pdf")
+    response = post_report(client, world.a_item, percent="60", note="已整改8处", files=[upload])
+    assert response.status_code == 302
+    world.a_item.refresh_from_db()
+    assert (world.a_item.status, world.a_item.percent) == ("in_progress", 60)
+    evidence = world.a_item.evidence.get()
+    assert evidence.original_name == "整改报告.pdf"
+    assert evidence.content_type == "application/pdf"
+
+
+def test_a_staff_member_reports_a_counted_target_by_quantity(login, world):
+    response = post_report(login(world.staff_a), world.a_target, quantity="１２")
+    assert response.status_code == 302
+    world.a_target.refresh_from_db()
+    assert world.a_target.quantity_done == Decimal("12")
+    assert world.a_target.percent == 30
+
+
+def test_submitting_puts_the_assignment_in_the_review_queue(login, world):
+    response = post_report(login(world.staff_a), world.a_item, action="submit", note="完成")
+    assert response.status_code == 302
+    world.a_item.refresh_from_db()
+    assert world.a_item.status == "submitted"
+    queue = login(world.office).get(reverse("review_queue"))
+    assert world.a_item in list(queue.context["submissions"])
+
+
+def test_a_submitted_assignment_shows_no_report_form(login, world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a)
+    client = login(world.staff_a)
+    page = client.get(reverse("assignment_detail", args=[world.a_item.pk])).content.decode()
+    assert 'value="submit"' not in page
+    assert post_report(client, world.a_item, percent="10").status_code == 403
+
+
+def test_a_second_save_from_a_stale_page_is_a_conflict(login, world):
+    stale_version = world.a_item.version
+    services.assignment_report(assignment=world.a_item, user=world.office, percent=50)
+    response = post_report(login(world.staff_a), world.a_item, percent="20", version=stale_version)
+    assert response.status_code == 409
+    assert "已被他人修改" in response.content.decode()
+    world.a_item.refresh_from_db()
+    assert world.a_item.percent == 50
+
+
+def test_staff_ask_for_an_extension(login, world):
+    client = login(world.staff_a)
+    response = client.post(
+        reverse("extension_request", args=[world.a_item.pk]),
+        {"new_due_date": "2027-03-31", "reason": "冬季停工"},
+    )
+    assert response.status_code == 302
+    extension = world.a_item.extensions.get()
+    assert extension.state == "pending" and str(extension.requested_due_date) == "2027-03-31"
+    page = client.get(reverse("assignment_detail", args=[world.a_item.pk])).content.decode()
+    assert "等待安委办审批" in page
+
+
+def test_an_extension_to_an_earlier_date_is_explained(login, world):
+    response = login(world.staff_a).post(
+        reverse("extension_request", args=[world.a_item.pk]),
+        {"new_due_date": "2026-02-30", "reason": "x"},
+    )
+    assert response.status_code == 400
+    assert "请填写有效日期" in response.content.decode()

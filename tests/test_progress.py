@@ -1,0 +1,52 @@
+"""The traffic light arithmetic, without a database."""
+
+from datetime import date
+
+from tracker.progress import GREEN, GREY, RED, YELLOW, progress, schedule_percent
+
+START, DUE = date(2026, 1, 1), date(2026, 12, 31)
+
+
+def light(status="in_progress", percent=50, due=DUE, today=date(2026, 7, 2)):
+    return progress(status=status, percent=percent, start=START, due=due, today=today).light
+
+
+def test_schedule_is_the_share_of_the_window_that_has_passed():
+    assert schedule_percent(START, DUE, date(2025, 12, 1)) == 0
+    assert schedule_percent(START, DUE, date(2026, 7, 2)) == 50
+    assert schedule_percent(START, DUE, DUE) == 100
+    assert schedule_percent(START, None, date(2026, 7, 2)) is None
+
+
+def test_on_schedule_is_green():
+    assert light(percent=50) == GREEN
+
+
+def test_ten_to_thirty_points_behind_is_yellow():
+    assert light(percent=40) == YELLOW
+    assert light(percent=20) == YELLOW
+
+
+def test_more_than_thirty_points_behind_is_red():
+    assert light(percent=19) == RED
+
+
+def test_due_within_seven_days_is_yellow_even_when_on_schedule():
+    assert light(percent=99, today=date(2026, 12, 24)) == YELLOW
+    assert light(percent=99, today=date(2026, 12, 23)) == GREEN
+
+
+def test_past_the_due_date_is_red_whatever_the_percent():
+    assert light(percent=100, today=date(2027, 1, 1)) == RED
+    assert progress(
+        status="submitted", percent=100, start=START, due=DUE, today=date(2027, 1, 1)
+    ).overdue
+
+
+def test_a_verified_assignment_is_grey_and_never_overdue():
+    result = progress(status="verified", percent=100, start=START, due=DUE, today=date(2027, 3, 1))
+    assert result.light == GREY and not result.overdue
+
+
+def test_a_long_term_assignment_is_green_unless_it_falls_behind_nothing():
+    assert light(due=None, percent=0) == GREEN

@@ -1,0 +1,107 @@
+import django_tables2 as tables
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from tracker.models import Assignment
+from tracker.progress import format_quantity, progress
+
+
+def cell(label: str) -> dict:
+    # On a phone the table becomes cards; each cell shows its column name before the value.
+    return {"td": {"data-label": label}}
+
+
+class AssignmentTable(tables.Table):
+    select = tables.CheckBoxColumn(
+        accessor="pk",
+        attrs={
+            "th__input": {"aria-label": "全选", "data-select-all": "1"},
+            "td__input": {"name": "ids", "aria-label": "选择"},
+        },
+    )
+    code = tables.Column(
+        "编号", accessor="item__code", order_by=("item__code",), attrs=cell("编号")
+    )
+    title = tables.Column("任务", accessor="item__title", attrs=cell("任务"))
+    unit = tables.Column(
+        "单位", accessor="unit__name", order_by=("unit__sort_order",), attrs=cell("单位")
+    )
+    role = tables.Column("角色", attrs=cell("角色"))
+    status = tables.Column("状态", attrs=cell("状态"))
+    done = tables.Column("进度", accessor="percent", attrs=cell("进度"))
+    light = tables.Column("灯", empty_values=(), orderable=False, attrs=cell("红黄绿灯"))
+    due_date = tables.Column("完成时限", empty_values=(), attrs=cell("完成时限"))
+
+    class Meta:
+        model = Assignment
+        fields = ["select", "code", "title", "unit", "role", "status", "done", "light", "due_date"]
+        template_name = "django_tables2/table.html"
+        attrs = {"class": "table tasks"}
+        row_attrs = {"data-id": lambda record: record.pk}
+        order_by = ("due_date",)
+        empty_text = "没有符合条件的任务。"
+        per_page = 25
+
+    def __init__(self, *args, show_unit: bool, selectable: bool, **kwargs):
+        exclude = [] if show_unit else ["unit"]
+        if not selectable:
+            exclude.append("select")
+        super().__init__(*args, exclude=exclude, **kwargs)
+        self.today = timezone.localdate()
+
+    def render_title(self, record):
+        url = reverse("assignment_detail", args=[record.pk])
+        return format_html(
+            '<a href="{}">{}</a><div class="muted small">{}</div>',
+            url,
+            record.item.title,
+            record.item.theme.name,
+        )
+
+    def render_status(self, record):
+        return format_html(
+            '<span class="status status-{}">{}</span>', record.status, record.get_status_display()
+        )
+
+    def render_done(self, record):
+        target = record.item.target_quantity
+        if target:
+            done = format_quantity(record.quantity_done)
+            return f"{done}/{format_quantity(target)} {record.item.target_unit}"
+        return f"{record.percent}%"
+
+    def render_light(self, record):
+        result = progress(
+            status=record.status,
+            percent=record.percent,
+            start=record.item.start_date,
+            due=record.due_date,
+            today=self.today,
+        )
+        return format_html(
+            '<span class="light light-{}" title="{}">{}</span>',
+            result.light,
+            result.light_label,
+            result.light_label,
+        )
+
+    def render_due_date(self, record, value):
+        if value is None:
+            return f"长期（{record.item.cadence_label}）"
+        if record.status != "verified" and value < self.today:
+            return format_html(
+                '{} <span class="tag-red">逾期{}天</span>',
+                value.strftime("%Y-%m-%d"),
+                (self.today - value).days,
+            )
+        return value.strftime("%Y-%m-%d")
+
+    def order_due_date(self, queryset, is_descending):
+        key = (
+            F("due_date").desc(nulls_last=True)
+            if is_descending
+            else F("due_date").asc(nulls_last=True)
+        )
+        return queryset.order_by(key, "item__code", "unit__sort_order"), True

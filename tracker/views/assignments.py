@@ -1,0 +1,132 @@
+"""我的任务: the list, one assignment with its history, and the unit's report form."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from tracker import selectors, services
+from tracker.forms import ExtensionForm, ProgressForm, ReviewForm
+from tracker.models import Assignment
+from tracker.progress import progress
+from tracker.tables import AssignmentTable
+
+
+def can_report(user, assignment: Assignment) -> bool:
+    if assignment.status not in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS):
+        return False
+    return user.is_office or (user.role == user.Role.STAFF and user.unit_id == assignment.unit_id)
+
+
+def assignment_list(request):
+    filterset = selectors.assignment_list(request.user, request.GET)
+    table = AssignmentTable(
+        filterset.qs, show_unit=request.user.sees_all_units, selectable=request.user.is_office
+    )
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return render(
+        request,
+        "tracker/assignment_list.html",
+        {"filter": filterset, "table": table, "bulk_actions": request.user.is_office},
+    )
+
+
+def _detail(
+    request, assignment, *, form=None, extension_form=None, review_form=None, alert="", status=200
+):
+    user = request.user
+    pending = assignment.extensions.filter(state="pending").first()
+    context = {
+        "assignment": assignment,
+        "item": assignment.item,
+        "directive": assignment.item.directive,
+        "progress": progress(
+            status=assignment.status,
+            percent=assignment.percent,
+            start=assignment.item.start_date,
+            due=assignment.due_date,
+            today=timezone.localdate(),
+        ),
+        "siblings": selectors.sibling_assignments(assignment),
+        "history": selectors.history_for(assignment),
+        "pending_extension": pending,
+        "alert": alert,
+    }
+    if can_report(user, assignment):
+        context["form"] = form or ProgressForm(
+            assignment=assignment,
+            initial={
+                "version": assignment.version,
+                "percent": assignment.percent or None,
+                "quantity": assignment.quantity_done,
+            },
+        )
+        if not pending:
+            context["extension_form"] = extension_form or ExtensionForm()
+    if user.is_office and assignment.status == Assignment.Status.SUBMITTED:
+        context["review_form"] = review_form or ReviewForm(initial={"version": assignment.version})
+    return render(request, "tracker/assignment_detail.html", context, status=status)
+
+
+def assignment_detail(request, pk):
+    assignment = selectors.get_assignment_for_user(request.user, pk)
+    return _detail(request, assignment)
+
+
+@require_POST
+def assignment_report(request, pk):
+    assignment = selectors.get_assignment_for_user(request.user, pk)
+    if not can_report(request.user, assignment):
+        return HttpResponseForbidden("您无权办理该任务，或该任务当前不能报送。")
+    form = ProgressForm(request.POST, request.FILES, assignment=assignment)
+    if not form.is_valid():
+        return _detail(request, assignment, form=form, status=400)
+    data = form.cleaned_data
+    write = services.assignment_submit if data["action"] == "submit" else services.assignment_report
+    try:
+        write(
+            assignment=assignment,
+            user=request.user,
+            percent=data.get("percent"),
+            quantity=data.get("quantity"),
+            note=data["note"],
+            files=data["files"],
+            expected_version=data["version"],
+        )
+    except services.ConflictError as exc:
+        form.add_error(None, str(exc))
+        assignment.refresh_from_db()
+        return _detail(request, assignment, form=form, status=409)
+    except services.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return _detail(request, assignment, form=form, status=400)
+    except PermissionDenied:
+        return HttpResponseForbidden("您无权办理该任务。")
+    done = "已提交审核，请等待安委办审核。" if data["action"] == "submit" else "进度已保存。"
+    messages.success(request, done)
+    return redirect("assignment_detail", pk=assignment.pk)
+
+
+@require_POST
+def extension_request(request, pk):
+    assignment = selectors.get_assignment_for_user(request.user, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, assignment, extension_form=form, status=400)
+    try:
+        services.extension_request(
+            assignment=assignment,
+            user=request.user,
+            new_due_date=form.cleaned_data["new_due_date"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.WorkflowError as exc:
+        form.add_error(None, str(exc))
+        return _detail(request, assignment, extension_form=form, status=400)
+    except PermissionDenied:
+        return HttpResponseForbidden("您无权为该任务申请延期。")
+    messages.success(request, "延期申请已提交，请等待安委办审批。")
+    return redirect("assignment_detail", pk=assignment.pk)
