@@ -46,7 +46,7 @@ def world(db, django_user_model):
         text="一、全面开展隐患排查。各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。",
     )
     w.directive = Directive.objects.create(
-        source=w.source, part=1, heading_path="一、", start=10, end=38, text=w.source.text[10:38]
+        source=w.source, part=1, heading_path="一、", start=11, end=38, text=w.source.text[11:38]
     )
     w.item = ChecklistItem.objects.create(
         code="2026-001",
