@@ -12,6 +12,8 @@ def test_sqlite_waits_for_writers_instead_of_failing(db):
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 5000
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
 
