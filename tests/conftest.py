@@ -112,7 +112,10 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.25 s per user; tests only need hashing to work.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # accounts made outside a test
+    ]
 
 
 CHROMIUM_ARGS = [
@@ -154,3 +157,21 @@ def page(browser, request):
     ARTIFACTS.mkdir(exist_ok=True)
     new_page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(scope="module")
+def committed(django_db_setup, django_db_blocker):
+    """Run setup once per module, committed, and empty the database after the module.
+
+    For data that is slow to build (the demo county); each test still runs in its own
+    transaction on top of it, rolled back afterwards.
+    """
+    from django.core.management import call_command
+
+    def _run(setup):
+        with django_db_blocker.unblock():
+            return setup()
+
+    yield _run
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)

@@ -25,11 +25,19 @@ def snapshot():
     }
 
 
+@pytest.fixture(scope="module")
+def demo_output(committed):
+    def load():
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        return out.getvalue()
+
+    return committed(load)
+
+
 @pytest.fixture
-def loaded(db):
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def loaded(demo_output, db):
+    return demo_output
 
 
 def test_it_prints_every_demo_account_with_its_password(loaded):

@@ -77,7 +77,9 @@ def ensure_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     accounts = demo_accounts()
     group = office_group()
     for account in accounts:
-        user, _ = User.objects.get_or_create(username=account.username)
+        user = User.objects.filter(username=account.username).first() or User(
+            username=account.username
+        )
         user.role = account.role
         user.unit = account.unit
         user.display_name = account.display_name

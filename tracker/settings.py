@@ -80,20 +80,21 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
     )
 }
+# Concurrent writers must wait, never see "database is locked": WAL lets readers run beside a
+# writer, IMMEDIATE takes the write lock at BEGIN (so the busy timeout applies instead of a
+# deadlock-style failure on lock upgrade), and the timeout is generous.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": (
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA busy_timeout=30000;"
+        "PRAGMA foreign_keys=ON;"
+    ),
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Concurrent writers must wait, never see "database is locked": WAL lets readers run
-    # beside a writer, IMMEDIATE takes the write lock at BEGIN (so the busy timeout applies
-    # instead of a deadlock-style failure on lock upgrade), and the timeout is generous.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
-        "init_command": (
-            "PRAGMA journal_mode=WAL;"
-            "PRAGMA synchronous=NORMAL;"
-            "PRAGMA busy_timeout=30000;"
-            "PRAGMA foreign_keys=ON;"
-        ),
-    }
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     # Tests use a file, not memory: only a file database has WAL and honours the busy timeout,
     # so concurrent-writer tests exercise the same configuration as production.
     DATABASES["default"]["TEST"] = {
