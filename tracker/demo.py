@@ -213,7 +213,11 @@ def seed_progress(assignment: Assignment, *, office: User, reporter: User, today
         )
     if goal in ("submitted", "verified"):
         now = timezone.now()
-        submit_day = min(days[-1] + timedelta(days=rng.randint(1, 10)), today)
+        if goal == "submitted":
+            # Still waiting for review: submitted recently, as a real queue would be.
+            submit_day = max(days[-1], today - timedelta(days=rng.randint(1, 20)))
+        else:
+            submit_day = min(days[-1] + timedelta(days=rng.randint(1, 10)), today)
         submit_at = min(_moment(submit_day, rng), now - timedelta(minutes=30))
         services.assignment_submit(
             assignment=assignment,
