@@ -256,6 +256,61 @@ def assignment_change(
 # --- reporting and review ------------------------------------------------------------------
 
 
+def _write_progress(
+    *,
+    assignment: Assignment,
+    user: User,
+    submit: bool,
+    percent: int | None,
+    quantity: Decimal | None,
+    note: str,
+    files: Sequence[UploadedFile],
+    expected_version: int | None,
+    at: datetime | None,
+) -> StatusUpdate:
+    """Report (→ 推进中) or submit (→ 待审核): the same checks, one history row, the files."""
+    _require_reporter(user, assignment)
+    at = at or timezone.now()
+    locked = _lock(assignment, expected_version)
+    if locked.status not in (Status.NOT_STARTED, Status.IN_PROGRESS):
+        verb = "不能重复提交" if submit else "不能再报送进度"
+        raise WorkflowError(f"该任务{locked.get_status_display()}，{verb}。")
+    _check_progress(percent, quantity)
+    if not submit and percent is None and quantity is None and not note.strip() and not files:
+        raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
+    if quantity is not None and percent is None and locked.item.target_quantity:
+        percent = _percent_from_quantity(quantity, locked.item.target_quantity)
+    if submit and percent is None:
+        percent = 100  # submitting says the work is done
+    from_status = locked.status
+    locked.status = Status.SUBMITTED if submit else Status.IN_PROGRESS
+    locked.last_reported_at = at
+    fields = ["status", "last_reported_at"]
+    if submit:
+        locked.submitted_at = at
+        fields.append("submitted_at")
+    if percent is not None:
+        locked.percent = percent
+        fields.append("percent")
+    if quantity is not None:
+        locked.quantity_done = quantity
+        fields.append("quantity_done")
+    _save(locked, fields)
+    update = _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.SUBMIT if submit else Kind.REPORT,
+        from_status=from_status,
+        at=at,
+        note=note,
+        percent=locked.percent,
+        quantity=locked.quantity_done,
+    )
+    _attach(update=update, files=files, user=user, at=at)
+    assignment.refresh_from_db()
+    return update
+
+
 @transaction.atomic
 def assignment_report(
     *,
@@ -269,40 +324,17 @@ def assignment_report(
     at: datetime | None = None,
 ) -> StatusUpdate:
     """A unit reports progress: 未开始/推进中 → 推进中, with % or quantity, a note and files."""
-    _require_reporter(user, assignment)
-    at = at or timezone.now()
-    locked = _lock(assignment, expected_version)
-    if locked.status not in (Status.NOT_STARTED, Status.IN_PROGRESS):
-        raise WorkflowError(f"该任务{locked.get_status_display()}，不能再报送进度。")
-    _check_progress(percent, quantity)
-    if percent is None and quantity is None and not note.strip() and not files:
-        raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
-    if quantity is not None and percent is None and locked.item.target_quantity:
-        percent = _percent_from_quantity(quantity, locked.item.target_quantity)
-    from_status = locked.status
-    locked.status = Status.IN_PROGRESS
-    locked.last_reported_at = at
-    fields = ["status", "last_reported_at"]
-    if percent is not None:
-        locked.percent = percent
-        fields.append("percent")
-    if quantity is not None:
-        locked.quantity_done = quantity
-        fields.append("quantity_done")
-    _save(locked, fields)
-    update = _record(
-        assignment=locked,
+    return _write_progress(
+        assignment=assignment,
         user=user,
-        kind=Kind.REPORT,
-        from_status=from_status,
-        at=at,
+        submit=False,
+        percent=percent,
+        quantity=quantity,
         note=note,
-        percent=locked.percent,
-        quantity=locked.quantity_done,
+        files=files,
+        expected_version=expected_version,
+        at=at,
     )
-    _attach(update=update, files=files, user=user, at=at)
-    assignment.refresh_from_db()
-    return update
 
 
 @transaction.atomic
@@ -318,37 +350,17 @@ def assignment_submit(
     at: datetime | None = None,
 ) -> StatusUpdate:
     """A unit says the work is done and asks the office to verify it (待审核)."""
-    _require_reporter(user, assignment)
-    at = at or timezone.now()
-    locked = _lock(assignment, expected_version)
-    if locked.status not in (Status.NOT_STARTED, Status.IN_PROGRESS):
-        raise WorkflowError(f"该任务{locked.get_status_display()}，不能重复提交。")
-    _check_progress(percent, quantity)
-    if quantity is not None and percent is None and locked.item.target_quantity:
-        percent = _percent_from_quantity(quantity, locked.item.target_quantity)
-    from_status = locked.status
-    locked.status = Status.SUBMITTED
-    locked.submitted_at = at
-    locked.last_reported_at = at
-    locked.percent = 100 if percent is None else percent
-    fields = ["status", "submitted_at", "last_reported_at", "percent"]
-    if quantity is not None:
-        locked.quantity_done = quantity
-        fields.append("quantity_done")
-    _save(locked, fields)
-    update = _record(
-        assignment=locked,
+    return _write_progress(
+        assignment=assignment,
         user=user,
-        kind=Kind.SUBMIT,
-        from_status=from_status,
-        at=at,
+        submit=True,
+        percent=percent,
+        quantity=quantity,
         note=note,
-        percent=locked.percent,
-        quantity=locked.quantity_done,
+        files=files,
+        expected_version=expected_version,
+        at=at,
     )
-    _attach(update=update, files=files, user=user, at=at)
-    assignment.refresh_from_db()
-    return update
 
 
 @transaction.atomic
