@@ -150,7 +150,7 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     """A fresh phone-sized browser page; a screenshot of it is kept in test-artifacts/."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
     context.set_default_timeout(10_000)
     new_page = context.new_page()
     yield new_page

@@ -37,7 +37,7 @@ def test_a_township_reports_submits_and_the_office_verifies(
     shot(page, "1-my-tasks")
     page.get_by_role("link", name="开展拉网式隐患排查").click()
 
-    # Report 60 % with a photo-like PDF, in one screen on a 390-px phone.
+    # Report 60 % with a PDF, in one screen on a 375-px phone.
     page.get_by_label("完成百分比（%）").fill("60")
     page.get_by_label("进展说明").fill("已排查企业32家，发现隐患9处，已整改7处。")
     page.get_by_label("佐证材料").set_input_files(
@@ -48,7 +48,7 @@ def test_a_township_reports_submits_and_the_office_verifies(
     assert page.get_by_text("进度已保存。").is_visible()
     assert page.get_by_role("link", name="整改台账.pdf").is_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the page is wider than the phone: {width}px"
+    assert width <= 375, f"the page is wider than the phone: {width}px"
 
     page.get_by_label("进展说明").fill("全部整改完成。")
     page.get_by_role("button", name="提交审核").click()
