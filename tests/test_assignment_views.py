@@ -150,3 +150,28 @@ def test_an_extension_to_an_earlier_date_is_explained(login, world):
     )
     assert response.status_code == 400
     assert "请填写有效日期" in response.content.decode()
+
+
+def test_the_task_list_runs_the_same_number_of_queries_at_any_size(login, world):
+    from datetime import date as day
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from checklist.models import ChecklistItem
+
+    client = login(world.office)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("assignment_list"), {"light": "red"}).status_code == 200
+        return len(ctx)
+
+    small = count()
+    for n in range(30):
+        item = ChecklistItem.objects.create(
+            code=f"2026-6{n:02d}", title=f"任务{n}", theme=world.theme, start_date=day(2026, 1, 1),
+            deadline=day(2026, 2, 1), state="published", published_at="2026-01-01T00:00:00+08:00",
+        )  # fmt: skip
+        services.assignment_create(item=item, unit=world.town_b, user=world.office)
+    assert count() == small

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
 from tracker.models import Assignment
@@ -203,3 +204,35 @@ class BulkForm(forms.Form):
         if cleaned.get("action") == "set_due" and not cleaned.get("due_date"):
             self.add_error("due_date", "请填写新的完成时限。")
         return cleaned
+
+
+class WorkbookField(forms.FileField):
+    """An .xlsx upload; its content is checked by the importer, its size here."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+        kwargs.setdefault(
+            "error_messages", {"required": "请选择要导入的 .xlsx 文件。", "empty": "文件是空的。"}
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload and upload.size > settings.EXCEL_MAX_UPLOAD_BYTES:
+            limit = settings.EXCEL_MAX_UPLOAD_BYTES // (1024 * 1024)
+            raise forms.ValidationError(f"文件超过 {limit} MB，请拆分后再导入。")
+        return upload
+
+
+class TaskImportForm(forms.Form):
+    CONFLICT = [
+        ("skip", "已存在的编号跳过，不改动"),
+        ("update", "已存在的编号更新任务内容并补充新单位"),
+        ("stop", "已存在的编号视为错误"),
+    ]
+    file = WorkbookField(label="任务分解表（.xlsx）")
+    on_conflict = forms.ChoiceField(label="编号已存在时", choices=CONFLICT, initial="skip")
+
+
+class ReturnSheetForm(forms.Form):
+    file = WorkbookField(label="填好的填报表（.xlsx）")

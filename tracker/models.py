@@ -105,6 +105,7 @@ class User(AbstractUser):
     )
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.STAFF)
     display_name = models.CharField("姓名", max_length=40, blank=True)
+    notices_seen_at = models.DateTimeField("通知已读至", null=True, blank=True)
 
     objects = TrackerUserManager()
 
@@ -453,3 +454,71 @@ class ExtensionRequest(models.Model):
 
     def __str__(self):
         return f"{self.assignment} 延至 {self.requested_due_date}"
+
+
+class Supervision(models.Model):
+    """A 督办单 on one assignment: 蓝 reminder → 黄 warning → 红 督办, open until the unit reports."""
+
+    class Level(models.TextChoices):
+        BLUE = "blue", "蓝色提醒"
+        YELLOW = "yellow", "黄色警示"
+        RED = "red", "红色督办"
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="supervisions", verbose_name="责任分解"
+    )
+    level = models.CharField("等级", max_length=10, choices=Level.choices)
+    note = models.TextField("督办要求", blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="督办人"
+    )
+    issued_at = models.DateTimeField("督办时间", default=timezone.now)
+    resolved_at = models.DateTimeField("已响应", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "督办单"
+        verbose_name_plural = "督办单"
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=["blue", "yellow", "red"]), name="supervision_level_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(resolved_at__isnull=True),
+                name="supervision_one_open_per_assignment",
+            ),
+        ]
+        indexes = [
+            # A unit's open 督办单 (home page banner, assignment page).
+            models.Index(fields=["assignment", "resolved_at"], name="supervision_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_level_display()} · {self.assignment}"
+
+
+class Notice(models.Model):
+    """An in-app notice to a unit (reminders, 督办单); the same text may also go out by email."""
+
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="notices", verbose_name="单位"
+    )
+    # One notice per key: running the reminder job twice on a day sends nothing new.
+    key = models.CharField("去重键", max_length=100, unique=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    level = models.CharField("等级", max_length=10, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "通知"
+        verbose_name_plural = "通知"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The bell: a unit's newest notices.
+            models.Index(fields=["unit", "-created_at"], name="notice_unit_time"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -17,7 +17,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
-from tracker.models import Assignment, Evidence, ExtensionRequest, StatusUpdate, Unit, User
+from tracker.models import (
+    Assignment,
+    Evidence,
+    ExtensionRequest,
+    StatusUpdate,
+    Supervision,
+    Unit,
+    User,
+)
 
 Status = Assignment.Status
 Kind = StatusUpdate.Kind
@@ -307,6 +315,8 @@ def _write_progress(
         quantity=locked.quantity_done,
     )
     _attach(update=update, files=files, user=user, at=at)
+    # A report answers every open 督办单 on the assignment.
+    Supervision.objects.filter(assignment=locked, resolved_at__isnull=True).update(resolved_at=at)
     assignment.refresh_from_db()
     return update
 

@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.context_processors.notices",
             ],
         },
     },
@@ -153,6 +154,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The form allows 20 files per report and says so; past 200 the request is refused outright.
 DATA_UPLOAD_MAX_NUMBER_FILES = 200
+# 催办: a 督办单 may go up a level (蓝 → 黄 → 红) after this many days without a report.
+SUPERVISION_ESCALATION_DAYS = int(os.environ.get("SUPERVISION_ESCALATION_DAYS", "3"))
+# Workbooks: more rows than this are refused before they are read.
+EXCEL_MAX_ROWS = int(os.environ.get("EXCEL_MAX_ROWS", "200000"))
+EXCEL_MAX_UPLOAD_BYTES = int(os.environ.get("EXCEL_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tracker.forms import LoginForm
-from tracker.views import assignments, evidence, home, review
+from tracker.views import assignments, dashboard, evidence, excel, home, notices, review
 
 admin.site.site_header = "安全生产任务督办台账 · 管理后台"
 admin.site.site_title = "督办台账管理"
@@ -11,6 +11,7 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("tasks/", assignments.assignment_list, name="assignment_list"),
     path("tasks/bulk/", review.bulk_action, name="bulk_action"),
     path("tasks/<int:pk>/", assignments.assignment_detail, name="assignment_detail"),
@@ -18,8 +19,19 @@ urlpatterns = [
     path("tasks/<int:pk>/extension/", assignments.extension_request, name="extension_request"),
     path("tasks/<int:pk>/review/", review.assignment_review, name="assignment_review"),
     path("review/", review.review_queue, name="review_queue"),
+    path("tasks/<int:pk>/supervise/", notices.assignment_supervise, name="assignment_supervise"),
+    path("units/<int:pk>/supervise/", notices.unit_supervise, name="unit_supervise"),
+    path("notices/", notices.notice_list, name="notice_list"),
+    path("notices/seen/", notices.notices_seen, name="notices_seen"),
     path("extensions/<int:pk>/decide/", review.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", evidence.evidence_download, name="evidence_download"),
+    path("tasks/export/", excel.bulletin_export, name="bulletin_export"),
+    path("import/", excel.task_import, name="task_import"),
+    path("import/confirm/", excel.task_import_confirm, name="task_import_confirm"),
+    path("import/template/", excel.task_import_template, name="task_import_template"),
+    path("return-sheet/", excel.return_sheet_upload, name="return_sheet"),
+    path("return-sheet/download/", excel.return_sheet_download, name="return_sheet_download"),
+    path("return-sheet/confirm/", excel.return_sheet_confirm, name="return_sheet_confirm"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -54,7 +54,9 @@ def _detail(
         "history": selectors.history_for(assignment),
         "pending_extension": pending,
         "alert": alert,
+        "supervision": assignment.supervisions.filter(resolved_at__isnull=True).first(),
     }
+    context["can_supervise"] = user.is_office and context["progress"].overdue
     if can_report(user, assignment):
         context["form"] = form or ProgressForm(
             assignment=assignment,

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from tracker.models import Assignment
 from tracker.selectors import assignments_for_user
+from tracker.supervision import open_supervisions
 
 
 def home(request):
@@ -19,5 +20,10 @@ def home(request):
         .select_related("item", "item__theme", "unit")
         .order_by(F("due_date").asc(nulls_last=True), "item__code", "unit__sort_order")[:50]
     )
-    context = {"assignments": open_assignments, "counts": counts, "today": today}
+    context = {
+        "assignments": open_assignments,
+        "counts": counts,
+        "today": today,
+        "supervisions": [] if request.user.sees_all_units else open_supervisions(visible),
+    }
     return render(request, "tracker/home.html", context)

@@ -1,0 +1,742 @@
+"""Workbook import and export speed at scale: `python bench/excel_bench.py [--rows 100000]`.
+
+Generates one 任务分解表 of N rows (deterministic), then measures, each in its own fresh
+subprocess so that peak RSS is that measurement's own, and each import on its own fresh
+database copied from one migrated template:
+
+  ours_import   tracker.excel.task_import.import_tasks, dry run then commit
+  peer_import   django-import-export: tablib Dataset from the xlsx + a plain ModelResource
+                (slow, so measured on --peer-rows rows: the first rows of the same sheet)
+  floor_import  python-calamine rows → ChecklistItem.bulk_create, no validation at all
+  ours_export   tracker.excel.bulletin.write_bulletin of every assignment ours_import made
+  floor_export  the same assignment rows, unstyled, XlsxWriter constant_memory
+
+Prints one JSON object to stdout; progress goes to stderr. SQLite by default (temporary
+files); `--database-url postgres://postgres@127.0.0.1:5432/postgres` runs every measurement
+on PostgreSQL instead, each on a database created (and dropped at the end) for it.
+
+Internally the script re-invokes itself: `--child setup|ours_import|... --xlsx PATH
+--database-url URL` runs one step and prints its result as the last line of stdout.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SHEET = "任务分解表"
+TITLE = "2026年全县安全生产重点工作任务分解表"
+SUBTITLE = "县安委办 2026年3月"
+HEADER = [
+    "序号",
+    "编号",
+    "工作任务",
+    "具体要求",
+    "类别",
+    "牵头单位",
+    "责任单位",
+    "配合单位",
+    "完成时限",
+    "报送频次",
+    "目标数量",
+    "备注",
+]
+# The sheet's year. The peer and the floor turn the text deadlines into dates of this year;
+# ours is told the same year when import_tasks accepts it.
+YEAR = 2026
+FIRST_DEADLINE = date(2026, 3, 1)
+LAST_DEADLINE = date(2027, 6, 30)
+# The date the bulletin is "as of": fixed so runs compare, and mid-range, so about half of
+# the dated assignments are overdue and the bulletin's 逾期清单 sheet is well filled.
+BULLETIN_TODAY = date(2026, 11, 30)
+MEASUREMENTS = ("ours_import", "peer_import", "floor_import", "ours_export", "floor_export")
+
+
+def log(message: str) -> None:
+    print(f"[excel_bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KB on Linux
+
+
+# ----------------------------------------------------------------------------------------
+# The workbook
+
+
+def fixture_names() -> tuple[list[str], list[str], list[str]]:
+    """Theme names, department names, township names, from the project's fixtures."""
+    themes = json.loads((ROOT / "fixtures/themes.json").read_text(encoding="utf-8"))
+    units = json.loads((ROOT / "fixtures/units.json").read_text(encoding="utf-8"))
+    theme_names = [o["fields"]["name"] for o in themes if o["model"] == "checklist.theme"]
+    unit_rows = [o["fields"] for o in units if o["model"] == "tracker.unit"]
+    departments = [u["name"] for u in unit_rows if u["kind"] == "department"]
+    townships = [u["name"] for u in unit_rows if u["kind"] == "township"]
+    assert theme_names and departments and townships, "fixtures without themes or units"
+    return theme_names, departments, townships
+
+
+VERBS = ["开展", "深入开展", "持续推进", "全面推进", "组织开展", "扎实推进", "深化", "落实"]
+PLACES = ["", "", "", "在全县范围内", "结合季节特点", "在重要节日和重大活动期间", "以乡镇为单位"]
+OBJECTS = [
+    "危险化学品企业",
+    "非煤矿山",
+    "建筑施工工地",
+    "人员密集场所",
+    "道路运输企业",
+    "烟花爆竹经营单位",
+    "工贸企业",
+    "城镇燃气",
+    "经营性自建房",
+    "学校及周边",
+    "水上交通",
+    "特种设备",
+    "“九小”场所",
+    "高层建筑",
+    "电动自行车",
+    "有限空间作业",
+    "粉尘涉爆企业",
+    "农村道路",
+]
+ACTIONS = [
+    "隐患排查治理",
+    "专项整治",
+    "标准化创建",
+    "执法检查",
+    "安全培训",
+    "应急演练",
+    "风险辨识管控",
+    "打非治违",
+    "消防安全检查",
+    "宣传教育",
+    "重大事故隐患动态清零",
+]
+SUFFIXES = ["", "工作", "行动", "三年行动", "“回头看”", "百日攻坚行动", "专项行动"]
+TAILS = ["", "", "", "，建立问题清单和整改台账", "，确保不发生较大以上事故", "，实现闭环管理"]
+CLAUSES = [
+    "对辖区内{obj}逐家开展检查，",
+    "建立问题隐患和整改措施“两个清单”，",
+    "做到整改责任、措施、资金、时限和预案“五落实”，",
+    "对发现的重大事故隐患实行挂牌督办，",
+    "严格落实企业安全生产主体责任，",
+    "督促企业主要负责人带头开展自查自改，",
+    "对拒不整改的依法依规从严处罚，",
+    "每季度向县安委办报送工作进展，",
+    "组织专家对{obj}开展指导服务，",
+    "按照“一企一档”要求建立工作台账，",
+    "加强部门联动和信息共享，",
+]
+ENDINGS = ["确保按期完成。", "形成长效机制。", "年底前完成验收。", "切实防范化解重大安全风险。"]
+QUANTITY_UNITS = ["家", "场", "人次", "次", "个", "处"]
+NOTES = ["重点督办", "纳入年度考核", "县领导挂点", "省级督办事项", "市级交办", "上年度结转"]
+
+
+def _title(rng: random.Random, obj: str) -> str:
+    title = rng.choice(PLACES) + rng.choice(VERBS) + obj + rng.choice(ACTIONS)
+    title += rng.choice(SUFFIXES) or ("专项行动" if len(title) < 12 else "")
+    tail = rng.choice(TAILS)
+    return title + tail if len(title + tail) <= 40 else title  # 12 to 40 characters
+
+
+def _detail(rng: random.Random, obj: str) -> str:
+    text = ""
+    while len(text) < 40:
+        text += rng.choice(CLAUSES).format(obj=obj)
+    if len(text) < 90 and rng.random() < 0.6:
+        text += rng.choice(CLAUSES).format(obj=obj)
+    text = text.rstrip("，") + "，" + rng.choice(ENDINGS)
+    return text if len(text) <= 120 else text[:119] + "。"
+
+
+def task_rows(n: int):
+    """The N data rows, deterministic (random.Random(42)); each a list of 12 cell values."""
+    theme_names, departments, townships = fixture_names()
+    rng = random.Random(42)
+    span = (LAST_DEADLINE - FIRST_DEADLINE).days
+    for i in range(1, n + 1):
+        obj = rng.choice(OBJECTS)
+        lead = rng.choice(departments)
+        cooperate = ""
+        if rng.random() >= 0.5:
+            cooperate = rng.choice([d for d in departments if d != lead])
+        roll = rng.random()
+        cadence = ""
+        if roll < 0.90:
+            deadline = datetime.combine(
+                FIRST_DEADLINE + timedelta(days=rng.randint(0, span)), datetime.min.time()
+            )
+        elif roll < 0.95:
+            deadline = rng.choice(["年底前", "6月底前"])
+        else:
+            deadline = "长期坚持"
+            cadence = "每月28日前"
+        target = ""
+        if rng.random() < 0.2:
+            target = f"{rng.choice([3, 5, 12, 20, 40, 100, 500, 3000])}{rng.choice(QUANTITY_UNITS)}"
+        note = rng.choice(NOTES) if rng.random() < 0.3 else ""
+        yield [
+            i,
+            f"B{i:06d}",
+            _title(rng, obj),
+            _detail(rng, obj),
+            rng.choice(theme_names),
+            lead,
+            rng.choice(townships),
+            cooperate,
+            deadline,
+            cadence,
+            target,
+            note,
+        ]
+
+
+def write_workbook(path: Path, n: int) -> None:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet(SHEET)
+    title = book.add_format({"bold": True, "font_size": 16, "align": "center"})
+    header = book.add_format({"bold": True, "border": 1, "align": "center"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    last = len(HEADER) - 1
+    sheet.merge_range(0, 0, 0, last, TITLE, title)
+    sheet.merge_range(1, 0, 1, last, SUBTITLE)
+    for col, label in enumerate(HEADER):
+        sheet.write_string(2, col, label, header)
+    for r, values in enumerate(task_rows(n), start=3):
+        sheet.write_number(r, 0, values[0])
+        for col in range(1, len(HEADER)):
+            value = values[col]
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, col, value, day)
+            elif value != "":
+                sheet.write_string(r, col, value)
+    book.close()
+
+
+# ----------------------------------------------------------------------------------------
+# Databases: one migrated template, one fresh copy per measurement
+
+
+class SqliteDatabases:
+    def __init__(self, workdir: Path):
+        self.dir = workdir / "db"
+        self.dir.mkdir()
+
+    def url(self, name: str) -> str:
+        return f"sqlite:///{self.dir / (name + '.sqlite3')}"
+
+    def create_empty(self, name: str) -> str:
+        return self.url(name)
+
+    def copy(self, source: str, name: str) -> str:
+        # The backup API copies a consistent database whatever is still in a WAL file.
+        src = sqlite3.connect(str(self.dir / (source + ".sqlite3")))
+        dst = sqlite3.connect(str(self.dir / (name + ".sqlite3")))
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        return self.url(name)
+
+    def cleanup(self) -> None:
+        pass  # the whole work directory goes
+
+
+class PostgresDatabases:
+    """Databases created beside the one the URL names; copies are CREATE DATABASE … TEMPLATE."""
+
+    def __init__(self, admin_url: str):
+        import psycopg
+
+        self.psycopg = psycopg
+        self.admin_url = admin_url
+        self.prefix = f"bench_{os.getpid()}_"
+        self.created: list[str] = []
+
+    def _execute(self, sql: str) -> None:
+        with self.psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def url(self, name: str) -> str:
+        parts = urlsplit(self.admin_url)
+        return urlunsplit(parts._replace(path="/" + self.prefix + name))
+
+    def create_empty(self, name: str) -> str:
+        self._execute(f'CREATE DATABASE "{self.prefix}{name}"')
+        self.created.append(name)
+        return self.url(name)
+
+    def copy(self, source: str, name: str) -> str:
+        self._execute(f'CREATE DATABASE "{self.prefix}{name}" TEMPLATE "{self.prefix}{source}"')
+        self.created.append(name)
+        return self.url(name)
+
+    def cleanup(self) -> None:
+        for name in reversed(self.created):
+            try:
+                self._execute(f'DROP DATABASE IF EXISTS "{self.prefix}{name}"')
+            except Exception as exc:  # noqa: BLE001 - report and go on dropping the rest
+                log(f"could not drop {self.prefix}{name}: {exc}")
+
+
+# ----------------------------------------------------------------------------------------
+# Children: each runs one step in a fresh interpreter
+
+
+def django_setup(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
+    os.environ["DEBUG"] = "0"  # no query log growing in memory
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def child_setup(args) -> dict:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command(
+        "loaddata",
+        str(ROOT / "fixtures/themes.json"),
+        str(ROOT / "fixtures/units.json"),
+        verbosity=0,
+    )
+    from tracker.models import Unit, User
+
+    User.objects.create_user(
+        "bench", password="x", role="office", unit=Unit.objects.get(name="县安委办"), is_staff=True
+    )
+    return {}
+
+
+def child_ours_import(args) -> dict:
+    import inspect
+
+    from checklist.models import ChecklistItem
+    from tracker.excel.task_import import import_tasks
+    from tracker.models import Assignment, User
+
+    user = User.objects.get(username="bench")
+    extra = {"year": YEAR} if "year" in inspect.signature(import_tasks).parameters else {}
+    path = str(args.xlsx)
+
+    def check(report, stage):
+        if report.errors:
+            shown = "\n".join(str(e) for e in report.errors[:20])
+            raise SystemExit(
+                f"ours_import {stage}: {len(report.errors)} errors on the generated file, "
+                f"first ones:\n{shown}"
+            )
+
+    start = time.perf_counter()
+    report = import_tasks(path, user=user, dry_run=True, on_conflict="skip", **extra)
+    dry = time.perf_counter() - start
+    check(report, "dry run")
+    dry_counts = dict(report.counts)
+    warnings = len(getattr(report, "warnings", []) or [])
+    del report  # the web flow holds the dry run and the commit in different requests
+
+    start = time.perf_counter()
+    report = import_tasks(path, user=user, dry_run=False, on_conflict="skip", **extra)
+    commit = time.perf_counter() - start
+    check(report, "commit")
+    counts = dict(report.counts)
+    items = ChecklistItem.objects.count()
+    assert items == args.rows, f"ours_import: {items} items in the database, expected {args.rows}"
+    return {
+        "dry_run_s": round(dry, 3),
+        "commit_s": round(commit, 3),
+        "total_s": round(dry + commit, 3),
+        "rows_per_s": round(args.rows / (dry + commit)),
+        "counts": counts,
+        "dry_run_counts_match": dry_counts == counts,
+        "warnings": warnings,
+        "items_in_db": items,
+        "assignments_in_db": Assignment.objects.count(),
+    }
+
+
+def child_peer_import(args) -> dict:
+    import re
+
+    import tablib
+    from import_export import fields, resources, widgets
+
+    from checklist.models import ChecklistItem, Theme
+
+    text_deadlines = {"年底前": date(YEAR, 12, 31), "6月底前": date(YEAR, 6, 30), "长期坚持": None}
+    cadence_pattern = re.compile(r"每月(\d+)日前")
+
+    class DeadlineWidget(widgets.DateWidget):
+        """A date cell, or one of the sheet's words for a deadline (长期坚持 means none)."""
+
+        def clean(self, value, row=None, **kwargs):
+            if isinstance(value, str) and value.strip() in text_deadlines:
+                return text_deadlines[value.strip()]
+            return super().clean(value, row=row, **kwargs)
+
+    class CadenceWidget(widgets.Widget):
+        def clean(self, value, row=None, **kwargs):
+            return "monthly" if value and cadence_pattern.fullmatch(str(value)) else "none"
+
+    class CadenceDayWidget(widgets.IntegerWidget):
+        def clean(self, value, row=None, **kwargs):
+            match = cadence_pattern.fullmatch(str(value or ""))
+            return int(match.group(1)) if match else None
+
+    class ChecklistItemResource(resources.ModelResource):
+        code = fields.Field(attribute="code", column_name="编号")
+        title = fields.Field(attribute="title", column_name="工作任务")
+        detail = fields.Field(attribute="detail", column_name="具体要求")
+        theme = fields.Field(
+            attribute="theme",
+            column_name="类别",
+            widget=widgets.ForeignKeyWidget(Theme, field="name"),
+        )
+        start_date = fields.Field(attribute="start_date", column_name="开始日期")
+        deadline = fields.Field(
+            attribute="deadline", column_name="完成时限", widget=DeadlineWidget()
+        )
+        # The model requires a cadence on items without a deadline (长期坚持).
+        cadence = fields.Field(attribute="cadence", column_name="报送频次", widget=CadenceWidget())
+        cadence_day = fields.Field(
+            attribute="cadence_day", column_name="报送频次", widget=CadenceDayWidget()
+        )
+
+        class Meta:
+            model = ChecklistItem
+            fields = (
+                "code",
+                "title",
+                "detail",
+                "theme",
+                "start_date",
+                "deadline",
+                "cadence",
+                "cadence_day",
+            )  # state: the model's default, draft
+            import_id_fields = ("code",)  # 编号 identifies an item, so a re-import updates it
+
+        def before_import_row(self, row, **kwargs):
+            # Columns the sheet does not have: every item starts when the sheet was issued.
+            row["开始日期"] = FIRST_DEADLINE
+
+    start = time.perf_counter()
+    with open(args.xlsx, "rb") as f:
+        dataset = tablib.Dataset().load(f.read(), format="xlsx", skip_lines=2)
+    loaded = time.perf_counter()
+    assert dataset.headers[: len(HEADER)] == HEADER, dataset.headers
+    result = ChecklistItemResource().import_data(dataset, dry_run=False, raise_errors=True)
+    done = time.perf_counter()
+    assert not result.has_errors() and not result.has_validation_errors()
+    items = ChecklistItem.objects.count()
+    assert items == len(dataset) == args.rows, (items, len(dataset), args.rows)
+    return {
+        "rows": items,
+        "load_s": round(loaded - start, 3),
+        "import_s": round(done - loaded, 3),
+        "total_s": round(done - start, 3),
+        "rows_per_s": round(items / (done - start)),
+    }
+
+
+def child_floor_import(args) -> dict:
+    from django.db import transaction
+    from django.utils import timezone
+    from python_calamine import CalamineWorkbook
+
+    from checklist.models import ChecklistItem, Theme
+
+    text_deadlines = {"年底前": date(YEAR, 12, 31), "6月底前": date(YEAR, 6, 30)}
+    start = time.perf_counter()
+    rows = CalamineWorkbook.from_path(str(args.xlsx)).get_sheet_by_index(0).to_python()
+    read = time.perf_counter()
+    themes = dict(Theme.objects.values_list("name", "id"))
+    now = timezone.now()
+    items = []
+    for values in rows[3:]:
+        deadline = values[8]
+        if isinstance(deadline, datetime):
+            deadline = deadline.date()
+        elif not isinstance(deadline, date):
+            deadline = text_deadlines.get(deadline)  # None: 长期坚持
+        items.append(
+            ChecklistItem(
+                code=values[1],
+                title=values[2],
+                detail=values[3],
+                theme_id=themes[values[4]],
+                start_date=FIRST_DEADLINE,
+                deadline=deadline,
+                cadence="none" if deadline else "monthly",
+                cadence_day=None if deadline else 28,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    with transaction.atomic():
+        ChecklistItem.objects.bulk_create(items, batch_size=2000)
+    done = time.perf_counter()
+    count = ChecklistItem.objects.count()
+    assert count == args.rows, (count, args.rows)
+    return {
+        "read_s": round(read - start, 3),
+        "insert_s": round(done - read, 3),
+        "total_s": round(done - start, 3),
+        "rows_per_s": round(args.rows / (done - start)),
+    }
+
+
+def child_ours_export(args) -> dict:
+    from tracker.excel.bulletin import write_bulletin
+    from tracker.models import Assignment
+
+    rows = Assignment.objects.count()
+    target = args.workdir / "bulletin.xlsx"
+    start = time.perf_counter()
+    write_bulletin(str(target), assignments=Assignment.objects.all(), today=BULLETIN_TODAY)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": round(seconds, 3),
+        "rows": rows,
+        "rows_per_s": round(rows / seconds),
+        "file_mb": round(target.stat().st_size / 2**20, 1),
+    }
+
+
+def child_floor_export(args) -> dict:
+    import xlsxwriter
+
+    from tracker.models import Assignment
+
+    rows = Assignment.objects.count()
+    target = args.workdir / "floor.xlsx"
+    start = time.perf_counter()
+    book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+    sheet = book.add_worksheet("任务明细")
+    query = (
+        Assignment.objects.order_by("item__code", "unit__kind", "unit__sort_order", "unit__name")
+        .values_list(
+            "item__code",
+            "item__title",
+            "item__theme__name",
+            "unit__name",
+            "role",
+            "status",
+            "percent",
+            "due_date",
+        )
+        .iterator(chunk_size=5000)
+    )
+    written = 0
+    for r, values in enumerate(query):
+        sheet.write_row(r, 0, values)
+        written += 1
+    book.close()
+    seconds = time.perf_counter() - start
+    assert written == rows, (written, rows)
+    return {
+        "seconds": round(seconds, 3),
+        "rows": rows,
+        "rows_per_s": round(rows / seconds),
+        "file_mb": round(target.stat().st_size / 2**20, 1),
+    }
+
+
+CHILDREN = {
+    "setup": child_setup,
+    "ours_import": child_ours_import,
+    "peer_import": child_peer_import,
+    "floor_import": child_floor_import,
+    "ours_export": child_ours_export,
+    "floor_export": child_floor_export,
+}
+
+
+def run_as_child(args) -> None:
+    django_setup(args.database_url)
+    baseline = peak_rss_mb()
+    result = CHILDREN[args.child](args)
+    if args.child != "setup":
+        result["peak_rss_mb"] = peak_rss_mb()
+        result["baseline_rss_mb"] = baseline  # after django.setup(), before the measurement
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+def spawn(name: str, *, database_url: str, xlsx: Path, rows: int, workdir: Path) -> dict:
+    """Run one child; its result, or {"error": …} with the tail of what it said."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        name,
+        "--database-url",
+        database_url,
+        "--xlsx",
+        str(xlsx),
+        "--rows",
+        str(rows),
+        "--workdir",
+        str(workdir),
+    ]
+    log(f"{name}: {rows} rows …" if name.endswith("_import") else f"{name} …")
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.stderr.strip():
+        sys.stderr.write(proc.stderr if proc.returncode else proc.stderr[-2000:])
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        log(f"{name}: FAILED (exit {proc.returncode}): {tail}")
+        return {"error": tail, "exit_code": proc.returncode}
+    result = json.loads(lines[-1])
+    log(f"{name}: done in {elapsed:.1f} s wall: {json.dumps(result, ensure_ascii=False)}")
+    return result
+
+
+# ----------------------------------------------------------------------------------------
+# The parent
+
+
+def ratio(a, b, digits=2):
+    return round(a / b, digits) if a and b else None
+
+
+def summarize(n: int, results: dict) -> dict:
+    ours, peer, floor = (results[k] for k in ("ours_import", "peer_import", "floor_import"))
+    ours_x, floor_x = results["ours_export"], results["floor_export"]
+    ratios = {
+        "import_vs_peer": ratio(ours.get("rows_per_s"), peer.get("rows_per_s"), 1),
+        "import_vs_floor": ratio(ours.get("rows_per_s"), floor.get("rows_per_s")),
+        "export_vs_floor_time": ratio(ours_x.get("seconds"), floor_x.get("seconds")),
+    }
+
+    def goal(value, test):
+        return None if value is None else bool(test(value))
+
+    goals = {
+        "import_10x_peer": goal(ratios["import_vs_peer"], lambda r: r >= 10),
+        "import_half_floor": goal(ratios["import_vs_floor"], lambda r: r >= 0.5),
+        "export_within_1_5x_floor": goal(ratios["export_vs_floor_time"], lambda r: r <= 1.5),
+        "import_rss_under_400mb": goal(ours.get("peak_rss_mb"), lambda m: m < 400),
+        "export_rss_under_150mb": goal(ours_x.get("peak_rss_mb"), lambda m: m < 150),
+    }
+    return {"ratios": ratios, "goals": goals}
+
+
+def machine(database_url: str | None) -> dict:
+    from importlib.metadata import version
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "django": version("django"),
+        "django_import_export": version("django-import-export"),
+        "database": urlsplit(database_url).scheme if database_url else "sqlite",
+        **({} if database_url else {"sqlite": sqlite3.sqlite_version}),
+    }
+
+
+def run_parent(args) -> None:
+    n = args.rows
+    peer_rows = min(n, args.peer_rows if args.peer_rows is not None else 10_000)
+    workdir = Path(tempfile.mkdtemp(prefix="excel-bench-"))
+    dbs = PostgresDatabases(args.database_url) if args.database_url else SqliteDatabases(workdir)
+    results = {}
+    try:
+        xlsx = workdir / "tasks.xlsx"
+        start = time.perf_counter()
+        write_workbook(xlsx, n)
+        log(
+            f"workbook of {n} rows: {xlsx.stat().st_size / 2**20:.1f} MB in "
+            f"{time.perf_counter() - start:.1f} s"
+        )
+        peer_xlsx = xlsx
+        if peer_rows < n:  # the same generator and seed: the first peer_rows rows of the sheet
+            peer_xlsx = workdir / "tasks_peer.xlsx"
+            write_workbook(peer_xlsx, peer_rows)
+
+        template = dbs.create_empty("template")
+        setup = spawn("setup", database_url=template, xlsx=xlsx, rows=n, workdir=workdir)
+        if "error" in setup:
+            raise SystemExit(f"could not build the template database: {setup['error']}")
+
+        common = {"xlsx": xlsx, "rows": n, "workdir": workdir}
+        results["ours_import"] = spawn(
+            "ours_import", database_url=dbs.copy("template", "ours_import"), **common
+        )
+        results["peer_import"] = spawn(
+            "peer_import",
+            database_url=dbs.copy("template", "peer_import"),
+            xlsx=peer_xlsx,
+            rows=peer_rows,
+            workdir=workdir,
+        )
+        results["floor_import"] = spawn(
+            "floor_import", database_url=dbs.copy("template", "floor_import"), **common
+        )
+        for name in ("ours_export", "floor_export"):
+            if "error" in results["ours_import"]:
+                results[name] = {"error": "skipped: ours_import failed"}
+                continue
+            results[name] = spawn(name, database_url=dbs.copy("ours_import", name), **common)
+    finally:
+        dbs.cleanup()
+        if args.keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    output = {"rows": n, "machine": machine(args.database_url)}
+    output.update({name: results[name] for name in MEASUREMENTS})
+    output["bulletin_today"] = BULLETIN_TODAY.isoformat()
+    output.update(summarize(n, results))
+    print(json.dumps(output, ensure_ascii=False, indent=1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000, help="task rows in the workbook")
+    parser.add_argument(
+        "--peer-rows",
+        type=int,
+        default=None,
+        help="rows for django-import-export, which is slow (default min(rows, 10000))",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="e.g. postgres://postgres@127.0.0.1:5432/postgres: run on PostgreSQL, one fresh "
+        "database per measurement created beside this one (default: SQLite temp files)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
+    parser.add_argument("--xlsx", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rows < 1:
+        parser.error("--rows must be at least 1")
+    if args.child:
+        run_as_child(args)
+    else:
+        run_parent(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The bulletin opens cleanly, says the same as the pages, and never carries a live formula."""
+
+import io
+from datetime import date
+
+from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
+
+from tracker import services
+from tracker.excel.bulletin import CUT_MARK, write_bulletin
+from tracker.league import league_table
+from tracker.models import Assignment
+
+
+def export(assignments, today=date(2026, 12, 1)):
+    buffer = io.BytesIO()
+    write_bulletin(buffer, assignments=assignments, today=today)
+    buffer.seek(0)
+    return buffer
+
+
+def test_it_has_a_summary_a_detail_and_an_overdue_sheet_ready_to_print(world):
+    book = load_workbook(export(Assignment.objects.all()))
+    assert book.sheetnames == ["汇总排名", "任务明细", "逾期清单"]
+    for ws in book:
+        assert ws.freeze_panes == "A4"
+        assert ws.auto_filter.ref.startswith("A3:")
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert ws.print_title_rows == "$3:$3"
+        assert ws.merged_cells.ranges and "截至 2026年12月01日" in ws["A2"].value
+        assert ws["A3"].font.b
+
+
+def test_the_ranking_matches_the_league_table_the_pages_use(world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a)
+    services.assignment_approve(assignment=world.a_item, user=world.office)
+    today = date(2026, 12, 1)
+    published = Assignment.objects.filter(item__state="published")
+    expected = league_table(
+        published.values_list("unit_id", "unit__name", "unit__kind", "role", "status", "due_date"),
+        today=today,
+    )
+    ws = load_workbook(export(published, today)).active
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
+    assert [(r[0], r[1], r[3], r[4], r[8], r[9]) for r in rows] == [
+        (s.rank, s.name, s.total, s.verified, s.overdue, s.rate) for s in expected
+    ]
+    assert rows[0][1] == "城关镇" and rows[0][9] == 50.0  # 1 of 2 counted assignments
+
+
+def test_overdue_rows_are_listed_with_their_days(world):
+    ws = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))["逾期清单"]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert len(rows) == 5  # every assignment of the little world is open and due 2026-12-31
+    assert {r[7] for r in rows} == {10}
+
+
+def test_hostile_text_stays_text_and_control_characters_do_not_break_the_file(world):
+    for text in ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]:
+        services.assignment_report(assignment=world.b_item, user=world.staff_b, note=text)
+    services.assignment_report(
+        assignment=world.a_item, user=world.staff_a, note="坏字符\x00\x07\x1b结束"
+    )
+    services.assignment_report(assignment=world.lead, user=world.office, note="长" * 40_000)
+    data = export(Assignment.objects.all()).getvalue()
+    book = load_workbook(io.BytesIO(data))
+    ws = book["任务明细"]
+    notes = {(r[0], r[3]): r[10] for r in ws.iter_rows(min_row=4, values_only=True)}
+    assert notes["2026-001", "河西镇"] == "=1+1"  # the latest note, as text
+    assert notes["2026-001", "城关镇"] == "坏字符结束"
+    long_note = notes["2026-001", "县应急管理局"]
+    assert long_note.endswith(CUT_MARK) and len(long_note) < 32_767
+    for ws in book:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert calamine.sheet_names == ["汇总排名", "任务明细", "逾期清单"]
+
+
+def test_traffic_lights_are_filled(world):
+    ws = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))["任务明细"]
+    light = ws["J4"]
+    assert light.value == "红灯"
+    assert light.fill.fgColor.rgb.endswith("F8CBAD")

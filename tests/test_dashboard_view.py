@@ -1,0 +1,119 @@
+"""The dashboard: league tables, lights, red list, themes, targets, trend, missing reports."""
+
+import io
+from datetime import date, timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from checklist.models import ChecklistItem
+from tracker import services
+from tracker.dashboard import DashboardFilters, build_dashboard
+from tracker.models import Assignment, Unit
+
+
+def test_leaders_see_townships_and_departments_ranked_separately(login, world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a)
+    services.assignment_approve(assignment=world.a_item, user=world.office)
+    response = login(world.leader).get(reverse("dashboard"))
+    board = response.context["board"]
+    assert [s.name for s in board.townships] == ["城关镇", "河西镇"]
+    assert board.townships[0].rate == 50.0 and board.townships[0].rank == 1
+    assert [s.name for s in board.departments] == ["县应急管理局"]
+    page = response.content.decode()
+    assert f"{reverse('assignment_list')}?unit={world.town_a.pk}" in page
+    assert "<svg" in page and "cdn" not in page.lower()
+
+
+def test_drafts_do_not_count(login, world):
+    board = login(world.office).get(reverse("dashboard")).context["board"]
+    assert board.total == 4  # a_item, b_item, lead, a_target; not the draft
+
+
+def test_staff_see_only_their_own_unit(login, world):
+    board = login(world.staff_b).get(reverse("dashboard")).context["board"]
+    assert [s.name for s in board.townships] == ["河西镇"]
+    assert board.departments == []
+
+
+def test_the_red_list_shows_overdue_work_oldest_first(world):
+    services.assignment_change(
+        assignment=world.b_item, user=world.office, due_date=date(2026, 4, 1)
+    )
+    services.assignment_change(
+        assignment=world.a_item, user=world.office, due_date=date(2026, 5, 1)
+    )
+    board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
+    assert [r["assignment"] for r in board.red_list][:2] == [world.b_item, world.a_item]
+    assert board.red_list[0]["days_overdue"] == 61
+
+
+def test_counted_targets_sum_the_units_quantities(world):
+    Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=12)
+    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=20)
+    board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
+    target = next(t for t in board.targets if t["code"] == "2026-002")
+    assert (target["done"], target["target"], target["rate"]) == (32, 40, 80.0)
+
+
+def test_a_long_term_item_without_a_report_this_period_is_listed(world):
+    item = ChecklistItem.objects.create(
+        code="2026-077", title="网格员每月巡查", theme=world.theme, start_date=date(2026, 1, 1),
+        cadence="monthly", cadence_day=28, state="published", published_at=timezone.now(),
+    )  # fmt: skip
+    reported = services.assignment_create(item=item, unit=world.town_a, user=world.office)
+    services.assignment_create(item=item, unit=world.town_b, user=world.office)
+    services.assignment_report(
+        assignment=reported, user=world.staff_a, note="已巡查", at=timezone.now()
+    )
+    today = timezone.localdate()
+    board = build_dashboard(world.office, DashboardFilters(), today=today + timedelta(days=1))
+    missing_units = {m["unit"] for m in board.missing_reports}
+    assert "河西镇" in missing_units
+
+
+def test_the_dashboard_the_list_and_the_bulletin_agree(login, world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a)
+    services.assignment_approve(assignment=world.a_item, user=world.office)
+    services.assignment_change(
+        assignment=world.b_item, user=world.office, due_date=date(2026, 3, 5)
+    )
+    client = login(world.office)
+    board = client.get(reverse("dashboard")).context["board"]
+    listed = client.get(reverse("assignment_list"), {"item_state": "published", "due": "overdue"})
+    overdue_on_list = {
+        r.record.unit.name for r in listed.context["table"].rows if r.record.role != "cooperate"
+    }
+    export = client.get(reverse("bulletin_export"), {"item_state": "published"})
+    ws = load_workbook(io.BytesIO(b"".join(export.streaming_content)))["汇总排名"]
+    sheet = {
+        r[1]: (r[3], r[4], r[8], r[9])
+        for r in ws.iter_rows(min_row=4, values_only=True)
+        if isinstance(r[0], int)
+    }
+    for s in board.townships + board.departments:
+        assert sheet[s.name] == (s.total, s.verified, s.overdue, s.rate)
+        assert (s.name in overdue_on_list) == (s.overdue > 0)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(login, world):
+    client = login(world.leader)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("dashboard")).status_code == 200
+        return len(ctx)
+
+    small = count()
+    extra = Unit.objects.create(name="新增镇", kind="township", sort_order=90)
+    for n in range(30):
+        item = ChecklistItem.objects.create(
+            code=f"2026-5{n:02d}", title=f"任务{n}", theme=world.theme, start_date=date(2026, 1, 1),
+            deadline=date(2026, 2, 1), state="published", published_at=timezone.now(),
+        )  # fmt: skip
+        a = services.assignment_create(item=item, unit=extra, user=world.office)
+        services.assignment_report(assignment=a, user=world.office, percent=10)
+    assert count() == small

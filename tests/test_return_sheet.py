@@ -1,0 +1,116 @@
+"""The unit return sheet: download, fill offline, upload; only the unit's own fillable cells."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tracker import services
+from tracker.excel.return_sheet import read_return_sheet, write_return_sheet
+
+
+def download(unit):
+    buffer = io.BytesIO()
+    write_return_sheet(buffer, unit=unit, today=timezone.localdate())
+    buffer.seek(0)
+    return buffer
+
+
+def filled(unit, changes):
+    """Download the unit's sheet and fill the given cells: {code: {header: value}}."""
+    book = load_workbook(download(unit))
+    ws = book.active
+    headers = [c.value for c in ws[3]]
+    for row in ws.iter_rows(min_row=4):
+        code = row[0].value
+        for header, value in changes.get(code, {}).items():
+            row[headers.index(header)].value = value
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def test_the_sheet_lists_only_the_units_published_assignments(world):
+    ws = load_workbook(download(world.town_a)).active
+    codes = [row[0] for row in ws.iter_rows(min_row=4, values_only=True)]
+    assert codes == ["2026-001", "2026-002"]
+    assert ws["A2"].value == "单位：城关镇"
+    assert ws.protection.sheet
+
+
+def test_an_unchanged_sheet_round_trips_without_changes(world):
+    report = read_return_sheet(
+        download(world.town_a), unit=world.town_a, user=world.staff_a, dry_run=False
+    )
+    assert report.errors == []
+    assert report.counts["unchanged"] == 2 and report.counts["report"] == 0
+    world.a_item.refresh_from_db()
+    assert world.a_item.version == 1 and world.a_item.history.count() == 1
+
+
+def test_filled_rows_write_the_same_history_as_the_web_form(world):
+    sheet = filled(
+        world.town_a,
+        {
+            "2026-001": {"完成%": 45, "本次进展说明": "已排查18家"},
+            "2026-002": {"填报状态": "提交审核", "完成数量": 40, "本次进展说明": "全部完成"},
+        },
+    )
+    dry = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
+    assert dry.errors == [] and (dry.counts["report"], dry.counts["submit"]) == (1, 1)
+    world.a_item.refresh_from_db()
+    assert world.a_item.percent == 0  # a dry run writes nothing
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert report.committed
+    world.a_item.refresh_from_db()
+    world.a_target.refresh_from_db()
+    assert (world.a_item.status, world.a_item.percent) == ("in_progress", 45)
+    assert world.a_item.history.get(kind="report").note == "已排查18家"
+    assert world.a_target.status == "submitted" and world.a_target.quantity_done == Decimal("40")
+    assert world.a_target.history.get(kind="submit").author == world.staff_a
+
+
+def test_another_units_sheet_is_refused(world):
+    report = read_return_sheet(
+        download(world.town_a), unit=world.town_b, user=world.staff_b, dry_run=False
+    )
+    assert report.errors and "城关镇" in str(report.errors[0])
+    world.a_item.refresh_from_db()
+    assert world.a_item.version == 1
+
+
+def test_staff_cannot_close_tasks_through_the_sheet(world):
+    sheet = filled(world.town_a, {"2026-001": {"填报状态": "已办结"}})
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert any("只有安委办可以审核销号" in str(e) for e in report.errors)
+    assert not report.committed
+
+
+@pytest.mark.parametrize("value, message", [(150, "0 到 100"), ("abc", "数字"), (12.5, "整数")])
+def test_bad_percent_cells_are_row_errors_and_nothing_is_written(world, value, message):
+    sheet = filled(world.town_a, {"2026-001": {"完成%": value}, "2026-002": {"完成数量": 3}})
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert any(str(e).startswith("第4行 第H列") and message in str(e) for e in report.errors), (
+        report.errors
+    )
+    world.a_target.refresh_from_db()
+    assert world.a_target.quantity_done is None
+
+
+def test_a_row_changed_on_the_web_since_download_is_a_conflict(world):
+    sheet = filled(world.town_a, {"2026-001": {"完成%": 45}})
+    services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert any("已被他人修改" in str(e) for e in report.errors)
+    world.a_item.refresh_from_db()
+    assert world.a_item.percent == 10
+
+
+def test_a_pdf_renamed_xlsx_is_refused_with_a_message(world):
+    report = read_return_sheet(
+        io.BytesIO(b"%PDF-1.4 not a workbook"), unit=world.town_a, user=world.staff_a, dry_run=True
+    )
+    assert "PDF" in str(report.errors[0])

@@ -1,0 +1,328 @@
+"""The unit return sheet (填报表): a unit downloads its assignments, fills progress offline and
+uploads the sheet back. Only that unit's rows and only the fillable columns are read; each
+accepted row goes through the same service as the web form and leaves the same history."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import xlsxwriter
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from tracker import services
+from tracker.excel import cells
+from tracker.excel.bulletin import safe_text
+from tracker.excel.reading import open_sheet
+from tracker.excel.safety import UnsafeWorkbook
+from tracker.excel.task_import import COUNT_LABELS, RowError, a1
+from tracker.models import Assignment, Unit, User
+from tracker.progress import format_quantity
+
+TITLE_ROW, UNIT_ROW, HEADER_ROW = 0, 1, 2
+COLUMNS = [
+    # (header, width, fillable)
+    ("编号", 10, False),
+    ("任务", 44, False),
+    ("角色", 6, False),
+    ("完成时限", 11, False),
+    ("目标", 10, False),
+    ("当前状态", 8, False),
+    ("填报状态", 10, True),
+    ("完成%", 8, True),
+    ("完成数量", 10, True),
+    ("本次进展说明", 44, True),
+    ("版本", 6, False),
+]
+FILL_STATUS = {"推进中": "report", "提交审核": "submit", "待审核": "submit"}
+STATUS_CHOICES = ["推进中", "提交审核"]
+HEADERS = [c[0] for c in COLUMNS]
+
+
+def unit_assignments(unit: Unit) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.filter(unit=unit, item__state="published")
+        .select_related("item")
+        .order_by(F("due_date").asc(nulls_last=True), "item__code")
+    )
+
+
+def write_return_sheet(target, *, unit: Unit, today) -> None:
+    book = xlsxwriter.Workbook(
+        target,
+        {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    base = {"font_name": "宋体", "font_size": 10, "valign": "top", "border": 1}
+    locked = book.add_format({**base, "text_wrap": True, "bg_color": "#F2F2F2"})
+    date_fmt = book.add_format({**base, "num_format": "yyyy-mm-dd", "bg_color": "#F2F2F2"})
+    open_fmt = book.add_format({**base, "text_wrap": True, "locked": False, "bg_color": "#FFFFFF"})
+    header = book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center"})
+    title = book.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})
+    sheet = book.add_worksheet("填报表")
+    sheet.write_string(
+        TITLE_ROW, 0, f"安全生产重点工作任务进展填报表（{today:%Y年%m月%d日}导出）", title
+    )
+    sheet.write_string(UNIT_ROW, 0, f"单位：{unit.name}")
+    sheet.write_string(
+        UNIT_ROW,
+        3,
+        "只需填写白色的列：填报状态（推进中/提交审核）、完成%、完成数量、本次进展说明。",
+    )
+    for col, (label, width, _) in enumerate(COLUMNS):
+        sheet.set_column(col, col, width)
+        sheet.write_string(HEADER_ROW, col, label, header)
+    sheet.set_column(len(COLUMNS) - 1, len(COLUMNS) - 1, 6, None, {"hidden": True})
+    row = HEADER_ROW
+    for row, a in enumerate(unit_assignments(unit), start=HEADER_ROW + 1):
+        item = a.item
+        sheet.write_string(row, 0, item.code, locked)
+        sheet.write_string(row, 1, safe_text(item.title), locked)
+        sheet.write_string(row, 2, a.get_role_display(), locked)
+        if a.due_date:
+            sheet.write_datetime(row, 3, a.due_date, date_fmt)
+        else:
+            sheet.write_string(row, 3, f"长期（{item.cadence_label}）", locked)
+        target = (
+            f"{format_quantity(item.target_quantity)}{item.target_unit}"
+            if item.target_quantity
+            else ""
+        )
+        sheet.write_string(row, 4, target, locked)
+        sheet.write_string(row, 5, a.get_status_display(), locked)
+        fillable = a.status in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS)
+        cell = open_fmt if fillable else locked
+        sheet.write_string(row, 6, "", cell)
+        sheet.write_number(row, 7, a.percent, cell)
+        if item.target_quantity:
+            sheet.write_number(row, 8, float(a.quantity_done or 0), cell)
+        else:
+            sheet.write_blank(row, 8, None, cell)
+        sheet.write_string(row, 9, "", cell)
+        sheet.write_number(row, 10, a.version, locked)
+    if row > HEADER_ROW:
+        sheet.data_validation(
+            HEADER_ROW + 1, 6, row, 6,
+            {"validate": "list", "source": STATUS_CHOICES, "error_message": "请选择 推进中 或 提交审核"},
+        )  # fmt: skip
+        sheet.data_validation(
+            HEADER_ROW + 1, 7, row, 7,
+            {"validate": "integer", "criteria": "between", "minimum": 0, "maximum": 100,
+             "error_message": "完成% 应为 0 到 100 的整数"},
+        )  # fmt: skip
+    sheet.freeze_panes(HEADER_ROW + 1, 2)
+    sheet.protect("", {"autofilter": True, "sort": False, "format_columns": True})
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.repeat_rows(HEADER_ROW)
+    book.close()
+
+
+@dataclass
+class ReturnRow:
+    row: int
+    assignment: Assignment
+    action: str  # "report" | "submit"
+    percent: int | None
+    quantity: Decimal | None
+    note: str
+    version: int | None
+
+
+@dataclass
+class ReturnReport:
+    rows: list[ReturnRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"rows": 0, "report": 0, "submit": 0, "unchanged": 0}
+    )
+    committed: bool = False
+
+    @property
+    def labelled_counts(self) -> list[tuple[str, int]]:
+        return [(COUNT_LABELS[key], value) for key, value in self.counts.items()]
+
+
+def _number(value, *, integer: bool):
+    if value in ("", None):
+        return None
+    text = cells.normalize_text(value).rstrip("%")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise cells.CellError("应填写数字") from None
+    if integer:
+        if number != number.to_integral_value():
+            raise cells.CellError("应填写整数")
+        return int(number)
+    return number
+
+
+def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> ReturnReport:
+    report = ReturnReport()
+    try:
+        sheet = open_sheet(source, max_rows=5000)
+    except UnsafeWorkbook as exc:
+        report.errors.append(RowError(0, None, str(exc)))
+        return report
+    rows = sheet.rows
+    header_at = next(
+        (
+            i
+            for i, r in enumerate(rows[:10])
+            if [cells.normalize_header(v) for v in r[:2]] == ["编号", "任务"]
+        ),
+        None,
+    )
+    if header_at is None:
+        report.errors.append(
+            RowError(
+                0, None, "不是本系统导出的填报表：没有找到“编号”“任务”表头。请重新下载填报表。"
+            )
+        )
+        return report
+    names = [cells.normalize_header(v) for v in rows[header_at]]
+    col = {
+        h: names.index(h)
+        for h in ("编号", "填报状态", "完成%", "完成数量", "本次进展说明", "版本")
+        if h in names
+    }
+    missing = [h for h in ("编号", "填报状态", "完成%", "本次进展说明") if h not in col]
+    if missing:
+        report.errors.append(
+            RowError(header_at + 1, None, f"表头缺少：{'、'.join(missing)}。请重新下载填报表。")
+        )
+        return report
+    unit_line = cells.clean_text(rows[header_at - 1][0]) if header_at else ""
+    if unit_line.startswith("单位：") and unit_line[3:] != unit.name:
+        report.errors.append(
+            RowError(header_at, 1, f"这是「{unit_line[3:]}」的填报表，不能导入到「{unit.name}」。")
+        )
+        return report
+    mine = {a.item.code: a for a in unit_assignments(unit)}
+    seen = {}
+
+    def get(values, name):
+        c = col.get(name)
+        return values[c] if c is not None and c < len(values) else ""
+
+    for index in range(header_at + 1, len(rows)):
+        values = rows[index]
+        if all(v in ("", None) for v in values):
+            continue
+        row_no = index + 1
+        report.counts["rows"] += 1
+        code = cells.normalize_text(get(values, "编号"))
+        if code.endswith(".0"):
+            code = code[:-2]
+        assignment = mine.get(code)
+        if assignment is None:
+            report.errors.append(
+                RowError(row_no, col["编号"], f"编号「{code}」不是{unit.name}的任务。")
+            )
+            continue
+        if code in seen:
+            report.errors.append(
+                RowError(row_no, col["编号"], f"编号 {code} 重复，与第{seen[code]}行相同。")
+            )
+            continue
+        seen[code] = row_no
+        for name in ("填报状态", "完成%", "完成数量", "本次进展说明"):
+            if name in col and a1(index, col[name]) in sheet.formula_cells:
+                report.errors.append(RowError(row_no, col[name], "这是公式，请填写数值或文字。"))
+        status_text = cells.normalize_header(get(values, "填报状态"))
+        action = FILL_STATUS.get(status_text, "report") if status_text else None
+        if status_text and status_text not in FILL_STATUS:
+            message = (
+                "只有安委办可以审核销号"
+                if status_text in ("已办结", "销号", "审核通过")
+                else "应为“推进中”或“提交审核”"
+            )
+            report.errors.append(
+                RowError(row_no, col["填报状态"], f"填报状态「{status_text}」无效：{message}。")
+            )
+            continue
+        try:
+            percent = _number(get(values, "完成%"), integer=True)
+            if percent is not None and not 0 <= percent <= 100:
+                raise cells.CellError("应在 0 到 100 之间")
+        except cells.CellError as exc:
+            report.errors.append(RowError(row_no, col["完成%"], f"完成% {exc}。"))
+            continue
+        try:
+            quantity = _number(get(values, "完成数量"), integer=False)
+            if quantity is not None and quantity < 0:
+                raise cells.CellError("不能为负数")
+        except cells.CellError as exc:
+            report.errors.append(RowError(row_no, col.get("完成数量"), f"完成数量{exc}。"))
+            continue
+        try:
+            note = cells.parse_text(get(values, "本次进展说明"), max_length=2000)
+        except cells.CellError as exc:
+            report.errors.append(RowError(row_no, col["本次进展说明"], str(exc)))
+            continue
+        try:
+            version = _number(get(values, "版本"), integer=True)
+        except cells.CellError:
+            version = None
+        if not assignment.item.target_quantity:
+            quantity = None
+        else:
+            current = assignment.quantity_done or Decimal(0)
+            if quantity is not None and quantity == current:
+                quantity = None
+        if percent == assignment.percent:
+            percent = None
+        if action is None and percent is None and quantity is None and not note:
+            report.counts["unchanged"] += 1
+            continue
+        if assignment.status not in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS):
+            report.errors.append(
+                RowError(
+                    row_no, None, f"任务 {code} {assignment.get_status_display()}，不能再填报。"
+                )
+            )
+            continue
+        action = action or "report"
+        report.counts[action] += 1
+        report.rows.append(ReturnRow(row_no, assignment, action, percent, quantity, note, version))
+    if report.errors or dry_run:
+        return report
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            for r in report.rows:
+                write = (
+                    services.assignment_submit
+                    if r.action == "submit"
+                    else services.assignment_report
+                )
+                try:
+                    write(
+                        assignment=r.assignment,
+                        user=user,
+                        percent=r.percent,
+                        quantity=r.quantity,
+                        note=r.note or "（通过填报表报送）",
+                        expected_version=r.version,
+                        at=now,
+                    )
+                except services.ConflictError:
+                    report.errors.append(
+                        RowError(
+                            r.row,
+                            None,
+                            f"任务 {r.assignment.item.code} 在下载后已被他人修改，请重新下载填报表。",
+                        )
+                    )
+                except services.WorkflowError as exc:
+                    report.errors.append(RowError(r.row, None, str(exc)))
+            if report.errors:
+                raise _RollBack
+            report.committed = True
+    except _RollBack:
+        pass
+    return report
+
+
+class _RollBack(Exception):
+    pass

@@ -1,0 +1,53 @@
+"""The league table of units (完成率, 逾期, 排名): one function for the dashboard and the bulletin.
+
+Pure: it takes plain tuples, so the pages and the Excel export cannot disagree.
+"""
+
+from dataclasses import dataclass
+
+COUNTED = ("lead", "responsible")
+
+
+@dataclass
+class UnitStanding:
+    unit_id: int
+    name: str
+    kind: str
+    total: int = 0  # 应完成: counted (牵头 + 责任) assignments
+    verified: int = 0
+    submitted: int = 0
+    in_progress: int = 0
+    not_started: int = 0
+    overdue: int = 0
+    rank: int = 0
+
+    @property
+    def rate(self) -> float:
+        """完成率 in percent, one decimal: verified / counted assignments."""
+        return round(100 * self.verified / self.total, 1) if self.total else 0.0
+
+
+def league_table(rows, *, today) -> list[UnitStanding]:
+    """rows: (unit_id, unit_name, unit_kind, role, status, due_date) for every assignment.
+
+    配合 assignments are left out. Ranked by 完成率 (high first), then fewer overdue, then
+    name; equal rate and overdue share a rank.
+    """
+    standings: dict[int, UnitStanding] = {}
+    for unit_id, name, kind, role, status, due in rows:
+        if role not in COUNTED:
+            continue
+        s = standings.get(unit_id)
+        if s is None:
+            s = standings[unit_id] = UnitStanding(unit_id, name, kind)
+        s.total += 1
+        setattr(s, status, getattr(s, status) + 1)
+        if status != "verified" and due is not None and due < today:
+            s.overdue += 1
+    ordered = sorted(standings.values(), key=lambda s: (-s.rate, s.overdue, s.name))
+    previous = None
+    for position, s in enumerate(ordered, start=1):
+        key = (s.rate, s.overdue)
+        s.rank = previous[1] if previous and previous[0] == key else position
+        previous = (key, s.rank)
+    return ordered

@@ -1,0 +1,23 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from tracker import reminders
+
+
+class Command(BaseCommand):
+    help = "向各单位发送今日任务提醒（站内通知和邮件）：即将到期、已逾期、未按期报送。同一天重复运行不会重复发送。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--today", help="按哪一天计算，格式 YYYY-MM-DD（默认今天）")
+
+    def handle(self, *args, today, **options):
+        try:
+            day = date.fromisoformat(today) if today else timezone.localdate()
+        except ValueError:
+            raise CommandError(f"日期格式应为 YYYY-MM-DD：{today}") from None
+        notices, emails = reminders.send(day)
+        self.stdout.write(
+            self.style.SUCCESS(f"{day}：发出站内通知 {notices} 条，邮件 {emails} 封。")
+        )

@@ -1,0 +1,33 @@
+from django.shortcuts import render
+from django.utils import timezone
+
+from tracker import charts
+from tracker.dashboard import DashboardFilters, build_dashboard, filter_choices
+
+SORTS = {
+    "rate": lambda s: (-s.rate, s.overdue, s.name),
+    "overdue": lambda s: (-s.overdue, s.name),
+    "total": lambda s: (-s.total, s.name),
+    "name": lambda s: s.name,
+}
+
+
+def dashboard(request):
+    """Leaders and the office see the county; staff see the same page for their own unit."""
+    filters = DashboardFilters.from_params(request.GET)
+    board = build_dashboard(request.user, filters, today=timezone.localdate())
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "rate"
+    for group in (board.townships, board.departments, board.others):
+        group.sort(key=SORTS[sort])
+    context = {
+        "board": board,
+        "filters": filters,
+        "choices": filter_choices(),
+        "sort": sort,
+        "theme_chart": charts.bar_chart(
+            [(t["name"], t["rate"]) for t in board.themes], title="各领域完成率"
+        ),
+        "weekly_chart": charts.line_chart(board.weekly, title="完成率走势（按周）"),
+        "light_chart": charts.light_bar(board.lights),
+    }
+    return render(request, "tracker/dashboard.html", context)

@@ -1,0 +1,193 @@
+"""Excel in and out: the 任务分解表 import (dry run, then confirm), the unit return sheet, and the
+bulletin export. The upload waits in storage between the dry run and the confirmation."""
+
+import re
+import tempfile
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from checklist.models import Theme
+from tracker import selectors
+from tracker.excel.bulletin import write_bulletin
+from tracker.excel.return_sheet import read_return_sheet, write_return_sheet
+from tracker.excel.task_import import import_tasks
+from tracker.excel.template import write_task_template
+from tracker.forms import ReturnSheetForm, TaskImportForm
+from tracker.models import Unit
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _require_office(user):
+    if not user.is_office:
+        raise PermissionDenied("只有安委办可以进行此操作。")
+
+
+def _xlsx_response(write, filename: str) -> FileResponse:
+    handle = tempfile.TemporaryFile()
+    write(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+
+
+def _park(request, upload, **meta) -> str:
+    """Keep the uploaded file until the user confirms; only this session may use the token."""
+    token = uuid.uuid4().hex
+    default_storage.save(f"imports/{token}.xlsx", upload)
+    pending = request.session.get("pending_imports", {})
+    pending[token] = {"name": upload.name[:120], **meta}
+    request.session["pending_imports"] = pending
+    return token
+
+
+def _unpark(request, token: str) -> dict:
+    pending = request.session.get("pending_imports", {})
+    if not TOKEN.match(token or "") or token not in pending:
+        raise Http404("导入已失效，请重新上传文件。")
+    return pending[token]
+
+
+def _discard(request, token: str) -> None:
+    pending = request.session.get("pending_imports", {})
+    pending.pop(token, None)
+    request.session["pending_imports"] = pending
+    default_storage.delete(f"imports/{token}.xlsx")
+
+
+# --- the 任务分解表 -------------------------------------------------------------------------
+
+
+def task_import(request):
+    _require_office(request.user)
+    if request.method != "POST":
+        return render(request, "tracker/task_import.html", {"form": TaskImportForm()})
+    form = TaskImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "tracker/task_import.html", {"form": form}, status=400)
+    upload = form.cleaned_data["file"]
+    on_conflict = form.cleaned_data["on_conflict"]
+    report = import_tasks(upload, user=request.user, dry_run=True, on_conflict=on_conflict)
+    token = _park(request, upload, kind="tasks", on_conflict=on_conflict) if report.ok else ""
+    context = {"form": form, "report": report, "token": token, "file_name": upload.name}
+    return render(request, "tracker/task_import.html", context, status=200 if report.ok else 400)
+
+
+@require_POST
+def task_import_confirm(request):
+    _require_office(request.user)
+    token = request.POST.get("token", "")
+    meta = _unpark(request, token)
+    with default_storage.open(f"imports/{token}.xlsx", "rb") as handle:
+        report = import_tasks(
+            handle,
+            user=request.user,
+            dry_run=False,
+            on_conflict=meta["on_conflict"],
+            label=f"「{meta['name']}」",
+        )
+    _discard(request, token)
+    if not report.committed:
+        context = {"form": TaskImportForm(), "report": report, "file_name": meta["name"]}
+        return render(request, "tracker/task_import.html", context, status=409)
+    c = report.counts
+    messages.success(
+        request,
+        f"已导入：新增任务 {c['items_create']} 项（草稿）、更新 {c['items_update']} 项、"
+        f"跳过 {c['items_skip']} 项；新增责任分解 {c['assignments_create']} 条。"
+        "请核对后在任务列表或管理后台发布。",
+    )
+    return redirect("assignment_list")
+
+
+def task_import_template(request):
+    _require_office(request.user)
+    themes = list(Theme.objects.filter(active=True).values_list("name", flat=True))
+    year = timezone.localdate().year
+    return _xlsx_response(
+        lambda f: write_task_template(f, theme_names=themes, year=year), "任务分解表模板.xlsx"
+    )
+
+
+# --- the unit return sheet (填报表) ---------------------------------------------------------
+
+
+def _sheet_unit(request) -> Unit:
+    """Staff fill their own unit's sheet; the office may act for any unit (?unit=id)."""
+    user = request.user
+    if user.is_office:
+        unit_id = request.GET.get("unit") or request.POST.get("unit")
+        if not (unit_id or "").isdigit():
+            raise Http404("请选择单位")
+        return get_object_or_404(Unit, pk=unit_id)
+    if user.role == user.Role.STAFF and user.unit_id:
+        return user.unit
+    raise PermissionDenied("领导账号只能查看，不能填报。")
+
+
+def return_sheet_download(request):
+    unit = _sheet_unit(request)
+    today = timezone.localdate()
+    return _xlsx_response(
+        lambda f: write_return_sheet(f, unit=unit, today=today),
+        f"填报表-{unit.label}-{today:%Y%m%d}.xlsx",
+    )
+
+
+def return_sheet_upload(request):
+    unit = _sheet_unit(request)
+    context = {"unit": unit, "form": ReturnSheetForm()}
+    if request.method != "POST":
+        return render(request, "tracker/return_sheet.html", context)
+    form = ReturnSheetForm(request.POST, request.FILES)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "tracker/return_sheet.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    report = read_return_sheet(upload, unit=unit, user=request.user, dry_run=True)
+    context.update(report=report, file_name=upload.name)
+    if report.errors:
+        return render(request, "tracker/return_sheet.html", context, status=400)
+    context["token"] = _park(request, upload, kind="return", unit_id=unit.pk)
+    return render(request, "tracker/return_sheet.html", context)
+
+
+@require_POST
+def return_sheet_confirm(request):
+    token = request.POST.get("token", "")
+    meta = _unpark(request, token)
+    unit = _sheet_unit(request)
+    if meta.get("unit_id") != unit.pk:
+        raise Http404("导入已失效，请重新上传文件。")
+    with default_storage.open(f"imports/{token}.xlsx", "rb") as handle:
+        report = read_return_sheet(handle, unit=unit, user=request.user, dry_run=False)
+    _discard(request, token)
+    if not report.committed:
+        context = {"unit": unit, "form": ReturnSheetForm(), "report": report}
+        return render(request, "tracker/return_sheet.html", context, status=409)
+    c = report.counts
+    messages.success(
+        request, f"填报表已导入：报送进度 {c['report']} 条，提交审核 {c['submit']} 条。"
+    )
+    return redirect("assignment_list")
+
+
+# --- the bulletin ---------------------------------------------------------------------------
+
+
+def bulletin_export(request):
+    """The bulletin of exactly what the task list shows with the same filters."""
+    filterset = selectors.assignment_list(request.user, request.GET)
+    today = timezone.localdate()
+    scope = "" if request.user.sees_all_units else request.user.unit.name
+    return _xlsx_response(
+        lambda f: write_bulletin(f, assignments=filterset.qs, today=today, scope=scope),
+        f"安全生产任务进度通报-{today:%Y%m%d}.xlsx",
+    )
