@@ -5,6 +5,7 @@ view, the admin, an import and a management command cannot disagree about who ma
 """
 
 import hashlib
+import re
 import mimetypes
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -38,6 +39,9 @@ class WorkflowError(Exception):
 class ConflictError(WorkflowError):
     """Someone else saved the assignment after this user loaded it."""
 
+
+# NUL and other control characters: PostgreSQL refuses NUL, and none of them belongs in a note.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CONFLICT_MESSAGE = "该任务已被他人修改，请刷新页面查看最新情况后重新填写。"
 
@@ -91,7 +95,7 @@ def _record(
         kind=kind,
         from_status=from_status,
         to_status=assignment.status,
-        note=note.strip(),
+        note=_CONTROL.sub("", note).strip(),
         created_at=at,
         **fields,
     )
