@@ -5,8 +5,8 @@ view, the admin, an import and a management command cannot disagree about who ma
 """
 
 import hashlib
-import re
 import mimetypes
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
