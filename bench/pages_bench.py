@@ -1,6 +1,6 @@
 """Dashboard and task-list speed at scale: `python bench/pages_bench.py [--assignments 100000]`.
 
-Builds a scratch SQLite database (30 units, 3,000 items, 100,000 assignments by default),
+Builds a scratch SQLite database (34 units, 3,000 items, 100,000 assignments by default),
 then times the pages as a leader sees them through Django's test client, and prints JSON:
 median and best of several renders, and the number of queries each page runs.
 """
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--units", type=int, default=30)
+    parser.add_argument("--units", type=int, default=34)
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--assignments", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)

@@ -148,7 +148,13 @@ class TaskSheetParser:
         self.theme_names = [t.name for t in self.themes.values()]
         self.units = UnitIndex()
         self._deadline = lru_cache(maxsize=4096)(self._parse_deadline)
-        self._units = lru_cache(maxsize=4096)(self.units.resolve)
+        self._units = lru_cache(maxsize=4096)(
+            lambda raw: self.units.resolve(cells.normalize_text(raw))
+        )
+        self._theme = lru_cache(maxsize=1024)(
+            lambda text: self.themes.get(cells.normalize_header(text))
+        )
+        self.has_formulas = bool(sheet.formula_cells)
 
     def _parse_deadline(self, value):
         return cells.parse_deadline(value, year=self.year)
@@ -259,7 +265,11 @@ class TaskSheetParser:
             if col is None:
                 return ""
             value = values[col]
-            if col in formula_cols and a1(index, col) in self.sheet.formula_cells:
+            if (
+                self.has_formulas
+                and col in formula_cols
+                and a1(index, col) in self.sheet.formula_cells
+            ):
                 error(field_name, "这是公式，请复制后“粘贴为数值”再导入。")
                 return ""
             if isinstance(value, float) and value.is_integer():
@@ -282,7 +292,7 @@ class TaskSheetParser:
         theme = section_theme
         theme_text = text("theme")
         if theme_text:
-            theme = self.themes.get(cells.normalize_header(theme_text))
+            theme = self._theme(theme_text)
             if theme is None:
                 close = cells.suggest(theme_text, self.theme_names)
                 hint = f"，是否为：{'、'.join(close)}" if close else ""
@@ -327,10 +337,10 @@ class TaskSheetParser:
             col = columns.get(field_name)
             if col is None or values[col] in ("", None):
                 continue
-            if a1(index, col) in self.sheet.formula_cells:
+            if self.has_formulas and a1(index, col) in self.sheet.formula_cells:
                 error(field_name, "这是公式，请复制后“粘贴为数值”再导入。")
                 continue
-            found, unknown = self._units(cells.normalize_text(values[col]))
+            found, unknown = self._units(values[col])
             for name in unknown:
                 close = cells.suggest(name, self.units.names)
                 hint = (

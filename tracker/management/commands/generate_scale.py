@@ -10,10 +10,11 @@ from tracker.models import Assignment, StatusUpdate, Unit, User
 
 
 class Command(BaseCommand):
-    help = "生成大规模测试数据（默认 30 个单位、3000 项任务、100000 条责任分解），用于性能测试。"
+    help = "生成大规模测试数据（默认 34 个单位、3000 项任务、100000 条责任分解），用于性能测试。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--units", type=int, default=30)
+        # 100,000 distinct (item, unit) pairs over 3,000 items need at least 34 units.
+        parser.add_argument("--units", type=int, default=34)
         parser.add_argument("--items", type=int, default=3000)
         parser.add_argument("--assignments", type=int, default=100_000)
         parser.add_argument("--seed", type=int, default=7)
@@ -59,7 +60,7 @@ class Command(BaseCommand):
             )
         ChecklistItem.objects.bulk_create(new_items, batch_size=2000)
         new_items = list(ChecklistItem.objects.filter(code__startswith="S").order_by("pk")[:items])
-        per_item = max(1, assignments // items)
+        per_item = max(1, -(-assignments // items))
         statuses = ["not_started", "in_progress", "in_progress", "submitted", "verified"]
         rows, made = [], 0
         for item in new_items:
