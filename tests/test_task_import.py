@@ -193,3 +193,61 @@ def test_a_merged_cell_that_hides_a_value_is_reported(county, tmp_path):
     assert any(e.startswith("第3行 第C列") and "合并" in e and "县公安局" in e for e in errors), (
         errors
     )
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_the_confirmation_reuses_the_dry_runs_rows_instead_of_reading_the_file_again(
+    county, tmp_path, media, monkeypatch
+):
+    path = messy_sheet(tmp_path / "t.xlsx")
+    dry = import_tasks(path, user=county.office, dry_run=True, year=2026)
+    assert dry.ok
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the sheet was read again")
+
+    monkeypatch.setattr("tracker.excel.task_import.open_sheet", unread)
+    report = import_tasks(path, user=county.office, dry_run=False, year=2026)
+    assert report.committed
+    assert report.counts == dry.counts
+    item = ChecklistItem.objects.get(title="小微企业安全生产标准化创建")
+    assert (item.target_quantity, item.target_unit) == (40, "家")
+    assert item.deadline == datetime.date(2026, 12, 31)
+    assert set(item.assignments.values_list("unit__name", "role")) == {
+        ("县应急管理局", "lead"),
+        ("经济开发区管委会", "responsible"),
+    }
+    assert not list((media / "imports" / "parsed").iterdir())  # used once, then removed
+
+
+def test_a_unit_renamed_after_the_dry_run_makes_the_confirmation_read_the_file_again(
+    county, tmp_path, media, monkeypatch
+):
+    path = messy_sheet(tmp_path / "t.xlsx")
+    assert import_tasks(path, user=county.office, dry_run=True, year=2026).ok
+    UnitAlias.objects.filter(alias="安监局").delete()  # the sheet's 牵头单位 no longer resolves
+
+    report = import_tasks(path, user=county.office, dry_run=False, year=2026)
+    assert not report.committed
+    assert any("安监局" in str(e) for e in report.errors)
+    assert not ChecklistItem.objects.filter(title="全面开展拉网式隐患大排查").exists()
+
+
+def test_a_changed_file_under_the_same_name_is_read_again(county, tmp_path, media):
+    path = messy_sheet(tmp_path / "t.xlsx")
+    assert import_tasks(path, user=county.office, dry_run=True, year=2026).ok
+    messy_sheet(
+        path, rows=[[1, "另一项任务", "隐患排查治理", "县应急管理局", "", "", "6月底前", None]]
+    )
+    report = import_tasks(path, user=county.office, dry_run=False, year=2026)
+    assert report.committed
+    assert list(
+        ChecklistItem.objects.filter(
+            title__in=["另一项任务", "全面开展拉网式隐患大排查"]
+        ).values_list("title", flat=True)
+    ) == ["另一项任务"]
