@@ -6,9 +6,11 @@ string cell, so "=cmd|…" in a note can never become a formula.
 """
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
 import xlsxwriter
+from django.db import connection
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
@@ -146,6 +148,40 @@ def bulletin_rows(assignments: QuerySet[Assignment]):
     )
 
 
+_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (with its leap-year quirk)
+
+
+def _as_date(value) -> date | None:
+    """Dates arrive as date objects, or as ISO text from SQLite on the raw cursor."""
+    if value is None or type(value) is date:
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(value[:10])
+
+
+def _serial(value) -> float:
+    """A stored moment → Excel's serial number in local time."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # SQLite keeps UTC without an offset
+        value = value.replace(tzinfo=UTC)
+    local = timezone.localtime(value)
+    return (local.date() - _EPOCH).days + (
+        local.hour * 3600 + local.minute * 60 + local.second
+    ) / 86400
+
+
+def _stream(rows: QuerySet):
+    """The query's rows as the driver returns them, without the ORM's per-value converters;
+    on PostgreSQL through a server-side cursor, so memory stays flat."""
+    sql, params = rows.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(5000):
+            yield from chunk
+
+
 def write_bulletin(
     target, *, assignments: QuerySet[Assignment], today: date, scope: str = ""
 ) -> None:
@@ -192,47 +228,63 @@ def write_bulletin(
 
     detail = _sheet(book, "任务明细", DETAIL_COLUMNS, "任务推进明细", stamp, fm)
     overdue = _sheet(book, "逾期清单", OVERDUE_COLUMNS, "逾期未办结任务清单", stamp, fm)
+    # Cells are written one by one through XlsxWriter's plain calls, with dates as serial
+    # numbers and the traffic light cached: at 250,000 rows every microsecond per cell counts.
+    light_of = lru_cache(maxsize=65536)(
+        lambda status, percent, start, due: progress(
+            status=status, percent=percent, start=start, due=due, today=today
+        )
+    )
+    short = lru_cache(maxsize=8192)(safe_text)  # codes, titles, units repeat row after row
+    role_label, status_label = ROLE.get, STATUS.get
+    light_text = {key: (LIGHT_LABELS[key], fm.lights[key]) for key in LIGHT_LABELS}
+    text_, plain, number, day = fm.text, fm.plain, fm.number, fm.date
+    write, number_cell, blank = detail.write_string, detail.write_number, detail.write_blank
     r = o = 3
-    for row in bulletin_rows(assignments).iterator(chunk_size=5000):
+    for row in _stream(bulletin_rows(assignments)):
         (code, title, theme, unit, role, status, percent, done, target, target_unit, due, start,
          note, updated) = row  # fmt: skip
-        light = progress(status=status, percent=percent, start=start, due=due, today=today)
-        detail.write_string(r, 0, safe_text(code), fm.plain)
-        detail.write_string(r, 1, safe_text(title), fm.text)
-        detail.write_string(r, 2, safe_text(theme), fm.plain)
-        detail.write_string(r, 3, safe_text(unit), fm.plain)
-        detail.write_string(r, 4, ROLE.get(role, role), fm.plain)
-        detail.write_string(r, 5, STATUS.get(status, status), fm.plain)
-        detail.write_number(r, 6, percent, fm.number)
+        due, start = _as_date(due), _as_date(start)
+        light = light_of(status, percent, start, due)
+        code, title, unit, note = (
+            safe_text(code),
+            safe_text(title),
+            safe_text(unit),
+            safe_text(note),
+        )
+        role, status = role_label(role, role), status_label(status, status)
+        write(r, 0, code, plain)
+        write(r, 1, title, text_)
+        write(r, 2, short(theme), plain)
+        write(r, 3, unit, plain)
+        write(r, 4, role, plain)
+        write(r, 5, status, plain)
+        number_cell(r, 6, percent, number)
         if target:
-            detail.write_string(
-                r, 7, f"{format_quantity(done)}/{format_quantity(target)}{target_unit}", fm.plain
-            )
+            write(r, 7, f"{format_quantity(done)}/{format_quantity(target)}{target_unit}", plain)
         else:
-            detail.write_blank(r, 7, None, fm.plain)
+            blank(r, 7, None, plain)
         if due:
-            detail.write_datetime(r, 8, due, fm.date)
+            number_cell(r, 8, (due - _EPOCH).days, day)
         else:
-            detail.write_string(r, 8, "长期", fm.plain)
-        detail.write_string(r, 9, LIGHT_LABELS[light.light], fm.lights[light.light])
-        detail.write_string(r, 10, safe_text(note), fm.text)
+            write(r, 8, "长期", plain)
+        write(r, 9, *light_text[light.light])
+        write(r, 10, note, text_)
         if updated:
-            detail.write_datetime(
-                r, 11, timezone.localtime(updated).replace(tzinfo=None), fm.datetime
-            )
+            number_cell(r, 11, _serial(updated), fm.datetime)
         else:
-            detail.write_blank(r, 11, None, fm.datetime)
+            blank(r, 11, None, fm.datetime)
         r += 1
         if light.overdue:
-            overdue.write_string(o, 0, safe_text(code), fm.plain)
-            overdue.write_string(o, 1, safe_text(title), fm.text)
-            overdue.write_string(o, 2, safe_text(unit), fm.plain)
-            overdue.write_string(o, 3, ROLE.get(role, role), fm.plain)
-            overdue.write_string(o, 4, STATUS.get(status, status), fm.plain)
-            overdue.write_number(o, 5, percent, fm.number)
-            overdue.write_datetime(o, 6, due, fm.date)
-            overdue.write_number(o, 7, (today - due).days, fm.number)
-            overdue.write_string(o, 8, safe_text(note), fm.text)
+            overdue.write_string(o, 0, code, plain)
+            overdue.write_string(o, 1, title, text_)
+            overdue.write_string(o, 2, unit, plain)
+            overdue.write_string(o, 3, role, plain)
+            overdue.write_string(o, 4, status, plain)
+            overdue.write_number(o, 5, percent, number)
+            overdue.write_number(o, 6, (due - _EPOCH).days, day)
+            overdue.write_number(o, 7, (today - due).days, number)
+            overdue.write_string(o, 8, note, text_)
             o += 1
     detail.autofilter(2, 0, max(2, r - 1), len(DETAIL_COLUMNS) - 1)
     overdue.autofilter(2, 0, max(2, o - 1), len(OVERDUE_COLUMNS) - 1)
