@@ -4,7 +4,9 @@ All functions are keyword-only and atomic. They check permissions themselves, so
 view, the admin, an import and a management command cannot disagree about who may do what.
 """
 
+import errno
 import hashlib
+import logging
 import mimetypes
 import re
 from collections.abc import Iterable, Sequence
@@ -31,6 +33,8 @@ from tracker.models import (
 Status = Assignment.Status
 Kind = StatusUpdate.Kind
 
+logger = logging.getLogger(__name__)
+
 
 class WorkflowError(Exception):
     """A request that the workflow does not allow; the message is shown to the user as is."""
@@ -44,6 +48,27 @@ class ConflictError(WorkflowError):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 CONFLICT_MESSAGE = "该任务已被他人修改，请刷新页面查看最新情况后重新填写。"
+
+DISK_FULL_MESSAGE = "服务器磁盘空间不足，文件未能保存，请稍后重试或联系安委办。"
+# Out of space, or out of the account's quota: either way the file cannot be kept.
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+class StorageFullError(WorkflowError):
+    """The server's disk is full: nothing of the request was kept; the user may retry later."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS
+
+
+def remove_files(storage, names: Iterable[str]) -> None:
+    """Delete files this request wrote, when the rows that would point at them are not kept."""
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("could not remove the unreferenced file %s", name)
 
 
 def _require_office(user: User) -> None:
@@ -104,8 +129,16 @@ def _record(
 
 
 def _attach(
-    *, update: StatusUpdate, files: Iterable[UploadedFile], user: User, at: datetime
+    *,
+    update: StatusUpdate,
+    files: Iterable[UploadedFile],
+    user: User,
+    at: datetime,
+    written: list[str],
 ) -> list[Evidence]:
+    """Store the files and their rows. Every name is put on `written` before its bytes are,
+    so that the caller can remove even a half-written file if the request fails."""
+    field = Evidence._meta.get_field("file")
     stored = []
     for upload in files:
         digest = hashlib.sha256()
@@ -131,7 +164,20 @@ def _attach(
             uploaded_by=user,
             uploaded_at=at,
         )
-        evidence.file.save(upload.name, upload, save=False)
+        name = field.storage.get_available_name(
+            field.generate_filename(evidence, upload.name), max_length=field.max_length
+        )
+        written.append(name)
+        try:
+            saved = field.storage.save(name, upload, max_length=field.max_length)
+        except OSError as exc:
+            if is_disk_full(exc):
+                logger.error("disk full while storing evidence %s: %s", name, exc)
+                raise StorageFullError(DISK_FULL_MESSAGE) from exc
+            raise
+        if saved != name:
+            written.append(saved)
+        evidence.file = saved
         evidence.save()
         stored.append(evidence)
     return stored
@@ -268,7 +314,23 @@ def assignment_change(
 # --- reporting and review ------------------------------------------------------------------
 
 
-def _write_progress(
+def _write_progress(*, files: Sequence[UploadedFile], **fields) -> StatusUpdate:
+    """Report (→ 推进中) or submit (→ 待审核): the same checks, one history row, the files.
+
+    The transaction is opened here, inside the clean-up, so that a failure anywhere up to and
+    including the commit also removes the files stored so far: no file without its row. (A
+    caller's own outer transaction that rolls back later is not seen here.)
+    """
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            return _write_progress_rows(files=files, written=written, **fields)
+    except BaseException:
+        remove_files(Evidence._meta.get_field("file").storage, written)
+        raise
+
+
+def _write_progress_rows(
     *,
     assignment: Assignment,
     user: User,
@@ -277,10 +339,10 @@ def _write_progress(
     quantity: Decimal | None,
     note: str,
     files: Sequence[UploadedFile],
+    written: list[str],
     expected_version: int | None,
     at: datetime | None,
 ) -> StatusUpdate:
-    """Report (→ 推进中) or submit (→ 待审核): the same checks, one history row, the files."""
     _require_reporter(user, assignment)
     at = at or timezone.now()
     locked = _lock(assignment, expected_version)
@@ -318,14 +380,14 @@ def _write_progress(
         percent=locked.percent,
         quantity=locked.quantity_done,
     )
-    _attach(update=update, files=files, user=user, at=at)
+    _attach(update=update, files=files, user=user, at=at, written=written)
     # A report answers every open 督办单 on the assignment.
     Supervision.objects.filter(assignment=locked, resolved_at__isnull=True).update(resolved_at=at)
     assignment.refresh_from_db()
     return update
 
 
-@transaction.atomic
+# Atomic inside _write_progress, where a failed commit can still remove the stored files.
 def assignment_report(
     *,
     assignment: Assignment,
@@ -351,7 +413,7 @@ def assignment_report(
     )
 
 
-@transaction.atomic
+# Atomic inside _write_progress, as assignment_report.
 def assignment_submit(
     *,
     assignment: Assignment,

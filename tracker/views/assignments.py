@@ -102,6 +102,10 @@ def assignment_report(request, pk):
         form.add_error(None, str(exc))
         assignment.refresh_from_db()
         return _detail(request, assignment, form=form, status=409)
+    except services.StorageFullError as exc:
+        # 507 Insufficient Storage: nothing was kept; the same form, filled in, to try again.
+        form.add_error(None, str(exc))
+        return _detail(request, assignment, form=form, status=507)
     except services.WorkflowError as exc:
         form.add_error(None, str(exc))
         return _detail(request, assignment, form=form, status=400)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from checklist.models import Theme
-from tracker import selectors
+from tracker import selectors, services
 from tracker.excel.bulletin import write_bulletin
 from tracker.excel.return_sheet import read_return_sheet, write_return_sheet
 from tracker.excel.task_import import import_tasks
@@ -41,7 +41,14 @@ def _xlsx_response(write, filename: str) -> FileResponse:
 def _park(request, upload, **meta) -> str:
     """Keep the uploaded file until the user confirms; only this session may use the token."""
     token = uuid.uuid4().hex
-    default_storage.save(f"imports/{token}.xlsx", upload)
+    name = f"imports/{token}.xlsx"
+    try:
+        default_storage.save(name, upload)
+    except OSError as exc:
+        if not services.is_disk_full(exc):
+            raise
+        services.remove_files(default_storage, [name])  # what was written before space ran out
+        raise services.StorageFullError(services.DISK_FULL_MESSAGE) from exc
     pending = request.session.get("pending_imports", {})
     pending[token] = {"name": upload.name[:120], **meta}
     request.session["pending_imports"] = pending
@@ -75,7 +82,11 @@ def task_import(request):
     upload = form.cleaned_data["file"]
     on_conflict = form.cleaned_data["on_conflict"]
     report = import_tasks(upload, user=request.user, dry_run=True, on_conflict=on_conflict)
-    token = _park(request, upload, kind="tasks", on_conflict=on_conflict) if report.ok else ""
+    try:
+        token = _park(request, upload, kind="tasks", on_conflict=on_conflict) if report.ok else ""
+    except services.StorageFullError as exc:
+        form.add_error("file", str(exc))
+        return render(request, "tracker/task_import.html", {"form": form}, status=507)
     context = {"form": form, "report": report, "token": token, "file_name": upload.name}
     return render(request, "tracker/task_import.html", context, status=200 if report.ok else 400)
 
@@ -155,7 +166,12 @@ def return_sheet_upload(request):
     context.update(report=report, file_name=upload.name)
     if report.errors:
         return render(request, "tracker/return_sheet.html", context, status=400)
-    context["token"] = _park(request, upload, kind="return", unit_id=unit.pk)
+    try:
+        context["token"] = _park(request, upload, kind="return", unit_id=unit.pk)
+    except services.StorageFullError as exc:
+        form.add_error("file", str(exc))
+        del context["report"]
+        return render(request, "tracker/return_sheet.html", context, status=507)
     return render(request, "tracker/return_sheet.html", context)
 
 
