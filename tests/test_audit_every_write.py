@@ -317,6 +317,14 @@ def test_changing_an_assignment_in_the_admin_is_recorded_as_edit(login, world, a
     assert "角色：责任→配合" in changes[world.a_item.pk].history[-1].note
 
 
+def test_emptying_the_due_date_in_the_admin_makes_it_long_term_and_is_recorded(login, world, audit):
+    url = reverse("admin:tracker_assignment_change", args=[world.a_item.pk])
+    login(world.office).post(url, {"role": "responsible", "due_date": ""})
+    changes = audit.check(author=world.office, kind=Kind.EDIT, count=1)
+    assert changes[world.a_item.pk].after["due_date"] is None
+    assert "完成时限：2026-12-31→长期" in changes[world.a_item.pk].history[-1].note
+
+
 def test_the_inline_on_an_item_records_new_and_changed_assignments(login, world, audit):
     client = login(world.office)
     url = reverse("admin:checklist_checklistitem_change", args=[world.item.pk])

@@ -119,8 +119,13 @@ class AssignmentWritesThroughServices:
                 obj.pk = created.pk
                 obj._state.adding = False
             else:
+                # An emptied 完成时限 means 长期; without long_term it would be silently kept.
                 services.assignment_change(
-                    assignment=obj, user=request.user, role=obj.role, due_date=obj.due_date
+                    assignment=obj,
+                    user=request.user,
+                    role=obj.role,
+                    due_date=obj.due_date,
+                    long_term=obj.due_date is None,
                 )
         except (services.WorkflowError, PermissionDenied) as exc:
             self.message_user(request, str(exc), messages.ERROR)

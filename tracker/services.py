@@ -266,11 +266,15 @@ def assignment_change(
     user: User,
     role: str | None = None,
     due_date: date | None = None,
+    long_term: bool = False,
     note: str = "",
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> StatusUpdate | None:
-    """The office changes an assignment's role or due date; the old values stay in history."""
+    """The office changes an assignment's role or due date; the old values stay in history.
+
+    due_date=None leaves the date alone; long_term=True removes it (长期, reported by cadence).
+    """
     _require_office(user)
     at = at or timezone.now()
     locked = _lock(assignment, expected_version)
@@ -289,6 +293,12 @@ def assignment_change(
         locked.role = role
         changes.append(f"角色：{old_label}→{locked.get_role_display()}")
         fields.append("role")
+    if long_term:
+        due_date = None
+        if locked.due_date is not None:
+            locked.due_date = None
+            changes.append(f"完成时限：{old_due}→长期")
+            fields.append("due_date")
     if due_date is not None and due_date != locked.due_date:
         locked.due_date = due_date
         changes.append(f"完成时限：{old_due or '长期'}→{due_date}")
