@@ -23,7 +23,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from checklist.models import ChecklistItem
-from tracker import services
+from tracker import demo, services
 from tracker.excel.task_import import import_tasks
 from tracker.excel.template import TEMPLATE_HEADERS
 from tracker.models import Assignment, StatusUpdate, Unit
@@ -482,6 +482,20 @@ def test_send_reminders_writes_notices_and_never_touches_an_assignment(world, au
     call_command("send_reminders", verbosity=0)
     assert world.town_a.notices.exists()
     assert audit.changes() == {} and audit.new_history() == []
+
+
+def test_load_demos_progress_is_recorded_as_each_units_own_reports(world, audit):
+    # load_demo's writes after its fixtures: believable progress on untouched assignments.
+    seeded = demo.seed_all_progress(office=world.office, today=date(2026, 11, 20))
+    changes = audit.changes()
+    assert seeded and len(changes) >= seeded and not audit.unrecorded(changes)
+    for change in changes.values():
+        unit_id = change.after["unit_id"]
+        for update in change.history:
+            if update.kind in (Kind.REPORT, Kind.SUBMIT):
+                assert update.author.unit_id == unit_id
+            else:
+                assert (update.kind, update.author) == (Kind.APPROVE, world.office)
 
 
 def test_generate_scale_gives_every_generated_assignment_a_history_row(world, audit):
