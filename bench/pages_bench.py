@@ -84,7 +84,7 @@ def main():
         for _ in range(args.runs):
             with CaptureQueriesContext(connection) as ctx:
                 start = time.perf_counter()
-                response = client.get(url)
+                response = client.get(url, secure=True)  # production mode redirects plain HTTP
                 times.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (url, response.status_code)
         result[name] = {

@@ -6,14 +6,15 @@ assignments, and the same league and traffic-light functions as the task list an
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Source, Theme
 from tracker.cadence import due_period
-from tracker.league import UnitStanding, league_table
+from tracker.league import UnitStanding, rank_standings
 from tracker.models import Assignment, StatusUpdate, User
 from tracker.progress import GREEN, GREY, RED, YELLOW, progress
 from tracker.selectors import assignments_for_user
@@ -76,14 +77,8 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     qs = dashboard_assignments(user, filters)
     board = Dashboard(today=today)
 
-    # 1. Every assignment once: league table, traffic lights, red list candidates.
-    rows = list(
-        qs.values_list(
-            "pk", "unit_id", "unit__name", "unit__kind", "role", "status", "due_date",
-            "percent", "item__start_date",
-        )
-    )  # fmt: skip
-    standings = league_table(((r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows), today=today)
+    # 1. League table: counted per unit by the database.
+    standings = _league(qs, today)
     for s in standings:
         {"township": board.townships, "department": board.departments}.get(
             s.kind, board.others
@@ -92,19 +87,12 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
         _rerank(group)
     board.total = sum(s.total for s in standings)
     board.verified = sum(s.verified for s in standings)
-    lights = Counter()
-    red = []
-    for pk, _u, _n, _k, role, status, due, percent, start in rows:
-        light = progress(status=status, percent=percent, start=start, due=due, today=today).light
-        if role in ("lead", "responsible"):
-            lights[light] += 1
-        if light == RED:
-            red.append((due or date.max, pk))
-    board.lights = {key: lights.get(key, 0) for key in (RED, YELLOW, GREEN, GREY)}
-    board.red_total = len(red)
 
-    # 2. The oldest red ones, with what the page shows of them.
-    chosen = [pk for _, pk in sorted(red)[:RED_LIST_SIZE]]
+    # 2. Traffic lights and the red list, without loading every assignment (see _lights).
+    lights, red_total, red_rows = _lights(qs, today)
+    board.lights = lights
+    board.red_total = red_total
+    chosen = [pk for pk, _ in red_rows[:RED_LIST_SIZE]]
     by_pk = Assignment.objects.select_related("item", "unit").in_bulk(chosen)
     for pk in chosen:
         a = by_pk[pk]
@@ -167,6 +155,86 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     return board
 
 
+def _league(qs: QuerySet, today: date) -> list[UnitStanding]:
+    """The same standings as league.league_table, counted by the database per unit."""
+    counted = Q(role__in=Assignment.COUNTED_ROLES)
+    rows = (
+        qs.filter(counted)
+        .values("unit_id", "unit__name", "unit__kind")
+        .annotate(
+            total=Count("pk"),
+            verified=Count("pk", filter=Q(status="verified")),
+            submitted=Count("pk", filter=Q(status="submitted")),
+            in_progress=Count("pk", filter=Q(status="in_progress")),
+            not_started=Count("pk", filter=Q(status="not_started")),
+            overdue=Count("pk", filter=~Q(status="verified") & Q(due_date__lt=today)),
+        )
+        .order_by()
+    )
+    standings = [
+        UnitStanding(
+            r["unit_id"], r["unit__name"], r["unit__kind"], r["total"], r["verified"],
+            r["submitted"], r["in_progress"], r["not_started"], r["overdue"],
+        )
+        for r in rows
+    ]  # fmt: skip
+    return rank_standings(standings)
+
+
+def _lights(qs: QuerySet, today: date) -> tuple[dict[str, int], int, list]:
+    """Light counts (牵头/责任 only), the number of red assignments (all roles), and red ones
+    oldest first as (pk, due) — the same answers as progress() gives row by row.
+
+    Verified, overdue and long-term assignments are counted by the database; only the open
+    ones not yet due need progress(), and those are grouped by (start, due, percent) first,
+    so the page reads a few thousand groups instead of every assignment.
+    """
+    counted = Q(role__in=Assignment.COUNTED_ROLES)
+    open_ = qs.exclude(status="verified")
+    totals = qs.aggregate(
+        grey=Count("pk", filter=counted & Q(status="verified")),
+        overdue_counted=Count("pk", filter=counted & ~Q(status="verified") & Q(due_date__lt=today)),
+        overdue_all=Count("pk", filter=~Q(status="verified") & Q(due_date__lt=today)),
+        long_term=Count("pk", filter=counted & ~Q(status="verified") & Q(due_date__isnull=True)),
+    )
+    lights = Counter({GREY: totals["grey"], RED: totals["overdue_counted"]})
+    lights[GREEN] += totals["long_term"]  # no due date: no schedule, never behind
+    red_total = totals["overdue_all"]
+    red_groups = []
+    groups = (
+        open_.filter(due_date__gte=today)
+        .values_list("item__start_date", "due_date", "percent")
+        .annotate(
+            n_counted=Count("pk", filter=counted),
+            n_all=Count("pk"),
+        )
+        .order_by()
+    )
+    for start, due, percent, n_counted, n_all in groups:
+        light = progress(
+            status="in_progress", percent=percent, start=start, due=due, today=today
+        ).light
+        lights[light] += n_counted
+        if light == RED:
+            red_total += n_all
+            red_groups.append((due, start, percent))
+    red = list(
+        open_.filter(due_date__lt=today)
+        .order_by("due_date", "pk")
+        .values_list("pk", "due_date")[:RED_LIST_SIZE]
+    )
+    if len(red) < RED_LIST_SIZE and red_groups:
+        behind = Q()
+        for due, start, percent in sorted(red_groups)[:RED_LIST_SIZE]:
+            behind |= Q(due_date=due, item__start_date=start, percent=percent)
+        red += list(
+            open_.filter(behind)
+            .order_by("due_date", "pk")
+            .values_list("pk", "due_date")[: RED_LIST_SIZE - len(red)]
+        )
+    return {key: lights.get(key, 0) for key in (RED, YELLOW, GREEN, GREY)}, red_total, red
+
+
 def _rerank(group: list[UnitStanding]) -> None:
     previous = None
     for position, s in enumerate(group, start=1):
@@ -182,21 +250,24 @@ def _weekly_completion(
         return []
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
-    approvals = StatusUpdate.objects.filter(
-        assignment__in=counted.filter(status="verified"), kind=StatusUpdate.Kind.APPROVE
-    ).values_list("assignment_id", "created_at")
-    first_approval: dict[int, date] = {}
-    for assignment_id, created in approvals:
-        day = timezone.localdate(created)
-        if assignment_id not in first_approval or day < first_approval[assignment_id]:
-            first_approval[assignment_id] = day
+    # Approvals counted per local day by the database; an assignment is approved once, as
+    # 已办结 is final.
+    approvals = (
+        StatusUpdate.objects.filter(
+            assignment__in=counted.filter(status="verified"), kind=StatusUpdate.Kind.APPROVE
+        )
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day")
+        .annotate(n=Count("assignment_id", distinct=True))
+        .order_by()
+    )
     per_week = defaultdict(int)
     before = 0
-    for day in first_approval.values():
+    for day, n in approvals:
         if day < first:
-            before += 1
+            before += n
         else:
-            per_week[(day - first).days // 7] += 1
+            per_week[(day - first).days // 7] += n
     points, done = [], before
     for week in range(weeks):
         done += per_week.get(week, 0)
@@ -206,32 +277,40 @@ def _weekly_completion(
 
 
 def _missing_reports(qs: QuerySet, today: date) -> list[dict]:
-    long_term = (
-        qs.filter(due_date__isnull=True)
-        .exclude(item__cadence="none")
-        .exclude(status="verified")
-        .annotate(
+    """Long-term assignments with no report since their last due period began, by unit.
+
+    The period depends only on the item's cadence, so it is worked out once per cadence and
+    the database returns only the assignments that missed it.
+    """
+    long_term = qs.filter(due_date__isnull=True).exclude(item__cadence="none")
+    long_term = long_term.exclude(status="verified")
+    periods = {}
+    for cadence, day in long_term.values_list("item__cadence", "item__cadence_day").distinct():
+        period = due_period(cadence, day, today)
+        if period is not None:
+            periods[(cadence, day)] = period
+    if not periods:
+        return []
+    missed = Q()
+    for (cadence, day), (start, _deadline) in periods.items():
+        began = timezone.make_aware(datetime.combine(start, time.min))
+        missed |= Q(item__cadence=cadence, item__cadence_day=day) & (
+            Q(last_report__isnull=True) | Q(last_report__lt=began)
+        )
+    rows = (
+        long_term.annotate(
             last_report=Max("history__created_at", filter=Q(history__kind__in=["report", "submit"]))
         )
+        .filter(missed)
+        .order_by("unit__name", "item__code")
         .values_list(
-            "pk",
-            "unit_id",
-            "unit__name",
-            "item__code",
-            "item__title",
-            "item__cadence",
-            "item__cadence_day",
-            "last_report",
+            "pk", "unit_id", "unit__name", "item__code", "item__title", "item__cadence",
+            "item__cadence_day", "last_report",
         )
-    )
+    )  # fmt: skip
     by_unit: dict[int, dict] = {}
-    for pk, unit_id, unit_name, code, title, cadence, day, last in long_term:
-        period = due_period(cadence, day, today)
-        if period is None:
-            continue
-        start, deadline = period
-        if last is not None and start <= timezone.localdate(last):
-            continue
+    for pk, unit_id, unit_name, code, title, cadence, day, last in rows:
+        deadline = periods[(cadence, day)][1]
         entry = by_unit.setdefault(unit_id, {"unit_id": unit_id, "unit": unit_name, "items": []})
         entry["items"].append(
             {"pk": pk, "code": code, "title": title, "deadline": deadline, "last": last}

@@ -44,7 +44,12 @@ def league_table(rows, *, today) -> list[UnitStanding]:
         setattr(s, status, getattr(s, status) + 1)
         if status != "verified" and due is not None and due < today:
             s.overdue += 1
-    ordered = sorted(standings.values(), key=lambda s: (-s.rate, s.overdue, s.name))
+    return rank_standings(list(standings.values()))
+
+
+def rank_standings(standings: list[UnitStanding]) -> list[UnitStanding]:
+    """Ranked by 完成率 (high first), then fewer overdue, then name; ties share a rank."""
+    ordered = sorted(standings, key=lambda s: (-s.rate, s.overdue, s.name))
     previous = None
     for position, s in enumerate(ordered, start=1):
         key = (s.rate, s.overdue)
