@@ -1,0 +1,48 @@
+"""bench/load.py at tiny scale: the real server under a little load, then stopped."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_load_script_runs_without_server_errors_and_stops_its_server():
+    command = [sys.executable, str(ROOT / "bench/load.py"), "--db", "sqlite"]
+    command += ["--users", "5", "--duration", "4", "--rate", "10"]
+    # Its own process group: if anything goes wrong, the script and its gunicorn die together.
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        process_group=0,
+    )
+    try:
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    run = json.loads(out)["runs"][0]
+    assert run["db"] == "sqlite"
+    assert run["server_errors"] == 0 and run["transport_errors"] == 0, run["status_counts"]
+    assert run["logins"] >= 1
+    assert run["requests"] == sum(run["status_counts"].values()) > 0
+    overall = run["latency"]["overall"]
+    assert set(overall) == {"count", "p50_ms", "p95_ms", "p99_ms", "max_ms"}
+    assert 0 < overall["p50_ms"] <= overall["p95_ms"] <= overall["p99_ms"] <= overall["max_ms"]
+    assert {"task_list", "task_detail", "login"} <= set(run["latency"])
+    # The server is gone: its master process and its port.
+    with pytest.raises(ProcessLookupError):
+        os.kill(run["server"]["pid"], 0)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", run["server"]["port"]), timeout=1).close()
