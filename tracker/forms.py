@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 
+from tracker import security
 from tracker.models import Assignment
 from tracker.progress import format_quantity
 from tracker.uploads import MAX_FILES_PER_REPORT, RejectedFile, check_evidence
@@ -11,15 +12,33 @@ NOTE_MAX = 2000
 
 
 class LoginForm(AuthenticationForm):
+    """Sign-in, throttled per (username, address): see tracker.security."""
+
     error_messages = {
         "invalid_login": "用户名或密码不正确。",
         "inactive": "该账号已停用，请联系安委办。",
+        "throttled": security.THROTTLED_MESSAGE,
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "用户名"
         self.fields["password"].label = "密码"
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        throttled = forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        if username and security.refuse_if_locked(self.request, username):
+            raise throttled
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            # The failure that reaches the limit says so at once, not on the next try.
+            if username and self.request and security.locked_until(
+                username, security.request_ip(self.request)
+            ):
+                raise throttled from None
+            raise
 
 
 class MultipleFileInput(forms.ClearableFileInput):

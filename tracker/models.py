@@ -172,11 +172,21 @@ class Assignment(models.Model):
     # 配合 units are shown but do not count towards completion rates.
     COUNTED_ROLES = (Role.LEAD, Role.RESPONSIBLE)
 
+    # No single-column indexes on item and unit: the (item, unit) unique index serves lookups by
+    # item and assignment_unit_status_due those by unit; each extra index slows every import.
     item = models.ForeignKey(
-        ChecklistItem, on_delete=models.PROTECT, related_name="assignments", verbose_name="任务"
+        ChecklistItem,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name="任务",
+        db_index=False,
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="assignments", verbose_name="单位"
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name="单位",
+        db_index=False,
     )
     role = models.CharField("角色", max_length=12, choices=Role.choices, default=Role.RESPONSIBLE)
     status = models.CharField(
@@ -307,8 +317,13 @@ class StatusUpdate(AppendOnlyModel):
         REMIND = "remind", "催办"
         IMPORT = "import", "导入"
 
+    # Lookups by assignment use update_assignment_time (assignment, -created_at).
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.PROTECT, related_name="history", verbose_name="责任分解"
+        Assignment,
+        on_delete=models.PROTECT,
+        related_name="history",
+        verbose_name="责任分解",
+        db_index=False,
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -522,3 +537,28 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class LoginAttempt(models.Model):
+    """A failed sign-in of one username from one address; the throttle counts these.
+
+    In the database, not a per-process cache: every gunicorn worker sees the same count.
+    A successful sign-in deletes the pair's rows; rows older than a day are pruned.
+    """
+
+    username = models.CharField("用户名", max_length=150)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    attempted_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+        indexes = [
+            # The throttle: recent failures of one (username, address) pair, on every sign-in.
+            models.Index(fields=["username", "ip", "attempted_at"], name="login_attempt_pair"),
+            # Pruning rows older than a day.
+            models.Index(fields=["attempted_at"], name="login_attempt_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} @ {self.ip} {self.attempted_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,7 +25,11 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    # A published key lets anyone forge a login cookie: refuse to start rather than run with it.
+    raise ImproperlyConfigured("生产模式（DEBUG=0）必须设置环境变量 SECRET_KEY。")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -51,8 +56,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: it may log a user out and leave a message for the login page.
+    "tracker.middleware.LoginAgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "tracker.middleware.ContentSecurityPolicyMiddleware",
+    "tracker.middleware.SecurityLogMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -112,6 +121,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The throttling backend refuses every entry point (our login page and the admin's) alike.
+AUTHENTICATION_BACKENDS = ["tracker.security.ThrottledModelBackend"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -160,14 +172,93 @@ SUPERVISION_ESCALATION_DAYS = int(os.environ.get("SUPERVISION_ESCALATION_DAYS", 
 EXCEL_MAX_ROWS = int(os.environ.get("EXCEL_MAX_ROWS", "200000"))
 EXCEL_MAX_UPLOAD_BYTES = int(os.environ.get("EXCEL_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO"},
-        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-        "tracker": {"handlers": ["console"], "level": "INFO"},
-    },
-}
+# --- production hardening ----------------------------------------------------------------
+#
+# Served over HTTPS by default when DEBUG is off. A county intranet without a certificate sets
+# INSECURE_PLAIN_HTTP=1: cookies then travel over plain HTTP and `check --deploy` keeps warning
+# about it, as it should.
+INSECURE_PLAIN_HTTP = env_bool("INSECURE_PLAIN_HTTP", False)
+HTTPS = not DEBUG and not INSECURE_PLAIN_HTTP
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload flag alone does nothing: only the owner of the registrable domain can submit it.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind nginx terminating TLS: SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. Only set it
+# when the proxy overwrites that header, or a client could claim HTTPS over plain HTTP.
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
+# How many reverse proxies append to X-Forwarded-For in front of the app. 0: the client address
+# is REMOTE_ADDR. 1 (one nginx): the last entry, the one nginx wrote, which a client cannot fake.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Sign-in lifetime: 30 minutes idle (the expiry moves on with every request), 12 hours at most
+# since the password was typed (checked by tracker.middleware.LoginAgeMiddleware).
+SESSION_COOKIE_AGE = 30 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+LOGIN_MAX_AGE = 12 * 60 * 60
+
+# Sign-in throttle: after this many failures of one username from one address within the window,
+# that pair is refused for the lockout time. Other usernames from the same address still sign in.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_WINDOW = 15 * 60
+LOGIN_LOCKOUT = 15 * 60
+
+# Same policy in development and tests, so the browser tests prove the pages run under it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+
+# Logs go to stderr (gunicorn's, collected by systemd/journald); with LOG_DIR also to files:
+# errors.log for server errors, security.log for sign-ins, refusals, imports and exports.
+LOG_DIR = os.environ.get("LOG_DIR", "")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+
+def build_logging(log_dir: str) -> dict:
+    handlers = {"console": {"class": "logging.StreamHandler", "formatter": "plain"}}
+    request_handlers, security_handlers = ["console"], ["console"]
+    if log_dir:
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+        for name, filename, level in [
+            ("errors_file", "errors.log", "ERROR"),
+            ("security_file", "security.log", "INFO"),
+        ]:
+            handlers[name] = {
+                # WatchedFileHandler reopens the file after logrotate moves it; several gunicorn
+                # workers append to the same file line by line.
+                "class": "logging.handlers.WatchedFileHandler",
+                "filename": str(Path(log_dir) / filename),
+                "formatter": "plain",
+                "level": level,
+                "encoding": "utf-8",
+            }
+        request_handlers.append("errors_file")
+        security_handlers.append("security_file")
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        "handlers": handlers,
+        "loggers": {
+            "django": {"handlers": ["console"], "level": LOG_LEVEL},
+            # Unhandled exceptions (500) with their traceback.
+            "django.request": {"handlers": request_handlers, "level": "ERROR", "propagate": False},
+            "tracker": {"handlers": ["console"], "level": LOG_LEVEL},
+            "tracker.security": {
+                "handlers": security_handlers,
+                "level": "INFO",
+                "propagate": False,
+            },
+        },
+    }
+
+
+LOGGING = build_logging(LOG_DIR)

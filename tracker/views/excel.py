@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from checklist.models import Theme
-from tracker import selectors, services
+from tracker import security, selectors, services
 from tracker.excel.bulletin import write_bulletin
 from tracker.excel.return_sheet import read_return_sheet, write_return_sheet
 from tracker.excel.task_import import import_tasks
@@ -105,6 +105,8 @@ def task_import_confirm(request):
             label=f"「{meta['name']}」",
         )
     _discard(request, token)
+    outcome = "committed" if report.committed else "failed"
+    security.log_event(request, "task_import", outcome, file=meta["name"], counts=report.counts)
     if not report.committed:
         context = {"form": TaskImportForm(), "report": report, "file_name": meta["name"]}
         return render(request, "tracker/task_import.html", context, status=409)
@@ -122,6 +124,7 @@ def task_import_template(request):
     _require_office(request.user)
     themes = list(Theme.objects.filter(active=True).values_list("name", flat=True))
     year = timezone.localdate().year
+    security.log_event(request, "export", "success", file="task_template")
     return _xlsx_response(
         lambda f: write_task_template(f, theme_names=themes, year=year), "任务分解表模板.xlsx"
     )
@@ -146,6 +149,7 @@ def _sheet_unit(request) -> Unit:
 def return_sheet_download(request):
     unit = _sheet_unit(request)
     today = timezone.localdate()
+    security.log_event(request, "export", "success", file="return_sheet", unit=unit.name)
     return _xlsx_response(
         lambda f: write_return_sheet(f, unit=unit, today=today),
         f"填报表-{unit.label}-{today:%Y%m%d}.xlsx",
@@ -185,6 +189,10 @@ def return_sheet_confirm(request):
     with default_storage.open(f"imports/{token}.xlsx", "rb") as handle:
         report = read_return_sheet(handle, unit=unit, user=request.user, dry_run=False)
     _discard(request, token)
+    outcome = "committed" if report.committed else "failed"
+    security.log_event(
+        request, "return_sheet_import", outcome, unit=unit.name, counts=report.counts
+    )
     if not report.committed:
         context = {"unit": unit, "form": ReturnSheetForm(), "report": report}
         return render(request, "tracker/return_sheet.html", context, status=409)
@@ -203,6 +211,9 @@ def bulletin_export(request):
     filterset = selectors.assignment_list(request.user, request.GET)
     today = timezone.localdate()
     scope = "" if request.user.sees_all_units else request.user.unit.name
+    security.log_event(
+        request, "export", "success", file="bulletin", filters=request.GET.urlencode()
+    )
     return _xlsx_response(
         lambda f: write_bulletin(f, assignments=filterset.qs, today=today, scope=scope),
         f"安全生产任务进度通报-{today:%Y%m%d}.xlsx",
