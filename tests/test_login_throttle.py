@@ -128,9 +128,7 @@ def test_the_message_is_the_same_whether_the_user_exists_or_not(client, world):
     assert WRONG not in known and WRONG not in unknown
 
 
-def test_refused_attempts_are_not_counted_and_the_lock_ends_after_15_minutes(
-    client, world, clock
-):
+def test_refused_attempts_are_not_counted_and_the_lock_ends_after_15_minutes(client, world, clock):
     fail(client, "staff_a", 5)
     assert LoginAttempt.objects.filter(username="staff_a").count() == 5
     clock.advance(minutes=10)

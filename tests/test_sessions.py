@@ -79,9 +79,7 @@ def test_signing_in_again_starts_a_fresh_12_hours(client, world, clock):
     assert is_signed_in(client)
 
 
-def test_a_sign_in_without_a_timestamp_is_given_one_rather_than_kept_forever(
-    client, world, clock
-):
+def test_a_sign_in_without_a_timestamp_is_given_one_rather_than_kept_forever(client, world, clock):
     sign_in(client)
     session = client.session
     del session["login_at"]

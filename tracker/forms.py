@@ -34,8 +34,10 @@ class LoginForm(AuthenticationForm):
             return super().clean()
         except forms.ValidationError:
             # The failure that reaches the limit says so at once, not on the next try.
-            if username and self.request and security.locked_until(
-                username, security.request_ip(self.request)
+            if (
+                username
+                and self.request
+                and security.locked_until(username, security.request_ip(self.request))
             ):
                 raise throttled from None
             raise

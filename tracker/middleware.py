@@ -31,7 +31,9 @@ class LoginAgeMiddleware:
                 # Signed in before this check existed: the limit counts from now.
                 request.session[security.LOGIN_AT_KEY] = now
             elif now - login_at > settings.LOGIN_MAX_AGE:
-                security.log_event(request, "login", "expired", hours=settings.LOGIN_MAX_AGE // 3600)
+                security.log_event(
+                    request, "login", "expired", hours=settings.LOGIN_MAX_AGE // 3600
+                )
                 logout(request)
                 messages.warning(request, LOGIN_TOO_OLD)
                 return redirect_to_login(request.get_full_path())
