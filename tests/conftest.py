@@ -6,10 +6,11 @@ member of township A and one of township B who must be refused A's work.
 
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from checklist.models import ChecklistItem, Directive, Source, Theme
 from tracker import services
@@ -175,3 +176,18 @@ def committed(django_db_setup, django_db_blocker):
     yield _run
     with django_db_blocker.unblock():
         call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves Django's clock (throttle windows, cookie expiry, the 12-hour check) without sleeping."""
+
+    class Clock:
+        now = timezone.now()
+
+        def advance(self, **delta):
+            self.now += timedelta(**delta)
+
+    c = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: c.now)
+    return c

@@ -2,9 +2,7 @@
 
 from datetime import datetime, timedelta
 
-import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.conftest import PASSWORD
 from tracker import security
@@ -24,21 +22,6 @@ def post_login(client, username, password, ip=NAT, **extra):
 def fail(client, username, times, ip=NAT):
     for _ in range(times):
         post_login(client, username, "wrong-password", ip)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Moves Django's clock without sleeping."""
-
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    c = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: c.now)
-    return c
 
 
 # --- pure arithmetic ------------------------------------------------------------------------

@@ -1,28 +1,9 @@
 """A sign-in ends after 30 minutes without a request, and 12 hours after the password at most."""
 
-from datetime import timedelta
-
-import pytest
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Moves Django's clock (cookie expiry, the 12-hour check) without sleeping."""
-
-    class Clock:
-        now = timezone.now()
-
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
-
-    c = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: c.now)
-    return c
 
 
 def sign_in(client):
