@@ -1,0 +1,136 @@
+"""The hand-labelled extraction gold files stay well-formed when someone edits them."""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "bench" / "extraction_gold"
+FIXTURES = ROOT / "fixtures"
+
+GOLD_FILES = sorted(GOLD.glob("*.json"))
+GROUPS = {"township", "department", "enterprise"}
+TARGET_UNITS = {
+    "家",
+    "个",
+    "处",
+    "次",
+    "人",
+    "人次",
+    "场",
+    "期",
+    "所",
+    "座",
+    "条",
+    "台",
+    "辆",
+    "项",
+    "户",
+    "名",
+}
+KEYS = {"start", "end", "text", "themes", "units", "groups", "deadline", "immediate", "target"}
+# A span starts right after a sentence end (or a line break) and ends on one (or at a line end).
+SENTENCE_ENDS = "。！？；!?;"
+
+
+def fixture_names(file_name, model):
+    rows = json.loads((FIXTURES / file_name).read_text(encoding="utf-8"))
+    return {row["fields"]["name"] for row in rows if row["model"] == model}
+
+
+THEMES = fixture_names("themes.json", "checklist.theme")
+UNITS = fixture_names("units.json", "tracker.unit")
+
+
+def load(path):
+    gold = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.with_suffix(".txt").read_bytes()
+    return gold, raw, raw.decode("utf-8")
+
+
+def test_there_are_gold_files_and_each_has_its_speech():
+    assert len(GOLD_FILES) >= 1
+    for path in GOLD_FILES:
+        assert path.with_suffix(".txt").is_file(), path.name
+
+
+def test_the_allowed_theme_and_unit_lists_are_not_empty():
+    assert len(THEMES) == 16
+    assert "县应急管理局" in UNITS
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_the_speech_text_is_plain_utf8_with_unix_line_ends(path):
+    _, raw, _ = load(path)
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert b"\r" not in raw
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_the_header_names_the_speech_and_its_date(path):
+    gold, _, _ = load(path)
+    assert set(gold) == {"title", "speech_date", "directives"}
+    assert gold["title"].strip()
+    datetime.date.fromisoformat(gold["speech_date"])
+    assert gold["directives"]
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_every_span_is_the_text_it_claims_and_a_whole_sentence(path):
+    gold, _, text = load(path)
+    for d in gold["directives"]:
+        assert set(d) == KEYS, d
+        start, end = d["start"], d["end"]
+        assert 0 <= start < end <= len(text), d
+        assert text[start:end] == d["text"], d
+        assert "\n" not in d["text"], d
+        assert d["text"][0] not in " \u3000", d
+        assert start == 0 or text[start - 1] in SENTENCE_ENDS + "\n", d
+        assert d["text"][-1] in SENTENCE_ENDS or end == len(text) or text[end] == "\n", d
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_spans_are_sorted_and_never_overlap(path):
+    gold, _, _ = load(path)
+    spans = [(d["start"], d["end"]) for d in gold["directives"]]
+    assert spans == sorted(spans)
+    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        assert end <= start
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_themes_units_and_groups_come_from_the_allowed_lists(path):
+    gold, _, _ = load(path)
+    for d in gold["directives"]:
+        assert d["themes"], d
+        assert len(set(d["themes"])) == len(d["themes"]), d
+        assert set(d["themes"]) <= THEMES, d
+        assert set(d["units"]) <= UNITS, d
+        assert len(set(d["units"])) == len(d["units"]), d
+        assert set(d["groups"]) <= GROUPS, d
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_deadlines_are_dates_on_or_after_the_speech(path):
+    gold, _, _ = load(path)
+    spoken = datetime.date.fromisoformat(gold["speech_date"])
+    for d in gold["directives"]:
+        assert isinstance(d["immediate"], bool), d
+        if d["deadline"] is not None:
+            assert datetime.date.fromisoformat(d["deadline"]) >= spoken, d
+        if d["immediate"]:
+            assert d["deadline"] == gold["speech_date"], d
+
+
+@pytest.mark.parametrize("path", GOLD_FILES, ids=lambda p: p.stem)
+def test_targets_are_positive_counts_of_work(path):
+    gold, _, _ = load(path)
+    for d in gold["directives"]:
+        target = d["target"]
+        if target is None:
+            continue
+        assert set(target) == {"quantity", "unit"}, d
+        assert isinstance(target["quantity"], int) and target["quantity"] > 0, d
+        assert target["unit"] in TARGET_UNITS, d
