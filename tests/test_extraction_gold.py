@@ -50,8 +50,10 @@ def load(path):
     return gold, raw, raw.decode("utf-8")
 
 
-def test_there_are_gold_files_and_each_has_its_speech():
-    assert len(GOLD_FILES) >= 2
+def test_the_labelled_speeches_are_all_there_each_with_its_text():
+    assert {"town-mayor-2011", "safety-month-2011", "city-mayor-2010"} <= {
+        p.stem for p in GOLD_FILES
+    }
     for path in GOLD_FILES:
         assert path.with_suffix(".txt").is_file(), path.name
 
