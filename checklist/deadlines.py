@@ -165,6 +165,13 @@ def _resolve(m: re.Match, d: date) -> date | None:
     return None
 
 
+# Every phrase above contains one of these; most sentences contain none, and this scan is far
+# cheaper than the full table.
+_TRIGGER = re.compile(
+    r"月|季度|半年|年[内底末]|春节|元旦|五一|国庆|十一|汛|[天日]内|[天日]之内|[天日]以内"
+)
+
+
 def find_deadline(sentence: str, speech_date: date | None) -> Deadline:
     """The first deadline phrase of the sentence, resolved; immediate words set ``immediate``.
 
@@ -172,7 +179,7 @@ def find_deadline(sentence: str, speech_date: date | None) -> Deadline:
     order with no phrase of its own is due on the speech date.
     """
     immediate_match = IMMEDIATE.search(sentence)
-    phrase_match = _PHRASES.search(sentence)
+    phrase_match = _PHRASES.search(sentence) if _TRIGGER.search(sentence) else None
     deadline = None
     phrase = ""
     if phrase_match:

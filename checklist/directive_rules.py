@@ -19,6 +19,8 @@ All matching is on the matching text (simplified, Chinese punctuation; see speec
 import re
 from dataclasses import dataclass
 
+from checklist.themes_table import theme_scores
+
 # 要 as a modal: not inside 重要/主要/需要/只要/必要/首要/纪要/提要 …, nor 要求/要素/要点/要害 ….
 # 只要 is a condition ("只要…就…"), 需要 a need, not an order; "X就是要Y" defines X.
 _YAO = r"(?<!就是)(?<![重主需只紧必首摘纪提概简扼纲想])要(?![求素点害件闻务领员道])"
@@ -46,7 +48,8 @@ STRONG_ACTIONS = (
 # Acts that are real but general; enough for an ordinary sentence, not for a topic phrase.
 WEAK_ACTIONS = (
     "加强", "加大", "强化", "推进", "推动", "完善", "健全", "规范", "整合", "督促", "宣传", "教育",
-    "治理", "管控", "防范", "监管", "细化", "落实[^，。；]{0,8}责任", "落实到", "责任到人",
+    "治理", "管控", "防范", "监管", "细化", "落实", "责任到人", "做好", "搞好", "抓好",
+    "履行[^，。；]{0,10}(?:责任|职责)", "召集", "研究部署",
     "跟踪", "引导", "评估", "普及", "划分", "建设", "提升", "提高",
 )  # fmt: skip
 STRONG_RE = re.compile("|".join(STRONG_ACTIONS))
@@ -64,7 +67,7 @@ ACTION_RE = re.compile("|".join(STRONG_ACTIONS + WEAK_ACTIONS))
 IMPERATIVE_START_RE = re.compile(
     r"(?:加强|加大|强化|推进|推行|推动|完善|建立|健全|落实|开展|深化|组织|督促|抓好|抓紧|抓|突出|"
     r"坚持|实行|实施|整合|引导|制定|制订|规范|严查|严肃|严厉|加快|做好|搞好|提高|提升|聘请|配备|配足|"
-    r"设立|成立|排查|整治|整改|检查|查处|打击|取缔|关闭|创建|开设|设置|普查|摸清|分解|确保|严禁|禁止|"
+    r"设立|成立|排查|整治|整改|检查|查处|打击|取缔|关闭|创建|开设|设置|普查|摸清|分解|确保|严禁|禁止|完成|"
     r"把|将)"
 )
 # Set aside before looking for that opening verb.
@@ -72,7 +75,7 @@ _LEADING = re.compile(
     r"^(?:[一二三四五六七八九十]+(?:是|要)|（[一二三四五六七八九十\d]+）|[⑴-⒇①-⑳]|\d{1,2}[、.]|"
     r"第[一二三四五六七八九十]+[，、]|首先[，]?|其次[，]?|再次[，]?|最后[，]?|"
     r"同时[，]?|此外[，]?|另外[，]?|特别是|尤其是|当前[，]?|今年[，]?|下一步[，]?|下来[，]?|"
-    r"为此[，]?|对此[，]?|因此[，]?|所以[，]?|重点|进一步|切实|全面|认真|继续|大力|积极|着力|坚决|"
+    r"为此[，]?|对此[，]?|因此[，]?|所以[，]?|(?:今)?年内|年底前|本月(?:底前|内)|近期|再|重点|进一步|切实|全面|认真|继续|大力|积极|着力|坚决|"
     r"严格|深入|扎实|及时|依法|全力|努力|逐步|尽快|要|还要|也要|都要|必须|务必)+"
 )
 
@@ -103,7 +106,7 @@ PRAISE_RE = re.compile(
 PAST_RE = re.compile(
     r"[取获]得了|实现了|开展了|建立了|完成了|作了|做了|出台了|下发了|签订了|提出了|发生了|通过了|"
     r"形成了|部署了|明确了|细化了|印发了|进行了|了(?:明显|显著|一定|较大|良好)|去年|过去的一年|"
-    r"近年来|以来|近两年|已经|已有|已制定|已印发|成效显著|同比|比上年|下降了|\d+(?:\.\d+)?%|"
+    r"近年来|以来|近两年|已经|已有|已制定|已印发|成效显著|同比|比上年|下降了|"
     r"(?<![为除])了(?![解结])"
 )
 
@@ -122,7 +125,8 @@ PRINCIPLE_RE = re.compile(
 MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本次会议|会议精神|会议要求")
 
 # A weak act needs a concrete object somewhere in the sentence ("加强检查" yes,
-# "加强和改进对工业工作的领导" no).
+# "加强和改进对工业工作的领导" no); any keyword of the theme table counts as one too
+# ("做好春运安全工作").
 OBJECT_RE = re.compile(
     r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|监督|"
     r"检查|培训|宣传|教育|整治|治理|标准化|网格|责任|措施|企业|场所|行业|领域|项目|车辆|工地|"
@@ -151,6 +155,9 @@ def has_order(clause: str) -> int:
     """Position of the first order word, 0 for an imperative opening, -1 for none.
 
     Quoted words and orders about attitude (要充分认识…) do not count."""
+    # Blanking only removes order words: no order in the raw text, none after.
+    if not ORDER_RE.search(clause) and not IMPERATIVE_START_RE.search(clause):
+        return -1
     unquoted = _blank(_blank(clause, _QUOTED), AWARENESS_RE)
     m = ORDER_RE.search(unquoted)
     if m:
@@ -196,6 +203,6 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
         return Verdict(True, order_at, "")
     if STRONG_RE.search(acting):
         return Verdict(True, order_at, "")
-    if ACTION_RE.search(acting) and OBJECT_RE.search(acting):
+    if ACTION_RE.search(acting) and (OBJECT_RE.search(acting) or theme_scores(acting)):
         return Verdict(True, order_at, "")
     return Verdict(False, order_at, "no checkable action")

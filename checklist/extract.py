@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from checklist.deadlines import cn_number, find_deadline
 from checklist.directive_rules import has_order, judge
-from checklist.speech_structure import segment
+from checklist.speech_structure import is_short_topic, segment
 from checklist.speech_text import SpeechFileError, matching_text, read_speech
 from checklist.themes_table import classify_themes
 from checklist.unit_match import UnitMatcher, find_groups
@@ -159,6 +159,7 @@ def extract_directives(
             # 一、 / （一） / 第一， phrases name sections; only 一要/1、/(1) topics may also order.
             if topic and 0 < sentence.heading_rank <= 3:
                 continue
+            topic = topic or is_short_topic(clause)
             verdict = judge(clause, topic=topic, results_section=sentence.results_section)
             if not verdict.is_directive:
                 continue

@@ -170,3 +170,9 @@ def segment(norm: str) -> list[Sentence]:
                     Sentence(a, b, part, headings, short_topic, 5 if short_topic else 0, results)
                 )
     return found
+
+
+def is_short_topic(clause: str) -> bool:
+    """ "一要加大投入。" inside a paragraph names a topic just as at its start."""
+    clause = clause.strip(_SPACE)
+    return len(clause) <= SHORT_TOPIC_CHARS and bool(_MIDLINE_TOPIC.fullmatch(clause))

@@ -13,6 +13,7 @@ vocabulary of the theme, 2 for words that lean towards it, 1 for weak hints.
 """
 
 import re
+from functools import lru_cache
 
 OTHER = "其他"
 
@@ -108,13 +109,18 @@ def theme_scores(text: str) -> dict[str, float]:
     return scores
 
 
+@lru_cache(maxsize=4096)
+def _heading_scores(heading: str) -> tuple[tuple[str, float], ...]:
+    return tuple(theme_scores(heading).items())
+
+
 def classify_themes(text: str, headings: tuple[str, ...] = ()) -> list[str]:
     """Main theme first, then the themes scoring at least half of it; ["其他"] when nothing fits."""
     scores = theme_scores(text)
     # The nearest heading counts most; each level further up counts half as much again.
     factor = HEADING_WEIGHT
     for heading in reversed(headings):
-        for theme, score in theme_scores(heading).items():
+        for theme, score in _heading_scores(heading):
             scores[theme] = scores.get(theme, 0) + score * factor
         factor /= 2
     if not scores:
