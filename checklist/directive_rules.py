@@ -44,6 +44,7 @@ STRONG_ACTIONS = (
     "值班", "编制", "挂牌", "撤离", "撤人", "淘汰", "普查", "摸排", "摸清", "分解", "纳入", "列入",
     "查封", "扣押", "吊销", "移送", "公示", "安装", "更换", "维修", "保养", "签字", "牵头", "通报",
     "考核", "执法", "监控", "审批", "停电", "停止", "消除", "实施", "实行", "推行", "报告",
+    "新建", "建成", "改造",
 )  # fmt: skip
 # Acts that are real but general; enough for an ordinary sentence, not for a topic phrase.
 WEAK_ACTIONS = (
@@ -203,6 +204,7 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
         return Verdict(True, order_at, "")
     if STRONG_RE.search(acting):
         return Verdict(True, order_at, "")
-    if ACTION_RE.search(acting) and (OBJECT_RE.search(acting) or theme_scores(acting)):
+    # Quoted names of campaigns and rules ("党政同责", "打非治违") are objects all the same.
+    if ACTION_RE.search(acting) and (OBJECT_RE.search(body) or theme_scores(body)):
         return Verdict(True, order_at, "")
     return Verdict(False, order_at, "no checkable action")

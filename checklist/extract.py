@@ -159,7 +159,9 @@ def extract_directives(
             # 一、 / （一） / 第一， phrases name sections; only 一要/1、/(1) topics may also order.
             if topic and 0 < sentence.heading_rank <= 3:
                 continue
-            topic = topic or is_short_topic(clause)
+            # A short "二要…。" names a topic, except as one clause of "一要…；二要…；三要…".
+            if not topic and "；" not in norm[sentence.start : sentence.end]:
+                topic = is_short_topic(clause)
             verdict = judge(clause, topic=topic, results_section=sentence.results_section)
             if not verdict.is_directive:
                 continue

@@ -43,6 +43,7 @@ _SENTENCE_END = re.compile(r"[。！？]")
 # A heading that starts mid-line right after a sentence end.
 _INLINE_HEADING = re.compile(rf"(?<=[。！？])[ \t]*(?=第[{_CN}\d]+篇|[{_CN}]+、|（[{_CN}]+）)")
 _SPACE = " \t\u3000\ufeff"
+_ENUMERATION = re.compile(rf"；\s*(?:[{_CN}]+(?:是|要)|（\d{{1,2}}）|[⑴-⒇①-⑳]|\d{{1,2}}、)")
 _MIDLINE_TOPIC = re.compile(rf"[{_CN}]+(?:是要|是|要)(?![求素点害])[^；]*[。！]")
 
 
@@ -133,6 +134,9 @@ def segment(norm: str) -> list[Sentence]:
                     m.group(1) or (m.group(2) if m.lastindex and m.lastindex > 1 else None),
                 )
                 break
+        # "一要…；二要…；三要…" on one line is an enumeration of orders, not a topic phrase.
+        if rank >= 4 and _ENUMERATION.search(line):
+            rank = 0
         body_start = vstart
         topic_span = None
         if rank:

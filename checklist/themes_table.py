@@ -96,7 +96,7 @@ for _theme, _table in THEME_KEYWORDS.items():
         _KEYWORD_THEMES.setdefault(_kw, []).append((_theme, _weight))
 
 # Heading context weighs less than the sentence's own words.
-HEADING_WEIGHT = 0.4
+HEADING_WEIGHT = 0.6
 
 
 def theme_scores(text: str) -> dict[str, float]:
@@ -129,4 +129,4 @@ def classify_themes(text: str, headings: tuple[str, ...] = ()) -> list[str]:
     best = ranked[0][1]
     if best < 2:
         return [OTHER]
-    return [theme for theme, score in ranked[:3] if score >= best / 2 and score >= 2]
+    return [theme for theme, score in ranked[:3] if score >= best / 2]
