@@ -118,7 +118,7 @@ PROBLEM_RE = re.compile(
 )
 # Statements of principle: what something is or means, even when they contain 要.
 PRINCIPLE_RE = re.compile(
-    r"既是|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
+    r"既是|是一项|是一个|义不容辞|责无旁贷|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
     r"是[^，。；]{0,16}(?:有力手段|重要保障|重要前提|重要体现|重要标志|有效途径|根本途径|必然要求|"
     r"内在要求|新课题)"
 )
@@ -131,7 +131,7 @@ MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本�
 OBJECT_RE = re.compile(
     r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|监督|"
     r"检查|培训|宣传|教育|整治|治理|标准化|网格|责任|措施|企业|场所|行业|领域|项目|车辆|工地|"
-    r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动|单位|部门|乡镇|镇街"
+    r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动"
 )
 
 # A 一、 heading of a section that reports results: only explicit orders count under it.

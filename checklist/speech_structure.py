@@ -10,7 +10,7 @@ Rules:
   and when the 一、 numbering starts again (一、 after 三、) in a collection without markers.
 - Headings, by rank: 一、 (1), （一） (2), 第一， (3), 1、/1. (4), 一是/一要 at paragraph start (5),
   (1)/⑴/① (6). A new heading closes every open heading of the same or lower rank.
-- A short "一要…。" sentence inside a paragraph (≤ 25 characters) names a topic too.
+- A short "一要…。" / "⑴…。" sentence inside a paragraph (≤ 25 characters) names a topic too.
 - A line that is only a numbered phrase (one sentence or none) is a heading, never a directive.
   A numbered phrase followed by more text is the paragraph's topic phrase: it goes into the
   heading path, and the rules judge it as a topic (see directive_rules).
@@ -44,7 +44,10 @@ _SENTENCE_END = re.compile(r"[。！？]")
 _INLINE_HEADING = re.compile(rf"(?<=[。！？])[ \t]*(?=第[{_CN}\d]+篇|[{_CN}]+、|（[{_CN}]+）)")
 _SPACE = " \t\u3000\ufeff"
 _ENUMERATION = re.compile(rf"；\s*(?:[{_CN}]+(?:是|要)|（\d{{1,2}}）|[⑴-⒇①-⑳]|\d{{1,2}}、)")
-_MIDLINE_TOPIC = re.compile(rf"[{_CN}]+(?:是要|是|要)(?![求素点害])[^；]*[。！]")
+_MIDLINE_TOPIC = re.compile(
+    rf"(?:[{_CN}]+(?:是要|是|要)(?![求素点害])|(?:[⑴-⒇①-⑳]|（\d{{1,2}}）|\d{{1,2}}、)(?:是要|是|要)?)"
+    r"[^；]*[。！]"
+)
 
 
 @dataclass
