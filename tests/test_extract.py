@@ -376,6 +376,11 @@ def test_deadline_phrases_resolve_against_the_speech_date(phrase, expected):
     assert d.immediate is False
 
 
+def test_last_years_months_are_not_deadlines():
+    assert find_deadline("去年12月底告一段落", D).deadline is None
+    assert find_deadline("2025年1月底前完成", D).deadline == date(2025, 1, 31)
+
+
 def test_spring_festival_before_this_years_festival_is_this_years():
     assert find_deadline("春节前完成", date(2024, 1, 5)).deadline == date(2024, 2, 9)
 
