@@ -42,7 +42,7 @@ STRONG_ACTIONS = (
     "追究", "问责", "签订", "成立", "设立", "组建", "拆除", "清理", "停产", "停业", "整顿", "验收",
     "巡查", "暗访", "曝光", "演练", "储备", "调换", "聘请", "登记", "备案", "建档", "台账", "台帐",
     "值班", "编制", "挂牌", "撤离", "撤人", "淘汰", "普查", "摸排", "摸清", "分解", "纳入", "列入",
-    "查封", "扣押", "吊销", "移送", "公示", "安装", "更换", "维修", "保养", "签字", "牵头", "通报",
+    "查封", "扣押", "吊销", "移送", "公示", "追责", "处分", "处理(?!好)", "安装", "更换", "维修", "保养", "签字", "牵头", "通报",
     "考核", "执法", "监控", "审批", "停电", "停止", "消除", "实施", "实行", "推行", "报告",
     "新建", "建成", "改造",
 )  # fmt: skip
@@ -76,7 +76,8 @@ _LEADING = re.compile(
     r"^(?:[一二三四五六七八九十]+(?:是|要)|（[一二三四五六七八九十\d]+）|[⑴-⒇①-⑳]|\d{1,2}[、.]|"
     r"第[一二三四五六七八九十]+[，、]|首先[，]?|其次[，]?|再次[，]?|最后[，]?|"
     r"同时[，]?|此外[，]?|另外[，]?|特别是|尤其是|当前[，]?|今年[，]?|下一步[，]?|下来[，]?|"
-    r"为此[，]?|对此[，]?|因此[，]?|所以[，]?|(?:今)?年内|年底前|本月(?:底前|内)|近期|再|重点|进一步|切实|全面|认真|继续|大力|积极|着力|坚决|"
+    r"为此[，]?|对此[，]?|因此[，]?|所以[，]?|(?:今)?年内|年底前|本月(?:底前|内)|近期|再|重点|"
+    r"从今天(?:开始|起)[^，。；]{0,8}[，]?|在全(?:市|县|区|镇|乡)|彻底|进一步|切实|全面|认真|继续|大力|积极|着力|坚决|"
     r"严格|深入|扎实|及时|依法|全力|努力|逐步|尽快|要|还要|也要|都要|必须|务必)+"
 )
 
@@ -155,19 +156,20 @@ class Verdict:
 def has_order(clause: str) -> int:
     """Position of the first order word, 0 for an imperative opening, -1 for none.
 
-    Quoted words and orders about attitude (要充分认识…) do not count."""
+    Quoted words do not count. An order whose only object is an attitude (要充分认识…) still
+    counts here: the action check decides, as the order often goes on to a real act
+    ("要高度重视，认真组织，推进标准化创建")."""
     # Blanking only removes order words: no order in the raw text, none after.
     if not ORDER_RE.search(clause) and not IMPERATIVE_START_RE.search(clause):
         return -1
-    unquoted = _blank(_blank(clause, _QUOTED), AWARENESS_RE)
-    m = ORDER_RE.search(unquoted)
-    if m:
-        return m.start()
+    unquoted = _blank(clause, _QUOTED)
+    # An imperative opening governs the whole sentence, whatever order words come later.
     lead = _LEADING.match(unquoted)
     rest = unquoted[lead.end() :] if lead else unquoted
     if IMPERATIVE_START_RE.match(rest):
         return 0
-    return -1
+    m = ORDER_RE.search(unquoted)
+    return m.start() if m else -1
 
 
 def judge(clause: str, *, topic: bool = False, results_section: bool = False) -> Verdict:
@@ -200,11 +202,13 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
         if not TOPIC_ACTIONS_RE.search(acting, order_at):
             return Verdict(False, order_at, "topic phrase")
         return Verdict(True, order_at, "")
-    if PROHIBITION_RE.search(acting):
+    # The act must follow the order word: "以上案例说明追责问责越来越严，请大家吸取教训" orders
+    # nothing checkable, however many acts its first half names.
+    if PROHIBITION_RE.search(acting, order_at):
         return Verdict(True, order_at, "")
-    if STRONG_RE.search(acting):
+    if STRONG_RE.search(acting, order_at):
         return Verdict(True, order_at, "")
     # Quoted names of campaigns and rules ("党政同责", "打非治违") are objects all the same.
-    if ACTION_RE.search(acting) and (OBJECT_RE.search(body) or theme_scores(body)):
+    if ACTION_RE.search(acting, order_at) and (OBJECT_RE.search(body) or theme_scores(body)):
         return Verdict(True, order_at, "")
     return Verdict(False, order_at, "no checkable action")
