@@ -1,6 +1,15 @@
 """Speech text → directives: the sentences in a speech that order work.
 
 Pure code: no ORM. Callers pass the unit list in as ``UnitRef`` values.
+
+The pipeline, each step in its own module with its rules documented there:
+  speech_text       reading files; the same-length matching text (simplified, ASCII digits)
+  speech_structure  parts (第几篇), headings and sentences with their offsets
+  directive_rules   is a sentence a directive: order words, checkable actions, exclusions
+  themes_table      keyword → theme table
+  unit_match        unit names, short names and aliases; 各乡镇/各部门/企业 groups
+  deadlines         本月底前, 3月上旬, 春节前, 30天内 … → a date; 立即 / 会后 → immediate
+Targets (再完成40家…) are read here.
 """
 
 import re
@@ -8,6 +17,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+
+from checklist.deadlines import cn_number, find_deadline
+from checklist.directive_rules import has_order, judge
+from checklist.speech_structure import is_short_topic, segment
+from checklist.speech_text import SpeechFileError, matching_text, read_speech
+from checklist.themes_table import classify_themes
+from checklist.unit_match import UnitMatcher, find_groups
+
+__all__ = [
+    "ExtractedDirective",
+    "SpeechFileError",
+    "UnitRef",
+    "extract_directives",
+    "read_speech",
+]
 
 
 @dataclass(frozen=True)
@@ -36,31 +60,128 @@ class ExtractedDirective:
     target_unit: str = ""  # 家, 个, 次 …
 
 
-class SpeechFileError(ValueError):
-    """A file that cannot be read as a speech; the message is shown to the user as is."""
+# --- Clauses -------------------------------------------------------------------------------
+#
+# "一要…；二要…；三要…" gives one directive per clause, each ending at and including its "；".
+# A sentence is split at "；" only when at least two of its clauses give orders of their own;
+# otherwise "；" joins parts of one order (对…的，要…；对…的，…) or of a description.
+# A colon that opens an enumeration ("提三个要求：（1）…") ends an introduction that is not a
+# directive itself.
+
+_ENUM_COLON = re.compile(
+    r"：(?=（\d{1,2}）|[⑴-⒇①-⑳]|[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+[，、]|\d{1,2}、)"
+)
+_SEMICOLON = re.compile(r"；")
+_ENUM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+(?:是|要)|（\d{1,2}）|[⑴-⒇①-⑳])")
 
 
-def read_speech(data: bytes, filename: str = "") -> str:
-    """Decode an uploaded speech (.txt in UTF-8 or GBK, or .docx) to text."""
-    if not data.strip():
-        raise SpeechFileError("文件是空的。")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SpeechFileError("无法识别文件编码，请另存为 UTF-8 文本后重新上传。") from exc
+def _pieces(norm: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[int, int]]:
+    spans, pos = [], start
+    for m in pattern.finditer(norm, start, end):
+        if m.end() < end:
+            spans.append((pos, m.end()))
+            pos = m.end()
+    spans.append((pos, end))
+    return spans
 
 
-_SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
-_ORDER = re.compile(r"要|必须|务必|确保|严格|立即|落实")
+def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    out = []
+    for a, b in _pieces(norm, start, end, _ENUM_COLON):
+        parts = _pieces(norm, a, b, _SEMICOLON)
+        if len(parts) > 1:
+            ordering = sum(
+                1 for x, y in parts if has_order(norm[x:y]) >= 0 or _ENUM_START.match(norm[x:y])
+            )
+            if ordering >= 2:
+                out.extend(parts)
+                continue
+        out.append((a, b))
+    return out
+
+
+# --- Targets -------------------------------------------------------------------------------
+#
+# A counted target is a number of work items still to do: a count with one of the spec's
+# measure words, right after a verb of doing (完成, 创建, 培训, 新建 …) or 再/至少/力争, in a
+# sentence that is a directive. Never percentages, money, durations or "6人以上" thresholds.
+
+TARGET_UNITS = "人次|家|个|处|次|人|场|期|所|座|条|台|辆|项|户|名"
+_TARGET = re.compile(
+    rf"(?<![第每\d.])(?P<q>\d+(?:\.\d+)?|[两三四五六七八九十百千][一二三四五六七八九十百千]*)"
+    rf"(?P<u>{TARGET_UNITS})(?!以上|以下|左右|多|余|小时|月|年|%)"
+)
+_TARGET_LEAD = re.compile(
+    r"(?:完成|创建|培训|检查|排查|整治|建设|建成|新建|改造|开展|组织|举办|召开|达到|培育|打造|聘请|"
+    r"配备|建立|实施|督查|关闭|取缔|验收|演练|挂牌|整改|确定|淘汰|新增|招录|评选|再|至少|不少于|力争)"
+    r"[^，。；：]{0,12}$"
+)
+
+
+def find_target(clause: str) -> tuple[Decimal, str] | None:
+    for m in _TARGET.finditer(clause):
+        before = clause[max(0, m.start() - 14) : m.start()]
+        if not _TARGET_LEAD.search(before):
+            continue
+        q = m.group("q")
+        if q.replace(".", "").isdigit():
+            return Decimal(q), m.group("u")
+        # Chinese numerals: only right after the verb ("新建三所"), where they cannot be prose.
+        if _TARGET_LEAD.search(before[-4:]) or re.search(
+            r"(?:完成|新建|创建|培训|建成)再?$", before
+        ):
+            value = cn_number(q)
+            if value:
+                return Decimal(value), m.group("u")
+    return None
+
+
+# --- The extractor -------------------------------------------------------------------------
 
 
 def extract_directives(
     text: str, *, speech_date: date | None = None, units: Sequence[UnitRef] = ()
 ) -> list[ExtractedDirective]:
-    """Placeholder: one directive per sentence that contains an ordering word."""
-    found = []
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group().strip()
-        if sentence and _ORDER.search(sentence):
-            found.append(ExtractedDirective(text=match.group(), start=match.start(), end=match.end()))
+    """Every directive in the text, in text order. An empty list when there is none."""
+    if not text or not text.strip():
+        return []
+    norm = matching_text(text)
+    matcher = UnitMatcher(units)
+    sentences = segment(norm)
+    several_parts = len({s.part for s in sentences}) > 1
+    found: list[ExtractedDirective] = []
+    for sentence in sentences:
+        for start, end in _clauses(norm, sentence.start, sentence.end):
+            while start < end and norm[start] in " \t\u3000":
+                start += 1
+            clause = norm[start:end]
+            topic = sentence.topic and start == sentence.start
+            # 一、 / （一） / 第一， phrases name sections; only 一要/1、/(1) topics may also order.
+            if topic and 0 < sentence.heading_rank <= 3:
+                continue
+            # A short "二要…。" names a topic, except as one clause of "一要…；二要…；三要…".
+            if not topic and "；" not in norm[sentence.start : sentence.end]:
+                topic = is_short_topic(clause)
+            verdict = judge(clause, topic=topic, results_section=sentence.results_section)
+            if not verdict.is_directive:
+                continue
+            deadline = find_deadline(clause, speech_date)
+            target = find_target(clause)
+            found.append(
+                ExtractedDirective(
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    part=sentence.part if several_parts else None,
+                    heading_path=sentence.headings,
+                    themes=classify_themes(clause, sentence.headings),
+                    units=matcher.find(clause),
+                    unit_groups=find_groups(clause, verdict.order_at),
+                    deadline=deadline.deadline,
+                    deadline_phrase=deadline.phrase,
+                    immediate=deadline.immediate,
+                    target_quantity=target[0] if target else None,
+                    target_unit=target[1] if target else "",
+                )
+            )
     return found

@@ -1,0 +1,214 @@
+"""The rules that decide whether a sentence is a directive (部署要求). The tables ARE the rules.
+
+A sentence (or a "；"-clause of an enumeration) is a directive when it has
+  - an ORDER: a modal or imperative word (要, 必须, 务必, 确保, 严禁 …), or it opens with an
+    imperative verb (加强…, 推行…, 开展…) once enumeration markers and connectives are set aside;
+  - an ACTION that can later be checked (排查, 整改, 建立, 制定, 开展, 培训, 配备, 打击 …);
+and is none of the excluded kinds: praise and thanks, past results and statistics, questions,
+and exhortations about attitude or awareness whose only "action" is the attitude itself
+(充分认识…, 牢固树立…理念, 增强信心). Words inside quotation marks are slogans and names
+("管行业必须管安全"), so they never supply the order.
+
+A topic phrase at the start of a paragraph (第一，…。 / 一是…。 / （一）…。) only names the topic;
+it is a directive only with a STRONG action (a concrete, checkable act: 排查, 整治, 打击 …,
+not 加强, 落实, 推进, which every topic phrase has).
+
+All matching is on the matching text (simplified, Chinese punctuation; see speech_text).
+"""
+
+import re
+from dataclasses import dataclass
+
+from checklist.themes_table import theme_scores
+
+# 要 as a modal: not inside 重要/主要/需要/只要/必要/首要/纪要/提要 …, nor 要求/要素/要点/要害 ….
+# 只要 is a condition ("只要…就…"), 需要 a need, not an order; "X就是要Y" defines X.
+_YAO = r"(?<!就是)(?<![重主需只紧必首摘纪提概简扼纲想])要(?![求素点害件闻务领员道])"
+
+ORDER_WORDS = (
+    _YAO, "必须", "务必", "坚决", "严格(?!的)", "(?<![是的为])确保", "一律", "立即", "马上", "抓好", "抓紧",
+    "切实", "尽快", "迅速", "全面开展", "认真开展", "深入开展", "进一步", "严禁", "不得",
+    "禁止", "着力", "狠抓", "应当", "限期", "责令", "严防", "杜绝", "由[^，。；]{1,40}牵头",
+)  # fmt: skip
+ORDER_RE = re.compile("|".join(ORDER_WORDS))
+# 落实 is not among them: "整改落实不到位" describes a problem far more often than it orders.
+# The words that still make an order in a sentence that also reports the past or a problem.
+EXPLICIT_ORDER_RE = re.compile(_YAO + r"|必须|务必|一定|请|严禁|不得")
+
+# Concrete acts: doing one of these can be checked later.
+STRONG_ACTIONS = (
+    "排查", "整治", "整改", "检查", "建立", "制定", "制订", "开展", "完成", "培训", "配备", "配足",
+    "配强", "创建", "打击", "关闭", "取缔", "上报", "报送", "督查", "督办", "查处", "处罚", "惩处",
+    "追究", "问责", "签订", "成立", "设立", "组建", "拆除", "清理", "停产", "停业", "整顿", "验收",
+    "巡查", "暗访", "曝光", "演练", "储备", "调换", "聘请", "登记", "备案", "建档", "台账", "台帐",
+    "值班", "编制", "挂牌", "撤离", "撤人", "淘汰", "普查", "摸排", "摸清", "分解", "纳入", "列入",
+    "查封", "扣押", "吊销", "移送", "公示", "追责", "处分", "处理(?!好)", "安装", "更换", "维修", "保养", "签字", "牵头", "通报",
+    "考核", "执法", "监控", "审批", "停电", "停止", "消除", "实施", "实行", "推行", "报告",
+    "新建", "建成", "改造",
+)  # fmt: skip
+# Acts that are real but general; enough for an ordinary sentence, not for a topic phrase.
+WEAK_ACTIONS = (
+    "加强", "加大", "强化", "推进", "推动", "完善", "健全", "规范", "整合", "督促", "宣传", "教育",
+    "治理", "管控", "防范", "监管", "细化", "落实", "责任到人", "做好", "搞好", "抓好",
+    "履行[^，。；]{0,10}(?:责任|职责)", "召集", "研究部署",
+    "跟踪", "引导", "评估", "普及", "划分", "建设", "提升", "提高",
+)  # fmt: skip
+STRONG_RE = re.compile("|".join(STRONG_ACTIONS))
+# What a topic phrase must order to count as a directive: the most concrete acts only
+# ("一要抓好隐患排查" yes; "一是要严格认真执法", "二是要严肃责任追究" name topics).
+TOPIC_ACTIONS_RE = re.compile(
+    r"排查|整治|整改|检查|建立|制定|制订|开展|完成|培训|配备|创建|打击|关闭|取缔|上报|督查|成立|"
+    r"设立|签订|验收|演练"
+)
+# A prohibition is its own checkable act: 严禁在居民区内设置烟花爆竹零售点.
+PROHIBITION_RE = re.compile(r"严禁|禁止|不得")
+ACTION_RE = re.compile("|".join(STRONG_ACTIONS + WEAK_ACTIONS))
+
+# Verbs an imperative sentence opens with when it has no modal word (推行网格化管理，…).
+IMPERATIVE_START_RE = re.compile(
+    r"(?:加强|加大|强化|推进|推行|推动|完善|建立|健全|落实|开展|深化|组织|督促|抓好|抓紧|抓|突出|"
+    r"坚持|实行|实施|整合|引导|制定|制订|规范|严查|严肃|严厉|加快|做好|搞好|提高|提升|聘请|配备|配足|"
+    r"设立|成立|排查|整治|整改|检查|查处|打击|取缔|关闭|创建|开设|设置|普查|摸清|分解|确保|严禁|禁止|完成|"
+    r"把|将)"
+)
+# Set aside before looking for that opening verb.
+_LEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]+(?:是|要)|（[一二三四五六七八九十\d]+）|[⑴-⒇①-⑳]|\d{1,2}[、.]|"
+    r"第[一二三四五六七八九十]+[，、]|首先[，]?|其次[，]?|再次[，]?|最后[，]?|"
+    r"同时[，]?|此外[，]?|另外[，]?|特别是|尤其是|当前[，]?|今年[，]?|下一步[，]?|下来[，]?|"
+    r"为此[，]?|对此[，]?|因此[，]?|所以[，]?|(?:今)?年内|年底前|本月(?:底前|内)|近期|再|重点|"
+    r"从今天(?:开始|起)[^，。；]{0,8}[，]?|在全(?:市|县|区|镇|乡)|彻底|进一步|切实|全面|认真|继续|大力|积极|着力|坚决|"
+    r"严格|深入|扎实|及时|依法|全力|努力|逐步|尽快|要|还要|也要|都要|必须|务必)+"
+)
+
+# Attitude and awareness: these phrases are blanked out before looking for an action, so
+# "要牢固树立安全发展理念" has none left while "必须高度重视，全力消除隐患" still has 消除.
+AWARENESS_RE = re.compile(
+    r"(?:一定要|必须|务必|都要|也要|要)?(?:"
+    r"充分(?:领会|认识)[^，。；]{0,30}|清醒(?:地)?(?:看到|认识)[^，。；]{0,30}|认识到[^，。；]{0,30}|"
+    r"牢固树立[^，。；]{0,30}|树立[^，。；]{0,16}(?:理念|意识|观念|思想|政绩观)|"
+    r"(?:增强|强化|提高)[^，。；]{0,12}(?:信心|意识|紧迫感|责任感|观念|认识|自觉性|警觉)"
+    r"(?:和[^，。；]{0,4}(?:感|意识|心))?|"
+    r"提高认识|统一思想[^，。；]{0,8}|认清形势|高度重视|引起[^，。；]{0,4}重视|绷紧[^，。；]{0,12}|"
+    r"警钟长鸣|保持清醒[^，。；]{0,8}|克服[^，。；]{0,10}(?:思想|情绪|心理|倾向)|坚定[^，。；]{0,6}信心|"
+    r"(?:深刻)?(?:吸取|汲取)[^，。；]{0,20}教训|居安思危|如履薄冰|如临深渊|思想准备|振奋精神|"
+    r"贯彻落实[^，。；]{0,20}精神|学习[^，。；]{0,10}精神|举一反三|"
+    # Statements of principle and generic follow-through, no act of their own.
+    r"建立在[^。；]{0,60}基础上|落实到实处|落到实处|抓好落实|狠抓落实|抓落实|贯彻落实|认真落实|"
+    r"真抓实干|抓出成效|取得实效|见到实效)"
+)
+
+# Praise, thanks, rallying calls: never a directive.
+PRAISE_RE = re.compile(
+    r"感谢|敬意|祝贺|值得肯定|值得[^，。；]{0,12}(?:借鉴|推广|学习)|来之不易|表示衷心|^让我们|^同志们"
+)
+
+# Reports of the past, results and statistics. A sentence with one of these is a directive
+# only if it still has an explicit order word (要, 必须 …) after setting it aside.
+PAST_RE = re.compile(
+    r"[取获]得了|实现了|开展了|建立了|完成了|作了|做了|出台了|下发了|签订了|提出了|发生了|通过了|"
+    r"形成了|部署了|明确了|细化了|印发了|进行了|了(?:明显|显著|一定|较大|良好)|去年|过去的一年|"
+    r"近年来|以来|近两年|已经|已有|已制定|已印发|成效显著|同比|比上年|下降了|"
+    r"(?<![为除])了(?![解结])"
+)
+
+# Descriptions of problems (…不到位, …薄弱, 尚未…): like the past, they need an explicit order.
+PROBLEM_RE = re.compile(
+    r"不到位|不够|不足|不深入|不落实|不重视|薄弱|缺乏|尚未|滞后|疏于|时有发生|较为普遍|屡有|"
+    r"仍然|依然|严峻|突出问题|存在[^，。；]{0,12}(?:问题|现象|隐患|差距)"
+)
+# Statements of principle: what something is or means, even when they contain 要.
+PRINCIPLE_RE = re.compile(
+    r"既是|是一项|是一个|义不容辞|责无旁贷|关键在于|核心(?:就)?是|更需要|不可能一劳永逸|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
+    r"是[^，。；]{0,16}(?:有力手段|重要保障|重要前提|重要体现|重要标志|有效途径|根本途径|必然要求|"
+    r"内在要求|新课题)"
+)
+# Meeting business: why the meeting is held, what was done at it.
+MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本次会议|会议精神|会议要求")
+
+# A weak act needs a concrete object somewhere in the sentence ("加强检查" yes,
+# "加强和改进对工业工作的领导" no); any keyword of the theme table counts as one too
+# ("做好春运安全工作").
+OBJECT_RE = re.compile(
+    r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|监督|"
+    r"检查|培训|宣传|教育|整治|治理|标准化|网格|责任|措施|企业|场所|行业|领域|项目|车辆|工地|"
+    r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动"
+)
+
+# A 一、 heading of a section that reports results: only explicit orders count under it.
+RESULTS_HEADING_RE = re.compile(r"成效|成绩|总体形势|形势稳定|总体平稳|回顾")
+
+# Quoted words (slogans, names of campaigns) do not give orders.
+_QUOTED = re.compile(r"“[^”]{0,40}”|‘[^’]{0,40}’|\"[^\"]{0,40}\"|《[^》]{0,40}》")
+
+
+def _blank(text: str, pattern: re.Pattern) -> str:
+    return pattern.sub(lambda m: " " * len(m.group()), text)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    is_directive: bool
+    order_at: int  # where the order word stands (for telling subject from object); -1 if none
+    reason: str  # why not, for --show-errors style debugging
+
+
+def has_order(clause: str) -> int:
+    """Position of the first order word, 0 for an imperative opening, -1 for none.
+
+    Quoted words do not count. An order whose only object is an attitude (要充分认识…) still
+    counts here: the action check decides, as the order often goes on to a real act
+    ("要高度重视，认真组织，推进标准化创建")."""
+    # Blanking only removes order words: no order in the raw text, none after.
+    if not ORDER_RE.search(clause) and not IMPERATIVE_START_RE.search(clause):
+        return -1
+    unquoted = _blank(clause, _QUOTED)
+    # An imperative opening governs the whole sentence, whatever order words come later.
+    lead = _LEADING.match(unquoted)
+    rest = unquoted[lead.end() :] if lead else unquoted
+    if IMPERATIVE_START_RE.match(rest):
+        return 0
+    m = ORDER_RE.search(unquoted)
+    return m.start() if m else -1
+
+
+def judge(clause: str, *, topic: bool = False, results_section: bool = False) -> Verdict:
+    """Is this sentence or clause (matching text) a directive?
+
+    ``topic``: the sentence names the topic of its paragraph (一要抓好隐患排查。); it is a
+    directive only with a strong action after its order word."""
+    body = clause.strip()
+    if len(body) < 6:
+        return Verdict(False, -1, "too short")
+    if body.endswith("？"):
+        return Verdict(False, -1, "question")
+    if body.endswith("："):
+        return Verdict(False, -1, "introduces an enumeration")
+    if PRAISE_RE.search(body):
+        return Verdict(False, -1, "praise")
+    if PRINCIPLE_RE.search(body):
+        return Verdict(False, -1, "principle")
+    order_at = has_order(body)
+    if order_at < 0:
+        return Verdict(False, -1, "no order")
+    unquoted = _blank(body, _QUOTED)
+    acting = _blank(unquoted, AWARENESS_RE)
+    reported = PAST_RE.search(body) or PROBLEM_RE.search(body) or MEETING_RE.search(body)
+    if (reported or results_section) and not EXPLICIT_ORDER_RE.search(
+        _blank(_blank(_blank(acting, PAST_RE), PROBLEM_RE), MEETING_RE)
+    ):
+        return Verdict(False, order_at, "past, problem or results")
+    if topic:
+        if not TOPIC_ACTIONS_RE.search(acting, order_at):
+            return Verdict(False, order_at, "topic phrase")
+        return Verdict(True, order_at, "")
+    # The act must follow the order word: "以上案例说明追责问责越来越严，请大家吸取教训" orders
+    # nothing checkable, however many acts its first half names.
+    if PROHIBITION_RE.search(acting, order_at):
+        return Verdict(True, order_at, "")
+    if STRONG_RE.search(acting, order_at):
+        return Verdict(True, order_at, "")
+    # Quoted names of campaigns and rules ("党政同责", "打非治违") are objects all the same.
+    if ACTION_RE.search(acting, order_at) and (OBJECT_RE.search(body) or theme_scores(body)):
+        return Verdict(True, order_at, "")
+    return Verdict(False, order_at, "no checkable action")

@@ -1,0 +1,168 @@
+"""Which units and groups of units a directive names.
+
+Pure code. Units come in as ``UnitRef`` values (key = Unit.name, names = name, short name and
+aliases). Rules, in the order they apply:
+
+1. Normalise every name: full-width forms and spaces out, and a leading level word 县/市/区/镇
+   dropped (县应急管理局 → 应急管理局), so 市安监局, 县安监局 and 安监局 all match the alias 安监局.
+2. A name ending in an agency word (局, 大队, 委, 办, 公司, 街道, 镇, 管委会, 开发区 …) is specific
+   enough to match anywhere, except after 省/国/部 (省安委办 is the province's office).
+3. A bare stem (公安, 消防, 交通, 建设, 安监, 环保, 工商 …, and the stems of the names above:
+   商务局 → 商务) is also an everyday word (消防安全, 交通运输, 标准化建设), so it only counts where
+   the sentence lists agencies: "公安、工商、安监、交警、消防等部门", "安监部门", "林业、环保、市政等".
+4. A township's stem (大岭镇 → 大岭) counts when it stands as a name in a list or before
+   镇/街道/两镇/的/要 …: "平山、大岭、白花等重点镇", "吉隆、黄埠两镇", "交河、富镇和开发区要".
+5. Longest name first at each place; a place covered by a longer match is not matched again.
+
+Groups are the collective subjects of the labelling spec (各乡镇 → township, 各部门 → department,
+企业 when enterprises are ordered to act → enterprise).
+"""
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+LEVEL_WORDS = "县市区镇"
+# Names starting with a level character that is part of the word itself.
+_LEVEL_KEEP = ("市场", "市政", "区域", "镇街")
+AGENCY_SUFFIXES = (
+    "管委会", "委员会", "办公室", "大队", "支队", "中队", "公司", "街道", "开发区", "局", "委", "办",
+    "镇", "乡", "室", "站", "所", "中心", "院", "厅",
+)  # fmt: skip
+# Suffixes dropped to make a stem (开发区 keeps its 区: 开发 alone names nothing).
+_STEM_SUFFIXES = ("委员会", "管理局", "大队", "公司", "街道", "局", "委", "镇", "乡")
+_CJK = r"\u4e00-\u9fff"
+# Rule 3: what may follow a department stem for it to count as an agency name.
+_AGENCY_TAIL = re.compile(
+    rf"^(?:[{_CJK}]{{0,6}}?[、和及与])*[{_CJK}]{{0,6}}?等?(?:有关|相关|职能|监管|执法)?(?:部门|单位|机关|力量)"
+    # A list ending in 等 names agencies too, unless it goes on to name sectors or places.
+    rf"|^(?:[{_CJK}]{{0,6}}?、)+[{_CJK}]{{0,6}}?等(?!行业|领域|场所|重点|高危|方面|工作|问题|企业|单位)"
+)
+_TOWNSHIP_FOLLOW = re.compile(r"^(?:[、，；。：和及与等的要也都在两各]|镇|乡|街道|$)")
+_BLOCKED_BEFORE = "省国部"
+
+
+def normalise_name(name: str) -> str:
+    name = unicodedata.normalize("NFKC", name).replace(" ", "").strip()
+    if (
+        len(name) > 2
+        and name[0] in LEVEL_WORDS
+        and not name.startswith(_LEVEL_KEEP)
+        and len(name) - 1 >= 2
+    ):
+        name = name[1:]
+    return name
+
+
+def _stem(name: str) -> str | None:
+    for suffix in _STEM_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+class UnitMatcher:
+    """Built once per extraction from the UnitRefs; ``find`` returns unit keys in text order."""
+
+    def __init__(self, units: Sequence) -> None:
+        # name → (key, kind, mode) where mode is "full", "dept_stem" or "town_stem".
+        self.names: dict[str, tuple[str, str, str]] = {}
+        stems: dict[str, tuple[str, str, str]] = {}
+        for unit in units:
+            for raw in (unit.key, *unit.names):
+                name = normalise_name(raw)
+                if len(name) < 2:
+                    continue
+                if name.endswith(AGENCY_SUFFIXES):
+                    self.names.setdefault(name, (unit.key, unit.kind, "full"))
+                    stem = _stem(name)
+                    if stem:
+                        mode = "town_stem" if unit.kind == "township" else "dept_stem"
+                        stems.setdefault(stem, (unit.key, unit.kind, mode))
+                else:
+                    mode = "town_stem" if unit.kind == "township" else "dept_stem"
+                    stems.setdefault(name, (unit.key, unit.kind, mode))
+        for stem, value in stems.items():
+            self.names.setdefault(stem, value)
+        ordered = sorted(self.names, key=len, reverse=True)
+        self._regex = (
+            re.compile("(?=(" + "|".join(map(re.escape, ordered)) + "))") if ordered else None
+        )
+
+    def find(self, text: str) -> list[str]:
+        if self._regex is None:
+            return []
+        found: list[str] = []
+        covered_until = 0
+        for m in self._regex.finditer(text):
+            start = m.start()
+            if start < covered_until:
+                continue
+            candidate = m.group(1)
+            # The longest name here may fail its context while a shorter one holds.
+            for length in range(len(candidate), 1, -1):
+                name = candidate[:length]
+                value = self.names.get(name)
+                if value and self._context_ok(text, start, start + length, value[2]):
+                    if value[0] not in found:
+                        found.append(value[0])
+                    covered_until = start + length
+                    break
+        return found
+
+    @staticmethod
+    def _context_ok(text: str, start: int, end: int, mode: str) -> bool:
+        before = text[start - 1] if start else ""
+        if before in _BLOCKED_BEFORE and before:
+            return False
+        if mode == "full":
+            return True
+        if mode == "town_stem":
+            return bool(_TOWNSHIP_FOLLOW.match(text[end : end + 2]))
+        # Department stem: must stand at a word start and be followed by a list of agencies.
+        if before and re.match(rf"[{_CJK}]", before) and before not in "县市区和及与是由各对":
+            return False
+        return bool(_AGENCY_TAIL.match(text[end : end + 40]))
+
+
+# --- Groups -------------------------------------------------------------------------------
+
+GROUP_PATTERNS = {
+    "township": re.compile(r"各乡镇|各镇街|各镇|各街道|各乡|乡镇（街道）"),
+    "department": re.compile(
+        r"各部门|各有关部门|各相关部门|各职能部门|各行业主管部门|行业主管部门|各主管部门|有关部门|相关部门|职能部门|各级各部门"
+    ),
+}
+# 各地 and 各县市区 are the level below the speaker, which in this app are the townships; they
+# count only as the subject of the order (not "通报各县区…").
+_TOWNSHIP_SUBJECT = re.compile(r"各地(?![区方])|各县（?市、?区）?|各县市区|各县区")
+_ENTERPRISE = r"(?:各类企业|各企业|广大企业|各生产经营单位|生产经营单位|企业)"
+# Enterprises are the ones ordered to act when they are the subject before the order word,
+# or the object of 督促/要求/引导 … (督促企业落实主体责任).
+_ENTERPRISE_OBJECT = re.compile(
+    rf"(?:督促|要求|引导|鼓励|责令|推动|帮助|指导|组织|支持)[{_CJK}]{{0,6}}?{_ENTERPRISE}"
+)
+_ENTERPRISE_TERM = re.compile(_ENTERPRISE)
+_PREPOSITION_BEFORE = re.compile(r"[对把向为与给从在和同及]$|对于$|针对$")
+
+
+def find_groups(text: str, order_at: int) -> list[str]:
+    """Groups named in a sentence; ``order_at`` is where its first order word stands."""
+    groups = [name for name, pattern in GROUP_PATTERNS.items() if pattern.search(text)]
+    if "township" not in groups and _TOWNSHIP_SUBJECT.search(text[: max(order_at, 0)]):
+        groups.insert(0, "township")
+    if _ENTERPRISE_OBJECT.search(text) or _enterprise_subject(text, order_at):
+        groups.append("enterprise")
+    return groups
+
+
+def _enterprise_subject(text: str, order_at: int) -> bool:
+    head = text[: max(order_at, 0)]
+    for m in _ENTERPRISE_TERM.finditer(head):
+        clause_start = max(head.rfind("，", 0, m.start()), head.rfind("；", 0, m.start())) + 1
+        before = head[clause_start : m.start()]
+        # 对企业 …, 把企业 …: enterprises are the object, not the actor.
+        if re.search(r"[对把向为与给从在同]|对于|针对", before):
+            continue
+        return True
+    return False
