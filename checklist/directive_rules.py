@@ -29,6 +29,11 @@ ORDER_WORDS = (
     _YAO, "必须", "务必", "坚决", "严格(?!的)", "(?<![是的为])确保", "一律", "立即", "马上", "抓好", "抓紧",
     "切实", "尽快", "迅速", "全面开展", "认真开展", "深入开展", "进一步", "严禁", "不得",
     "禁止", "着力", "狠抓", "应当", "限期", "责令", "严防", "杜绝", "由[^，。；]{1,40}牵头",
+    # What the government or the speaker announces it will do is a commitment the office checks
+    # ("县政府将对…实行考核", "我将亲自督办").
+    "(?:政府|党委|安委会|安委办|我们|我)将",
+    # "既是要求我们…, 也要求我们…": a requirement laid on the audience.
+    "要求(?:我们|大家|各级)",
 )  # fmt: skip
 ORDER_RE = re.compile("|".join(ORDER_WORDS))
 # 落实 is not among them: "整改落实不到位" describes a problem far more often than it orders.
@@ -43,22 +48,31 @@ STRONG_ACTIONS = (
     "巡查", "暗访", "曝光", "演练", "储备", "调换", "聘请", "登记", "备案", "建档", "台账", "台帐",
     "值班", "编制", "挂牌", "撤离", "撤人", "淘汰", "普查", "摸排", "摸清", "分解", "纳入", "列入",
     "查封", "扣押", "吊销", "移送", "公示", "追责", "处分", "处理(?!好)", "安装", "更换", "维修", "保养", "签字", "牵头", "通报",
-    "考核", "执法", "监控", "审批", "停电", "停止", "消除", "实施", "实行", "推行", "报告",
+    "考核", "执法", "监控", "审批", "停电", "停止", "实施", "实行", "推行", "报告",
     "新建", "建成", "改造",
+    # Carrying out a named responsibility is checkable (切实履行监管责任, 落实…安全责任).
+    "(?:履行|落实)[^，。；]{0,10}(?:责任|职责)(?!意识)",
 )  # fmt: skip
 # Acts that are real but general; enough for an ordinary sentence, not for a topic phrase.
 WEAK_ACTIONS = (
     "加强", "加大", "强化", "推进", "推动", "完善", "健全", "规范", "整合", "督促", "宣传", "教育",
     "治理", "管控", "防范", "监管", "细化", "落实", "责任到人", "做好", "搞好", "抓好",
-    "履行[^，。；]{0,10}(?:责任|职责)", "召集", "研究部署",
+    "召集", "研究部署",
     "跟踪", "引导", "评估", "普及", "划分", "建设", "提升", "提高",
+    # Real acts whose weight lies in their object: 消除隐患 yes, 消除薄弱环节 no; 解决…问题.
+    "消除", "解决", "采用", "打造",
+    # 抓 X: taking charge of a named field (突出抓煤矿…等重点行业的安全工作); 抓住 is grasping.
+    "抓(?![住])",
 )  # fmt: skip
 STRONG_RE = re.compile("|".join(STRONG_ACTIONS))
 # What a topic phrase must order to count as a directive: the most concrete acts only
 # ("一要抓好隐患排查" yes; "一是要严格认真执法", "二是要严肃责任追究" name topics).
 TOPIC_ACTIONS_RE = re.compile(
     r"排查|整治|整改|检查|建立|制定|制订|开展|完成|培训|配备|创建|打击|关闭|取缔|上报|督查|成立|"
-    r"设立|签订|验收|演练"
+    r"设立|签订|验收|演练|"
+    # Carrying out a named responsibility (一要落实领导责任) and standardisation (推进…标准化建设)
+    # are checkable; an attitude towards responsibility (强化主体责任意识) is not.
+    r"(?:落实|履行)[^，。；]{0,8}(?:责任|职责)(?!意识)|标准化"
 )
 # A prohibition is its own checkable act: 严禁在居民区内设置烟花爆竹零售点.
 PROHIBITION_RE = re.compile(r"严禁|禁止|不得")
@@ -98,6 +112,39 @@ AWARENESS_RE = re.compile(
     r"真抓实干|抓出成效|取得实效|见到实效)"
 )
 
+# Generic follow-through: doing "all the work" or "the safety work" well names no checkable
+# step ("扎实做好…各项工作", "抓好安全生产工作", "推进各项工作"). Blanked before looking for an
+# act, so such a sentence needs a concrete step elsewhere. 各项工作任务 is a list of tasks to
+# split up ("把各项工作任务逐项分解"), not the general work.
+GENERIC_WORK_RE = re.compile(
+    r"(?:做好|抓好|搞好|推进|落实|完成|抓)[^，。；]{0,30}?"
+    r"(?:各项工作(?!任务)|各项[^，。；]{0,4}工作|工作的落实)"
+    # The bare safety work, not one of its fields ("做好春运道路交通安全生产工作" is one).
+    r"|(?:做好|抓好|搞好|推进|推动|落实|抓)好?(?:今年|全年|当前)?的?(?:安全生产)?工作"
+    r"|各项工作(?!任务)[^，。；]{0,20}"
+)
+# Outcomes: "确保…取得实效/形势稳定", "创建有成果" state the result wanted, not the work.
+OUTCOME_RE = re.compile(
+    r"确保[^，。；]{0,40}?(?:效果|成效|实效|成果|平稳|稳定|好转)"
+    r"|[^，。；]{0,6}有(?:效果|成效|实效|成果)"
+)
+# A list of qualities the work must have ("要有布置、有检查、有落实") is a slogan: its 检查 is
+# a noun, not an act.
+QUALITIES_RE = re.compile(r"(?:有[^，。；、]{1,3}、){2,}有[^，。；、]{1,4}")
+# An act word that is a modifier of 工作/活动 names a field of work ("各项创建工作", "“…”创建
+# 等工作", "把创建工作当成…"), not an act; such a sentence needs its own verb. After a comma
+# it is still a verb ("，督查工作推进情况").
+_NOUN_ACT_RE = re.compile(
+    r"(?:(?<=各项)|(?<=[”的和及把]))(?:" + "|".join(STRONG_ACTIONS) + r")(?=等?(?:工作|活动))"
+    r"|(?:" + "|".join(STRONG_ACTIONS) + r")(?=等(?:各项)?(?:工作|活动))"
+)
+# A verb inside "在…中" names the setting, not an act ("在创建中优化").
+SETTING_RE = re.compile(r"在[^，。；]{1,6}(?:中|过程中)")
+# Problems that are the object of solving them are not a description of problems.
+SOLVED_PROBLEM_RE = re.compile(
+    r"(?:解决|整改|消除|克服|纠正|整治)[^，。；]{0,20}(?:问题|隐患|不足)"
+)
+
 # Praise, thanks, rallying calls: never a directive.
 PRAISE_RE = re.compile(
     r"感谢|敬意|祝贺|值得肯定|值得[^，。；]{0,12}(?:借鉴|推广|学习)|来之不易|表示衷心|^让我们|^同志们"
@@ -119,7 +166,8 @@ PROBLEM_RE = re.compile(
 )
 # Statements of principle: what something is or means, even when they contain 要.
 PRINCIPLE_RE = re.compile(
-    r"既是|是一项|是一个|义不容辞|责无旁贷|关键在于|核心(?:就)?是|更需要|不可能一劳永逸|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
+    # "既是要求我们…" lays a requirement on the audience: not a statement of what something is.
+    r"既是(?!要求)|是一项|是一个|义不容辞|责无旁贷|关键在于|核心(?:就)?是|更需要|不可能一劳永逸|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
     r"是[^，。；]{0,16}(?:有力手段|重要保障|重要前提|重要体现|重要标志|有效途径|根本途径|必然要求|"
     r"内在要求|新课题)"
 )
@@ -132,7 +180,9 @@ MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本�
 OBJECT_RE = re.compile(
     r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|监督|"
     r"检查|培训|宣传|教育|整治|治理|标准化|网格|责任|措施|企业|场所|行业|领域|项目|车辆|工地|"
-    r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动"
+    r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动|"
+    # A named rule in quotes: 落实“五个一”工作要求, 执行“三同时”制度.
+    r"”[^，。；]{0,4}(?:要求|制度|规定|原则)"
 )
 
 # A 一、 heading of a section that reports results: only explicit orders count under it.
@@ -162,7 +212,7 @@ def has_order(clause: str) -> int:
     # Blanking only removes order words: no order in the raw text, none after.
     if not ORDER_RE.search(clause) and not IMPERATIVE_START_RE.search(clause):
         return -1
-    unquoted = _blank(clause, _QUOTED)
+    unquoted = _blank(_blank(clause, _QUOTED), OUTCOME_RE)
     # An imperative opening governs the whole sentence, whatever order words come later.
     lead = _LEADING.match(unquoted)
     rest = unquoted[lead.end() :] if lead else unquoted
@@ -192,8 +242,18 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
     if order_at < 0:
         return Verdict(False, -1, "no order")
     unquoted = _blank(body, _QUOTED)
-    acting = _blank(unquoted, AWARENESS_RE)
-    reported = PAST_RE.search(body) or PROBLEM_RE.search(body) or MEETING_RE.search(body)
+    acting = unquoted
+    for pattern in (
+        AWARENESS_RE,
+        GENERIC_WORK_RE,
+        OUTCOME_RE,
+        QUALITIES_RE,
+        _NOUN_ACT_RE,
+        SETTING_RE,
+    ):
+        acting = _blank(acting, pattern)
+    unsolved = _blank(body, SOLVED_PROBLEM_RE)
+    reported = PAST_RE.search(body) or PROBLEM_RE.search(unsolved) or MEETING_RE.search(body)
     if (reported or results_section) and not EXPLICIT_ORDER_RE.search(
         _blank(_blank(_blank(acting, PAST_RE), PROBLEM_RE), MEETING_RE)
     ):
@@ -209,6 +269,16 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
     if STRONG_RE.search(acting, order_at):
         return Verdict(True, order_at, "")
     # Quoted names of campaigns and rules ("党政同责", "打非治违") are objects all the same.
-    if ACTION_RE.search(acting, order_at) and (OBJECT_RE.search(body) or theme_scores(body)):
-        return Verdict(True, order_at, "")
+    # A weak act needs a concrete object after it in its own clause: "加强隐患排查" yes,
+    # "强化举措，巩固完善", "工作要推进" no.
+    for m in ACTION_RE.finditer(acting, order_at):
+        end = len(acting)
+        for stop in "，。；：":
+            at = acting.find(stop, m.end())
+            if at >= 0:
+                end = min(end, at)
+        # The act may itself be part of the theme's word (监管网络, 宣传教育).
+        themed = theme_scores(body[m.start() : end])
+        if OBJECT_RE.search(body, m.end(), end) or (themed and max(themed.values()) >= 2):
+            return Verdict(True, order_at, "")
     return Verdict(False, order_at, "no checkable action")

@@ -85,10 +85,19 @@ def _pieces(norm: str, start: int, end: int, pattern: re.Pattern) -> list[tuple[
     return spans
 
 
-def _clauses(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+def _clauses(
+    text: str, norm: str, start: int, end: int, *, ascii_punctuation: bool
+) -> list[tuple[int, int]]:
     out = []
     for a, b in _pieces(norm, start, end, _ENUM_COLON):
-        parts = _pieces(norm, a, b, _SEMICOLON)
+        # In a speech written with Chinese punctuation only "；" enumerates orders; clauses
+        # joined by a stray ASCII ";" stay one. A speech typed with ASCII punctuation uses ";".
+        parts: list[tuple[int, int]] = []
+        for x, y in _pieces(norm, a, b, _SEMICOLON):
+            if parts and not ascii_punctuation and text[parts[-1][1] - 1] != "；":
+                parts[-1] = (parts[-1][0], y)
+            else:
+                parts.append((x, y))
         if len(parts) > 1:
             ordering = sum(
                 1 for x, y in parts if has_order(norm[x:y]) >= 0 or _ENUM_START.match(norm[x:y])
@@ -148,10 +157,13 @@ def extract_directives(
     norm = matching_text(text)
     matcher = UnitMatcher(units)
     sentences = segment(norm)
+    ascii_punctuation = text.count(",") > text.count("，")
     several_parts = len({s.part for s in sentences}) > 1
     found: list[ExtractedDirective] = []
     for sentence in sentences:
-        for start, end in _clauses(norm, sentence.start, sentence.end):
+        for start, end in _clauses(
+            text, norm, sentence.start, sentence.end, ascii_punctuation=ascii_punctuation
+        ):
             while start < end and norm[start] in " \t\u3000":
                 start += 1
             clause = norm[start:end]

@@ -37,7 +37,8 @@ THEME_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
         ("出租房", 2), ("群租房", 2), ("人员密集场所", 2), ("公众聚集场所", 2), ("易燃", 2),
         ("电器线路", 2), ("电气线路", 2), ("逃生", 2), ("消防通道", 2), ("疏散", 2), ("火", 1),
     ),
-    "网格化监管": (("网格化", 5), ("网格", 4), ("网格员", 5), ("四级监管", 3), ("全覆盖", 1), ("管理网络", 2)),
+    "网格化监管": (("网格化", 5), ("网格", 4), ("网格员", 5), ("四级监管", 3), ("全覆盖", 1), ("管理网络", 2),
+        ("监管网络", 3)),
     "安全生产标准化创建": (
         ("标准化创建", 6), ("标准化", 4), ("达标", 3), ("本质安全型", 2), ("标杆", 2),
         ("安全社区", 2), ("双基", 1),
@@ -62,25 +63,26 @@ THEME_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
         ("教育", 2), ("曝光", 1), ("舆论", 2),
     ),
     "执法监察": (
-        ("执法监察", 5), ("联合执法", 5), ("执法", 4), ("监察", 3), ("查处", 3), ("处罚", 3),
+        ("执法监察", 5), ("联合执法", 5), ("监督检查", 3), ("执法", 4), ("监察", 3), ("查处", 3), ("处罚", 3),
         ("暗查暗访", 4), ("四不两直", 4), ("明察暗访", 4), ("打击", 2), ("监管", 1), ("检查", 1),
         ("巡查", 2), ("督查", 1), ("停产", 2), ("查封", 3), ("停电", 2), ("曝光", 2), ("惩处", 2),
     ),
     "专项整治": (
         ("专项整治", 5), ("专项治理", 5), ("专项行动", 4), ("集中整治", 4), ("综合整治", 3),
-        ("整治", 2), ("治理", 1), ("煤矿", 2), ("非煤矿山", 2), ("矿山", 2), ("特种设备", 2),
+        ("整治", 2), ("治理", 1), ("煤矿", 2), ("非煤矿山", 2), ("非煤", 2), ("矿山", 2), ("特种设备", 2),
         ("职业健康", 2), ("工贸", 2), ("气瓶", 2), ("劳动密集型", 2), ("大快严", 3), ("十打十治", 4),
         ("食品药品", 2), ("食品安全", 2), ("渔业", 2),
     ),
     "考核问责": (
         ("一票否决", 6), ("考核", 4), ("问责", 4), ("追责", 4), ("责任追究", 4), ("追究", 3),
-        ("倒查", 3), ("奖惩", 3), ("通报批评", 4), ("通报", 2), ("处分", 3), ("绩效", 2),
+        ("倒查", 3), ("奖惩", 3), ("事故查处", 3), ("通报批评", 4), ("通报", 2), ("处分", 3), ("绩效", 2),
         ("四不放过", 3), ("严肃查处", 1),
     ),
     "责任落实": (
         ("党政同责", 6), ("一岗双责", 6), ("主体责任", 5), ("责任制", 4), ("责任书", 4),
         ("第一责任人", 4), ("属地管理", 4), ("监管责任", 4), ("三个必须", 4), ("管行业必须管安全", 4),
-        ("责任", 2), ("分工", 1), ("一把手", 2), ("负总责", 3), ("领导责任", 3), ("队伍", 1),
+        # 责任人 names a person (落实责任人, 明确责任人), a weaker hint than 责任 itself.
+        ("责任", 2), ("责任人", 1), ("分工", 1), ("一把手", 2), ("负总责", 3), ("领导责任", 3), ("队伍", 1),
         ("配足", 1), ("机构", 1),
     ),
 }  # fmt: skip
@@ -89,7 +91,10 @@ THEME_ORDER = tuple(THEME_KEYWORDS) + (OTHER,)
 
 # One alternation of every keyword, longest first, so one scan finds them all.
 _ALL = sorted({kw for table in THEME_KEYWORDS.values() for kw, _ in table}, key=len, reverse=True)
-_KEYWORD_RE = re.compile("|".join(map(re.escape, _ALL)))
+# Keywords that are also the tail of another word: 化工 inside 强化工作/细化工作 is the verb
+# suffix 化 before 工作, not the chemical industry.
+_KEYWORD_GUARDS = {"化工": r"(?<![强深细优量范固转净绿美亮活])"}
+_KEYWORD_RE = re.compile("|".join(_KEYWORD_GUARDS.get(kw, "") + re.escape(kw) for kw in _ALL))
 _KEYWORD_THEMES: dict[str, list[tuple[str, int]]] = {}
 for _theme, _table in THEME_KEYWORDS.items():
     for _kw, _weight in _table:
@@ -114,9 +119,18 @@ def _heading_scores(heading: str) -> tuple[tuple[str, float], ...]:
     return tuple(theme_scores(heading).items())
 
 
+# "对…的，要…": the condition names the case (对执法不严的，要追责), the order after it names
+# the work; words in the condition count half.
+_CONDITION_RE = re.compile(r"对[^。；]{2,60}?的，")
+CONDITION_WEIGHT = 0.5
+
+
 def classify_themes(text: str, headings: tuple[str, ...] = ()) -> list[str]:
     """Main theme first, then the themes scoring at least half of it; ["其他"] when nothing fits."""
-    scores = theme_scores(text)
+    conditions = "".join(m.group() for m in _CONDITION_RE.finditer(text))
+    scores = theme_scores(_CONDITION_RE.sub("，", text))
+    for theme, score in theme_scores(conditions).items():
+        scores[theme] = scores.get(theme, 0) + score * CONDITION_WEIGHT
     # The nearest heading counts most; each level further up counts half as much again.
     factor = HEADING_WEIGHT
     for heading in reversed(headings):

@@ -130,18 +130,25 @@ class UnitMatcher:
 GROUP_PATTERNS = {
     "township": re.compile(r"各乡镇|各镇街|各镇|各街道|各乡|乡镇（街道）"),
     "department": re.compile(
-        r"各部门|各有关部门|各相关部门|各职能部门|各行业主管部门|行业主管部门|各主管部门|有关部门|相关部门|职能部门|各级各部门"
+        r"各部门|各有关部门|各相关部门|各职能部门|各行业主管部门|行业主管部门|各主管部门|有关部门|相关部门|职能部?门|各级各部门"
     ),
 }
-# 各地 and 各县市区 are the level below the speaker, which in this app are the townships; they
-# count only as the subject of the order (not "通报各县区…").
-_TOWNSHIP_SUBJECT = re.compile(r"各地(?![区方])|各县（?市、?区）?|各县市区|各县区")
-_ENTERPRISE = r"(?:各类企业|各企业|广大企业|各生产经营单位|生产经营单位|企业)"
-# Enterprises are the ones ordered to act when they are the subject before the order word,
-# or the object of 督促/要求/引导 … (督促企业落实主体责任).
-_ENTERPRISE_OBJECT = re.compile(
-    rf"(?:督促|要求|引导|鼓励|责令|推动|帮助|指导|组织|支持)[{_CJK}]{{0,6}}?{_ENTERPRISE}"
+# 各地 is the level below the speaker, which in this app are the townships; it counts only as
+# the subject of the order. 各县区 in a city's speech are counties, not townships.
+_TOWNSHIP_SUBJECT = re.compile(r"各地(?![区方])")
+# A 各 in front of a list distributes over it: "各县区、乡镇、部门" → township and department,
+# "各县区和市直部门" → department.
+_DISTRIBUTED = re.compile(
+    r"各((?:[^，。；：、和及与各]{1,6}[、和及与])+[^，。；：、和及与各]{1,8})"
 )
+_LIST_SEP = re.compile(r"[、和及与]")
+_TOWNSHIP_ITEM = re.compile(r"^(?:乡镇|镇|乡|街道|镇街|镇（街道）|乡镇（街道）)")
+_DEPARTMENT_ITEM = re.compile(r"部门")
+_ENTERPRISE = r"(?:各类企业|各企业|广大企业|各生产经营单位|生产经营单位|企业)"
+# Enterprises are the ones ordered to act when they are the subject before the order word, or
+# told to act by 要求/责令 (要求企业…). As the object of someone else's act (督促/推动/引导/
+# 帮助/指导企业…, 关闭…企业) they are not the group.
+_ENTERPRISE_OBJECT = re.compile(rf"(?:要求|责令)[{_CJK}]{{0,6}}?{_ENTERPRISE}")
 _ENTERPRISE_TERM = re.compile(_ENTERPRISE)
 _PREPOSITION_BEFORE = re.compile(r"[对把向为与给从在和同及]$|对于$|针对$")
 
@@ -149,6 +156,12 @@ _PREPOSITION_BEFORE = re.compile(r"[对把向为与给从在和同及]$|对于$|
 def find_groups(text: str, order_at: int) -> list[str]:
     """Groups named in a sentence; ``order_at`` is where its first order word stands."""
     groups = [name for name, pattern in GROUP_PATTERNS.items() if pattern.search(text)]
+    for m in _DISTRIBUTED.finditer(text):
+        for item in _LIST_SEP.split(m.group(1)):
+            if _TOWNSHIP_ITEM.match(item) and "township" not in groups:
+                groups.insert(0, "township")
+            if _DEPARTMENT_ITEM.search(item) and "department" not in groups:
+                groups.append("department")
     if "township" not in groups and _TOWNSHIP_SUBJECT.search(text[: max(order_at, 0)]):
         groups.insert(0, "township")
     if _ENTERPRISE_OBJECT.search(text) or _enterprise_subject(text, order_at):

@@ -255,12 +255,30 @@ def test_the_main_theme_comes_from_the_keyword_table(sentence, theme):
 
 
 def test_a_sentence_with_no_theme_words_is_other():
-    assert one("要多方寻求国内外知名纺织企业入驻，整合提升麻纺工业。").themes == [OTHER]
+    assert one("要在年底前完成麻纺车间的改造。").themes == [OTHER]
 
 
 def test_the_heading_lends_its_theme_to_a_generic_sentence():
     text = "（六）狠抓消防安全工作。\n各级各部门要细化措施，全力消除隐患。"
     assert "消防安全" in one(text).themes
+
+
+@pytest.mark.parametrize(
+    ("sentence", "theme"),
+    [
+        # 化 + 工作 is not 化工.
+        ("要强化工作督查，开展消防检查。", "消防安全"),
+        # The condition "对…的，" names the case; the order after it names the work.
+        ("对执法不严、监管不力的，要严肃事故查处和责任追究。", "考核问责"),
+        # 责任人 is a person, a weaker hint than 责任.
+        ("要通过教育培训，使班组长成为落实责任人。", "宣传教育培训"),
+        ("要加强对重点企业的监督检查。", "执法监察"),
+        ("要把监管网络延伸到每个村组。", "网格化监管"),
+        ("要开展煤矿和非煤行业安全整治。", "专项整治"),
+    ],
+)
+def test_theme_rules_for_compounds_conditions_and_persons(sentence, theme):
+    assert one(sentence).themes[0] == theme
 
 
 def test_every_theme_of_the_table_is_a_known_theme_name():
@@ -318,7 +336,14 @@ def test_the_stem_of_a_unit_name_counts_in_an_agency_list():
         ("各行业主管部门要开展专项整治。", ["department"]),
         ("各乡镇、各部门要开展消防安全检查。", ["township", "department"]),
         ("生产经营单位要建立安全生产责任制。", ["enterprise"]),
-        ("要督促企业落实隐患整改方案。", ["enterprise"]),
+        # Enterprises that are only the object of someone else's act are not the group.
+        ("要督促企业落实隐患整改方案。", []),
+        ("监管人员要深入一线，指导企业完善安全制度。", []),
+        ("要责令企业对照标准开展隐患自查。", ["enterprise"]),
+        # 各县区 are counties, not townships; a 各 before a list distributes over it.
+        ("各县区要开展隐患排查。", []),
+        ("各县区、乡镇、部门要开展隐患排查。", ["township", "department"]),
+        ("各县区和市直部门要开展执法检查。", ["department"]),
         ("各镇要对企业开展安全检查。", ["township"]),
         ("各地要开展隐患排查。", ["township"]),
     ],
@@ -330,6 +355,59 @@ def test_groups_name_who_is_ordered(sentence, groups):
 def test_units_of_a_township_kind_are_units_not_groups():
     d = one("各乡镇、街道以及开发区要开展隐患排查。")
     assert d.units == ["经济开发区管委会"] and d.unit_groups == ["township"]
+
+
+# --- Generic orders, outcomes and commitments ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "我们要扎实做好今年汛期的各项工作。",  # generic follow-through
+        "各镇要围绕“平安创建”活动，抓好安全生产工作。",
+        "要确保全县安全生产形势持续稳定好转。",  # an outcome only
+        "要强化举措，巩固完善。",  # weak acts with no object in their clause
+        "工作要推进，短板要补齐。",
+        "各项工作要有部署、有检查、有考核。",  # a list of qualities
+        "要把各项创建工作与日常管理有机结合。",  # 创建 names a field of work
+        "要在创建中提升，在检查中完善。",  # a verb inside 在…中 is the setting
+        "要全面加强和改进对园区工作的领导。",
+    ],
+)
+def test_generic_orders_outcomes_and_slogans_are_not_directives(sentence):
+    assert texts(sentence) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "各镇要抓好安全生产工作，本月开展一次消防检查。",  # a concrete step next to the generic
+        "明年，县政府将对各乡镇实行安全生产目标考核。",  # a commitment of the government
+        "这次活动既是要求我们深入开展隐患排查，也要求我们落实各级安全责任。",
+        "县安委办要定期到各乡镇督查工作推进情况。",  # 督查 after a comma is a verb
+        "突出抓好矿山和学校等重点场所的安全工作，解决存在的突出问题。",  # problems to solve
+        "要强化隐患治理，巩固整治成果。",
+        "要严格落实“五个到位”工作要求。",  # a named rule in quotes is an object
+        "要切实履行属地监管职责。",  # 履行 a named duty
+        "各企业要采用先进适用的安全设备。",
+        "要把监管网络延伸到每个村组。",
+        "要做好春运期间的道路交通安全生产工作。",  # a field of the safety work
+    ],
+)
+def test_concrete_orders_stay_directives(sentence):
+    assert len(texts(sentence)) == 1
+
+
+def test_a_stray_ascii_semicolon_joins_while_the_chinese_one_enumerates():
+    assert len(texts("各镇要开展隐患排查;各部门要开展执法检查。")) == 1
+    assert len(texts("各镇要开展隐患排查；各部门要开展执法检查。")) == 2
+    # A speech typed with ASCII punctuation enumerates with ";".
+    assert len(texts("各镇要开展隐患排查,加强巡查;各部门要开展执法检查,严厉查处。")) == 2
+
+
+def test_a_topic_phrase_that_carries_out_a_named_responsibility_is_a_directive():
+    found = texts("一要落实属地责任。各镇要逐级签订责任书。二要强化责任意识。大家要警钟长鸣。")
+    assert found == ["一要落实属地责任。", "各镇要逐级签订责任书。"]
 
 
 # --- Deadlines -----------------------------------------------------------------------------
