@@ -72,6 +72,7 @@ _ENUM_COLON = re.compile(
     r"：(?=（\d{1,2}）|[⑴-⒇①-⑳]|[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+[，、]|\d{1,2}、)"
 )
 _SEMICOLON = re.compile(r"；")
+_IS_TOPIC = re.compile(r"^[一二三四五六七八九十]+是")
 _ENUM_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+(?:是|要)|（\d{1,2}）|[⑴-⒇①-⑳])")
 
 
@@ -174,6 +175,10 @@ def extract_directives(
             # A short "二要…。" names a topic, except as one clause of "一要…；二要…；三要…".
             if not topic and "；" not in norm[sentence.start : sentence.end]:
                 topic = is_short_topic(clause)
+            # "一是…。" / "二是要…。" names a topic like a heading, whatever it says; only an
+            # "一要…。" / "⑴…。" phrase may order.
+            if topic and _IS_TOPIC.match(clause):
+                continue
             verdict = judge(clause, topic=topic, results_section=sentence.results_section)
             if not verdict.is_directive:
                 continue

@@ -119,18 +119,14 @@ def _heading_scores(heading: str) -> tuple[tuple[str, float], ...]:
     return tuple(theme_scores(heading).items())
 
 
-# "对…的，要…": the condition names the case (对执法不严的，要追责), the order after it names
-# the work; words in the condition count half.
-_CONDITION_RE = re.compile(r"对[^。；]{2,60}?的，")
-CONDITION_WEIGHT = 0.5
+# A field named as a failing ("执法不严", "监管不力", "责任不落实") is the case the order deals
+# with (usually accountability), not the work it orders; its words do not count.
+_FAILING_RE = re.compile(r"[\u4e00-\u9fff]{2,4}?(?=不严|不力|不到位|不落实|不规范)")
 
 
 def classify_themes(text: str, headings: tuple[str, ...] = ()) -> list[str]:
     """Main theme first, then the themes scoring at least half of it; ["其他"] when nothing fits."""
-    conditions = "".join(m.group() for m in _CONDITION_RE.finditer(text))
-    scores = theme_scores(_CONDITION_RE.sub("，", text))
-    for theme, score in theme_scores(conditions).items():
-        scores[theme] = scores.get(theme, 0) + score * CONDITION_WEIGHT
+    scores = theme_scores(_FAILING_RE.sub(lambda m: " " * len(m.group()), text))
     # The nearest heading counts most; each level further up counts half as much again.
     factor = HEADING_WEIGHT
     for heading in reversed(headings):

@@ -268,7 +268,7 @@ def test_the_heading_lends_its_theme_to_a_generic_sentence():
     [
         # 化 + 工作 is not 化工.
         ("要强化工作督查，开展消防检查。", "消防安全"),
-        # The condition "对…的，" names the case; the order after it names the work.
+        # A field named as a failing (执法不严) is the case, not the work ordered.
         ("对执法不严、监管不力的，要严肃事故查处和责任追究。", "考核问责"),
         # 责任人 is a person, a weaker hint than 责任.
         ("要通过教育培训，使班组长成为落实责任人。", "宣传教育培训"),
@@ -364,6 +364,7 @@ def test_units_of_a_township_kind_are_units_not_groups():
     "sentence",
     [
         "我们要扎实做好今年汛期的各项工作。",  # generic follow-through
+        "要坚决完成今年确定的各项任务。",
         "各镇要围绕“平安创建”活动，抓好安全生产工作。",
         "要确保全县安全生产形势持续稳定好转。",  # an outcome only
         "要强化举措，巩固完善。",  # weak acts with no object in their clause
@@ -403,6 +404,10 @@ def test_a_stray_ascii_semicolon_joins_while_the_chinese_one_enumerates():
     assert len(texts("各镇要开展隐患排查；各部门要开展执法检查。")) == 2
     # A speech typed with ASCII punctuation enumerates with ";".
     assert len(texts("各镇要开展隐患排查,加强巡查;各部门要开展执法检查,严厉查处。")) == 2
+
+
+def test_a_shi_topic_phrase_is_a_heading_whatever_it_orders():
+    assert texts("二是要建立隐患排查制度。各镇要每月上报排查台账。") == ["各镇要每月上报排查台账。"]
 
 
 def test_a_topic_phrase_that_carries_out_a_named_responsibility_is_a_directive():
