@@ -76,7 +76,11 @@ _PHRASES = re.compile(
             rf"(?<!去年)(?<!上年)(?<![\d一二三四五六七八九十])(?:(?P<dyear>\d{{4}})年)?(?P<dmonth>{_MONTH})月(?P<dday>{_DAY})[日号](?:之|以)?前",
             rf"(?<!去年)(?<!上年)(?<![\d一二三四五六七八九十])(?:(?P<myear>\d{{4}})年)?(?P<mmonth>{_MONTH})月(?:底|末|份底)",
             rf"(?<![\d一二三四五六七八九十])(?P<xmonth>{_MONTH})月(?P<xun>上旬|中旬|下旬)",
-            r"(?P<year_end>(?<![去上前\d一二两三四五六七八九十])年(?:内|底|末)|今年(?:底|末|内)|年底前)",
+            # 年终 is read as 年底.
+            r"(?P<year_end>(?<![去上前\d一二两三四五六七八九十])年(?:内|底|末|终)|今年(?:底|末|内)|年底前)",
+            # A bare 今年 sets the year's end only with a completion verb in its own clause
+            # ("今年必须完成…"), not as a time frame ("今年，县政府将…").
+            r"(?P<this_year>今年)(?![年底末内])(?=[^，。；]{0,10}?(?:完成|建成))",
             r"(?P<spring>春节(?:前|之前|以前))",
             r"(?P<newyear>元旦(?:节)?(?:前|之前|以前))",
             r"(?P<mayday>[“\"]?五一[”\"]?(?:劳动)?(?:节)?(?:前|之前|以前))",
@@ -140,7 +144,7 @@ def _resolve(m: re.Match, d: date) -> date | None:
         else:
             target = _month_end(d.year, month)
         return _not_past(target, d, False)
-    if g["year_end"]:
+    if g["year_end"] or g["this_year"]:
         return date(d.year, 12, 31)
     if g["spring"]:
         for year in (d.year, d.year + 1):
@@ -168,7 +172,7 @@ def _resolve(m: re.Match, d: date) -> date | None:
 # Every phrase above contains one of these; most sentences contain none, and this scan is far
 # cheaper than the full table.
 _TRIGGER = re.compile(
-    r"月|季度|半年|年[内底末]|春节|元旦|五一|国庆|十一|汛|[天日]内|[天日]之内|[天日]以内"
+    r"月|季度|半年|年[内底末终]|今年|春节|元旦|五一|国庆|十一|汛|[天日]内|[天日]之内|[天日]以内"
 )
 
 

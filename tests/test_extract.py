@@ -427,6 +427,7 @@ def test_a_topic_phrase_that_carries_out_a_named_responsibility_is_a_directive()
         ("年内", date(2024, 12, 31)),
         ("年底前", date(2024, 12, 31)),
         ("今年底前", date(2024, 12, 31)),
+        ("年终前", date(2024, 12, 31)),  # 年终 is read as 年底
         ("上半年", date(2024, 6, 30)),
         ("一季度", date(2024, 3, 31)),
         ("第二季度", date(2024, 6, 30)),
@@ -462,6 +463,12 @@ def test_deadline_phrases_resolve_against_the_speech_date(phrase, expected):
 def test_last_years_months_are_not_deadlines():
     assert find_deadline("去年12月底告一段落", D).deadline is None
     assert find_deadline("2025年1月底前完成", D).deadline == date(2025, 1, 31)
+
+
+def test_a_bare_this_year_is_a_deadline_only_with_a_completion_verb():
+    assert find_deadline("今年必须完成全部监控联网", D).deadline == date(2024, 12, 31)
+    assert find_deadline("今年，县政府将对各镇实行考核", D).deadline is None
+    assert find_deadline("今年要开展两次检查", D).deadline is None
 
 
 def test_spring_festival_before_this_years_festival_is_this_years():
