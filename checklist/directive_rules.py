@@ -121,6 +121,7 @@ GENERIC_WORK_RE = re.compile(
     r"(?:各项工作(?!任务)|各项[^，。；]{0,4}工作|各项任务|工作的落实)"
     # The bare safety work, not one of its fields ("做好春运道路交通安全生产工作" is one).
     r"|(?:做好|抓好|搞好|推进|推动|落实|抓)好?(?:今年|全年|当前)?的?(?:安全生产)?工作"
+    r"(?!责任|机制|制度|方案|措施)"
     r"|各项工作(?!任务)[^，。；]{0,20}"
 )
 # Outcomes: "确保…取得实效/形势稳定", "创建有成果" state the result wanted, not the work.
@@ -178,7 +179,10 @@ MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本�
 # "加强和改进对工业工作的领导" no); any keyword of the theme table counts as one too
 # ("做好春运安全工作").
 OBJECT_RE = re.compile(
-    r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|监督|"
+    # Oversight by the public or the press (群众监督, 舆论监督) is a call to involve society, not
+    # a supervision anyone can be checked on.
+    r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|"
+    r"(?<!群众|舆论|社会)监督|"
     r"检查|培训|宣传|教育|整治|治理|标准化|网格|责任|措施|企业|场所|行业|领域|项目|车辆|工地|"
     r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动|"
     # A named rule in quotes: 落实“五个一”工作要求, 执行“三同时”制度.

@@ -373,6 +373,7 @@ def test_units_of_a_township_kind_are_units_not_groups():
         "要把各项创建工作与日常管理有机结合。",  # 创建 names a field of work
         "要在创建中提升，在检查中完善。",  # a verb inside 在…中 is the setting
         "要全面加强和改进对园区工作的领导。",
+        "要加强社会监督，形成全民参与的氛围。",  # oversight by the public
     ],
 )
 def test_generic_orders_outcomes_and_slogans_are_not_directives(sentence):
@@ -393,6 +394,7 @@ def test_generic_orders_outcomes_and_slogans_are_not_directives(sentence):
         "各企业要采用先进适用的安全设备。",
         "要把监管网络延伸到每个村组。",
         "要做好春运期间的道路交通安全生产工作。",  # a field of the safety work
+        "各镇要落实工作责任制，明确专人负责。",  # 落实工作责任制 is not the bare work
     ],
 )
 def test_concrete_orders_stay_directives(sentence):
