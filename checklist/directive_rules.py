@@ -19,7 +19,7 @@ All matching is on the matching text (simplified, Chinese punctuation; see speec
 import re
 from dataclasses import dataclass
 
-from checklist.themes_table import theme_scores
+from checklist.themes_table import OTHER, theme_scores
 
 # 要 as a modal: not inside 重要/主要/需要/只要/必要/首要/纪要/提要 …, nor 要求/要素/要点/要害 ….
 # 只要 is a condition ("只要…就…"), 需要 a need, not an order; "X就是要Y" defines X.
@@ -282,7 +282,9 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
             if at >= 0:
                 end = min(end, at)
         # The act may itself be part of the theme's word (监管网络, 宣传教育).
+        # 其他 words (学校, 科技) name a field, not a safety object.
         themed = theme_scores(body[m.start() : end])
+        themed.pop(OTHER, None)
         if OBJECT_RE.search(body, m.end(), end) or (themed and max(themed.values()) >= 2):
             return Verdict(True, order_at, "")
     return Verdict(False, order_at, "no checkable action")

@@ -6,7 +6,9 @@ the headings it stands under, so that "要仔细、再仔细" under "（六）�
 The main theme is the highest score; ties go to the theme listed first below, which puts the
 industry themes (a sector with its own theme) before the general ones (专项整治, 执法监察,
 责任落实), as the labelling spec does for 消防安全专项整治. Themes scoring at least half the main
-score follow it. Nothing found: 其他.
+score follow it. Nothing found: 其他. Schools, technology and industries without a theme of
+their own (煤矿, 特种设备 …, unless the sentence orders a campaign) score for 其他 itself.
+Words of a failing ("执法不严") do not count: they name the case, not the work ordered.
 
 Weights: 5 for words that name the theme outright (烟花爆竹, 网格化, 标准化创建), 3 for the core
 vocabulary of the theme, 2 for words that lean towards it, 1 for weak hints.
@@ -89,8 +91,35 @@ THEME_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
 
 THEME_ORDER = tuple(THEME_KEYWORDS) + (OTHER,)
 
+# Work with no theme of its own: schools and technology get 其他 (labelling spec).
+OTHER_KEYWORDS: tuple[tuple[str, int], ...] = (
+    ("学校", 2), ("校园", 2), ("科技", 2), ("新技术", 1), ("新工艺", 1),
+)  # fmt: skip
+# Industries without a theme of their own (煤矿, 非煤矿山, 特种设备, 职业健康 …) are 专项整治 only
+# when the sentence orders a campaign or rectification; otherwise they count for 其他.
+INDUSTRIES_WITHOUT_THEME = frozenset(
+    (
+        "煤矿",
+        "非煤矿山",
+        "非煤",
+        "矿山",
+        "特种设备",
+        "职业健康",
+        "工贸",
+        "气瓶",
+        "食品药品",
+        "食品安全",
+        "渔业",
+    )
+)
+_CAMPAIGN_RE = re.compile(r"整治|治理|整顿|专项|行动|攻坚|打击|排查")
+
 # One alternation of every keyword, longest first, so one scan finds them all.
-_ALL = sorted({kw for table in THEME_KEYWORDS.values() for kw, _ in table}, key=len, reverse=True)
+_ALL = sorted(
+    {kw for table in (*THEME_KEYWORDS.values(), OTHER_KEYWORDS) for kw, _ in table},
+    key=len,
+    reverse=True,
+)
 # Keywords that are also the tail of another word: 化工 inside 强化工作/细化工作 is the verb
 # suffix 化 before 工作, not the chemical industry.
 _KEYWORD_GUARDS = {"化工": r"(?<![强深细优量范固转净绿美亮活])"}
@@ -99,6 +128,8 @@ _KEYWORD_THEMES: dict[str, list[tuple[str, int]]] = {}
 for _theme, _table in THEME_KEYWORDS.items():
     for _kw, _weight in _table:
         _KEYWORD_THEMES.setdefault(_kw, []).append((_theme, _weight))
+for _kw, _weight in OTHER_KEYWORDS:
+    _KEYWORD_THEMES.setdefault(_kw, []).append((OTHER, _weight))
 
 # Heading context weighs less than the sentence's own words.
 HEADING_WEIGHT = 0.6
@@ -108,8 +139,13 @@ def theme_scores(text: str) -> dict[str, float]:
     """Score per theme; each keyword counts once. The scan takes the longest keyword at each
     place, so a compound (隐患排查) scores as itself, not also as its parts."""
     scores: dict[str, float] = {}
+    campaign = None
     for kw in set(_KEYWORD_RE.findall(text)):
         for theme, weight in _KEYWORD_THEMES[kw]:
+            if kw in INDUSTRIES_WITHOUT_THEME:
+                if campaign is None:
+                    campaign = bool(_CAMPAIGN_RE.search(text))
+                theme = theme if campaign else OTHER
             scores[theme] = scores.get(theme, 0) + weight
     return scores
 

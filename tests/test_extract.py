@@ -275,6 +275,9 @@ def test_the_heading_lends_its_theme_to_a_generic_sentence():
         ("要加强对重点企业的监督检查。", "执法监察"),
         ("要把监管网络延伸到每个村组。", "网格化监管"),
         ("要开展煤矿和非煤行业安全整治。", "专项整治"),
+        # Industries without a theme of their own, schools and technology, with no campaign.
+        ("要加强煤矿安全监管。", OTHER),
+        ("要抓好学校安全工作，开展安全检查。", OTHER),
     ],
 )
 def test_theme_rules_for_compounds_conditions_and_persons(sentence, theme):
