@@ -69,7 +69,7 @@ STRONG_RE = re.compile("|".join(STRONG_ACTIONS))
 # ("一要抓好隐患排查" yes; "一是要严格认真执法", "二是要严肃责任追究" name topics).
 TOPIC_ACTIONS_RE = re.compile(
     r"排查|整治|整改|检查|建立|制定|制订|开展|完成|培训|配备|创建|打击|关闭|取缔|上报|督查|成立|"
-    r"设立|签订|验收|演练|"
+    r"设立|签订|验收|演练|编制|修订|"
     # Carrying out a named responsibility (一要落实领导责任) and standardisation (推进…标准化建设)
     # are checkable; an attitude towards responsibility (强化主体责任意识) is not.
     r"(?:落实|履行)[^，。；]{0,8}(?:责任|职责)(?!意识)|标准化"

@@ -411,6 +411,25 @@ def test_a_stray_ascii_semicolon_joins_while_the_chinese_one_enumerates():
     assert len(texts("各镇要开展隐患排查,加强巡查;各部门要开展执法检查,严厉查处。")) == 2
 
 
+@pytest.mark.parametrize(
+    ("topic", "orders"),
+    [
+        ("一要落实属地管理责任", True),
+        ("二要加强日常监督检查", True),
+        ("三要推进小微企业标准化建设", True),
+        ("⑵完善专项预案编制", True),
+        ("⑶组织应急疏散演练", True),
+        ("一要增强主体责任意识", False),  # attitude
+        ("二要加大安全投入力度", False),  # degree
+        ("三要加强监管队伍建设", False),
+        ("⑴消防安全", False),  # a bare field
+    ],
+)
+def test_a_short_topic_phrase_counts_only_with_a_checkable_act(topic, orders):
+    found = texts(f"各镇要开展隐患排查。{topic}。各企业要开展隐患自查。")
+    assert (f"{topic}。" in found) is orders
+
+
 def test_a_shi_topic_phrase_is_a_heading_whatever_it_orders():
     assert texts("二是要建立隐患排查制度。各镇要每月上报排查台账。") == ["各镇要每月上报排查台账。"]
 
