@@ -7,11 +7,15 @@ A sentence (or a "；"-clause of an enumeration) is a directive when it has
 and is none of the excluded kinds: praise and thanks, past results and statistics, questions,
 and exhortations about attitude or awareness whose only "action" is the attitude itself
 (充分认识…, 牢固树立…理念, 增强信心). Words inside quotation marks are slogans and names
-("管行业必须管安全"), so they never supply the order.
+("管行业必须管安全"), so they never supply the order. Before looking for the act, the
+generic follow-through (扎实做好…各项工作, 抓好安全生产工作), outcomes (确保…取得实效), lists of
+qualities (有部署、有检查), act words used as the name of a field (各项创建工作) and settings
+(在创建中) are set aside. A general act (加强, 推进, 落实 …) needs a concrete object after it in
+its own clause. What the government or the speaker says it will do (县政府将…考核) is an order.
 
-A topic phrase at the start of a paragraph (第一，…。 / 一是…。 / （一）…。) only names the topic;
-it is a directive only with a STRONG action (a concrete, checkable act: 排查, 整治, 打击 …,
-not 加强, 落实, 推进, which every topic phrase has).
+A topic phrase at the start of a paragraph (第一，…。 / 一是…。 / （一）…。) only names the topic
+and is never a directive; "一要…。" / "⑴…。" is one only with a STRONG action (a concrete,
+checkable act: 排查, 整治, 打击, 落实…责任 …, not 加强, 推进 alone).
 
 All matching is on the matching text (simplified, Chinese punctuation; see speech_text).
 """

@@ -15,7 +15,9 @@ aliases). Rules, in the order they apply:
 5. Longest name first at each place; a place covered by a longer match is not matched again.
 
 Groups are the collective subjects of the labelling spec (各乡镇 → township, 各部门 → department,
-企业 when enterprises are ordered to act → enterprise).
+企业 when enterprises are ordered to act → enterprise). A 各 before a list distributes over it
+(各县区、乡镇、部门); 各县区 alone are counties, not townships; enterprises that are only the
+object of someone else's act (督促/推动/指导企业…) are not the group.
 """
 
 import re
