@@ -1,7 +1,7 @@
 """Arithmetic on character spans of a speech: trimming, where a span may be split, and the
 speech cut into plain and highlighted pieces for the review page. Pure code: no ORM."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # Where a sentence or an enumerated clause ends: a split point may follow any of these.
@@ -65,7 +65,3 @@ def pieces(text: str, spans: Iterable[tuple[int, int, object]]) -> list[Piece]:
     if at < len(text):
         out.append(Piece(text[at:]))
     return out
-
-
-def union(spans: Sequence[tuple[int, int]]) -> tuple[int, int]:
-    return min(s for s, _ in spans), max(e for _, e in spans)

@@ -1,0 +1,247 @@
+"""讲话分解: enter a speech, review what extraction proposed, publish what the office accepted.
+
+The office writes; leaders read the same pages without forms; unit staff never see a speech
+under review (404), and the list and the entry page refuse them (403).
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from checklist.models import DirectiveCandidate, Theme
+from checklist.spans import SplitPoint, pieces, split_points
+from tracker import selectors, speech_review
+from tracker.excel.task_sheet import UnitIndex
+from tracker.services import WorkflowError
+from tracker.speech_forms import (
+    ALL_TOWNSHIPS,
+    CandidateForm,
+    SpeechForm,
+    SplitForm,
+    group_hints,
+    initial_for,
+    unresolved_names,
+)
+
+State = DirectiveCandidate.State
+
+
+def speech_list(request):
+    if not request.user.sees_all_units:
+        raise PermissionDenied("只有安委办和领导可以查看讲话分解。")
+    return render(
+        request,
+        "tracker/speech_list.html",
+        {"speeches": selectors.speeches_for_user(request.user), "can_edit": request.user.is_office},
+    )
+
+
+def speech_new(request):
+    if not request.user.is_office:
+        raise PermissionDenied("只有安委办可以录入讲话。")
+    if request.method != "POST":
+        form = SpeechForm(initial={"day": timezone.localdate()})
+        return render(request, "tracker/speech_new.html", {"form": form})
+    form = SpeechForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            speech = speech_review.speech_create(
+                user=request.user,
+                title=data["title"],
+                speaker=data["speaker"],
+                day=data["day"],
+                text=data["speech"],
+            )
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            found = speech.candidates.count()
+            messages.success(
+                request,
+                f"已录入「{speech.title}」，识别出 {found} 条部署要求，请逐条审核；"
+                "接受并发布之前，各单位看不到任何内容。",
+            )
+            return redirect("speech_review", pk=speech.pk)
+    return render(request, "tracker/speech_new.html", {"form": form}, status=400)
+
+
+@dataclass
+class CandidateRow:
+    candidate: DirectiveCandidate
+    number: int
+    title: str
+    shown_state: str  # pending / accepted / rejected / published
+    form: CandidateForm | None = None
+    splits: list[SplitPoint] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    has_next: bool = False
+
+
+def _shown_state(candidate: DirectiveCandidate) -> str:
+    if candidate.state == State.ACCEPTED and candidate.item.state == "published":
+        return "published"
+    return candidate.state
+
+
+def _review(request, speech, *, bound: dict | None = None, status: int = 200):
+    bound = bound or {}
+    can_edit = request.user.is_office
+    candidates = list(selectors.candidates_of(speech))
+    units = UnitIndex()
+    kinds = {unit.name: unit.kind for group in units.groups.values() for unit in group}
+    kinds.update({name: "other" for name in units.names if name not in kinds})
+    themes = list(Theme.objects.filter(active=True))
+    start = speech_review.start_date_for(speech)
+    rows = []
+    for number, candidate in enumerate(candidates, start=1):
+        row = CandidateRow(
+            candidate=candidate,
+            number=number,
+            title=speech_review.title_for(candidate),
+            shown_state=_shown_state(candidate),
+            hints=group_hints(candidate),
+            unresolved=unresolved_names(candidate, kinds),
+            has_next=number < len(candidates),
+        )
+        if can_edit and candidate.state == State.PENDING:
+            row.form = bound.get(candidate.pk) or CandidateForm(
+                prefix=f"c{candidate.pk}",
+                initial=initial_for(candidate, themes=themes, kinds=kinds),
+                themes=themes,
+                units=units,
+                start=start,
+            )
+            row.splits = split_points(speech.text, candidate.start, candidate.end)
+        rows.append(row)
+    by_id = {row.candidate.pk: row for row in rows}
+    context = {
+        "speech": speech,
+        "rows": rows,
+        "pieces": [
+            (piece.text, by_id.get(piece.key))
+            for piece in pieces(speech.text, ((c.start, c.end, c.pk) for c in candidates))
+        ],
+        "can_edit": can_edit,
+        "unit_names": units.names,
+        "all_townships_label": ALL_TOWNSHIPS,
+        "start": start,
+    }
+    return render(request, "tracker/speech_review.html", context, status=status)
+
+
+def speech_review_page(request, pk):
+    speech = selectors.get_speech_for_user(request.user, pk)
+    return _review(request, speech)
+
+
+def _back(candidate: DirectiveCandidate):
+    url = reverse("speech_review", args=[candidate.source_id])
+    return redirect(f"{url}#c{candidate.pk}")
+
+
+def _refuse_unless_office(request):
+    if not request.user.is_office:
+        return HttpResponseForbidden("只有安委办可以审核讲话中的部署要求。")
+    return None
+
+
+@require_POST
+def candidate_accept(request, pk, cid):
+    candidate = selectors.get_candidate_for_user(request.user, pk, cid)
+    if refused := _refuse_unless_office(request):
+        return refused
+    speech = candidate.source
+    form = CandidateForm(
+        request.POST,
+        prefix=f"c{candidate.pk}",
+        themes=list(Theme.objects.filter(active=True)),
+        units=UnitIndex(),
+        start=speech_review.start_date_for(speech),
+    )
+    if form.is_valid():
+        try:
+            item = speech_review.candidate_accept(
+                candidate=candidate, user=request.user, acceptance=form.acceptance()
+            )
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"已接受为草稿任务 {item.code}「{item.title}」，"
+                f"分解给 {item.assignments.count()} 个单位；发布前各单位看不到。",
+            )
+            return _back(candidate)
+    speech = selectors.get_speech_for_user(request.user, pk)
+    return _review(request, speech, bound={candidate.pk: form}, status=400)
+
+
+def _simple(request, pk, cid, action, done: str):
+    candidate = selectors.get_candidate_for_user(request.user, pk, cid)
+    if refused := _refuse_unless_office(request):
+        return refused
+    try:
+        result = action(candidate=candidate, user=request.user)
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return _back(candidate)
+    messages.success(request, done)
+    return _back(result if isinstance(result, DirectiveCandidate) else candidate)
+
+
+@require_POST
+def candidate_reject(request, pk, cid):
+    return _simple(request, pk, cid, speech_review.candidate_reject, "已驳回，这一条不会生成任务。")
+
+
+@require_POST
+def candidate_restore(request, pk, cid):
+    return _simple(request, pk, cid, speech_review.candidate_restore, "已恢复为待审。")
+
+
+@require_POST
+def candidate_merge(request, pk, cid):
+    return _simple(
+        request, pk, cid, speech_review.candidate_merge_next, "已与下一条合并，请核对合并后的内容。"
+    )
+
+
+@require_POST
+def candidate_split(request, pk, cid):
+    candidate = selectors.get_candidate_for_user(request.user, pk, cid)
+    if refused := _refuse_unless_office(request):
+        return refused
+    form = SplitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择拆分位置。")
+        return _back(candidate)
+    try:
+        first, _rest = speech_review.candidate_split(
+            candidate=candidate, user=request.user, at=form.cleaned_data["at"]
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return _back(candidate)
+    messages.success(request, "已拆分为两条，都仍为待审。")
+    return _back(first)
+
+
+@require_POST
+def speech_publish(request, pk):
+    speech = selectors.get_speech_for_user(request.user, pk)
+    if refused := _refuse_unless_office(request):
+        return refused
+    count = speech_review.speech_publish(source=speech, user=request.user)
+    if count:
+        messages.success(request, f"已发布 {count} 项任务，各责任单位现在可以在“我的任务”中看到。")
+    else:
+        messages.warning(request, "没有待发布的任务：请先接受需要下达的部署要求。")
+    return redirect("speech_review", pk=speech.pk)
