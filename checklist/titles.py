@@ -20,26 +20,22 @@ _SHORTEST = 4  # a clause shorter than this after the modal word says too little
 
 
 def derive_title(text: str, limit: int = TITLE_MAX) -> str:
-    """The first clause after the first modal word, or the first clause when there is none."""
+    """The clause after the first modal word ("对此，我们必须下定决心" → "下定决心"); the
+    whole clause when too little follows the word; the first clause when there is no modal word."""
     sentence = _LEADING.sub("", text.strip(), count=1).strip()
-    first_clause = _clause(sentence)
-    title = first_clause
-    best = None
-    for word in _ORDER_WORDS:
-        at = first_clause.find(word)
-        if at >= 0 and (best is None or at < best[0]):
-            best = (at, word)
-    if best is not None:
-        after = _clause(first_clause[best[0] + len(best[1]) :])
-        if len(after) >= _SHORTEST:
-            title = after
-    if not title:
-        title = sentence.rstrip("。！？!?；;，, ")
+    clauses = [c for c in (_strip(c) for c in _CLAUSE_END.split(sentence)) if c]
+    title = clauses[0] if clauses else ""
+    for clause in clauses:
+        found = [(clause.find(word), word) for word in _ORDER_WORDS if word in clause]
+        if found:
+            at, word = min(found)
+            after = clause[at + len(word) :].strip()
+            title = after if len(after) >= _SHORTEST else clause
+            break
     if len(title) > limit:
         title = title[: limit - 1] + "…"
     return title
 
 
-def _clause(text: str) -> str:
-    match = _CLAUSE_END.search(text)
-    return (text[: match.start()] if match else text).strip(' \u3000\t“”"')
+def _strip(clause: str) -> str:
+    return clause.strip(' \u3000\t“”"')

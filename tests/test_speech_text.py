@@ -57,3 +57,8 @@ def test_pieces_cover_the_text_once_even_with_overlapping_or_stray_spans():
         ("庚", None),
         ("辛", "d"),
     ]
+
+
+def test_the_title_comes_from_the_first_clause_that_orders_something():
+    assert derive_title("对此，我们必须下定决心，增强信心。") == "下定决心"
+    assert derive_title("这说明，安全事故是可防可控的。") == "这说明"
