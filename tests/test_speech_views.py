@@ -222,7 +222,16 @@ def test_the_form_starts_from_what_extraction_found(login, world, monkeypatch):
     page = text_of(response)
     assert "未能对应到现有单位：县煤炭办" in page
     assert "讲话提到“各部门”：请选择相关部门。" in page
-    assert f'name="c{candidate.pk}-all_townships"' in response.content.decode()
+    html = response.content.decode()
+    assert (
+        f'name="c{candidate.pk}-all_townships" id="id_c{candidate.pk}-all_townships" checked'
+        in html
+    )
+    assert (
+        f'name="c{candidate.pk}-deadline" id="id_c{candidate.pk}-deadline" value="2026-03-31"'
+        in html
+    )
+    assert f'<option value="{world.theme.pk}" selected>隐患排查治理</option>' in html
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -391,3 +400,49 @@ def test_publishing_with_nothing_accepted_says_so_and_publishes_nothing(login, w
     response = login(world.office).post(url("speech_publish", speech), follow=True)
     assert "没有待发布的任务" in text_of(response)
     assert ChecklistItem.objects.filter(state="published").count() == published
+
+
+def test_a_long_speech_shows_its_candidates_twenty_to_a_page_and_every_mark_finds_its_form(
+    login, world
+):
+    text = "\n".join(f"第{n}项，各镇要开展第{n}轮排查。" for n in range(1, 26))
+    speech = speech_review.speech_create(
+        user=world.office, title="长讲话", day=date(2026, 3, 16), text=text
+    )
+    rows = list(speech.candidates.order_by("start"))
+    assert len(rows) == 25
+    office = login(world.office)
+    page = office.get(url("speech_review", speech)).content.decode()
+    assert page.count("接受为草稿") == 20
+    assert f'<a href="#c{rows[0].pk}"' in page
+    assert f'<a href="?page=2#c{rows[22].pk}"' in page
+    second = office.get(url("speech_review", speech) + "?page=2")
+    assert second.content.decode().count("接受为草稿") == 5
+
+    late = rows[22]
+    bad = office.post(url("candidate_accept", speech, late), accept_data(late, theme=""))
+    assert bad.status_code == 400 and bad.context["page"].number == 2
+    assert "请选择领域。" in text_of(bad)
+    done = office.post(url("candidate_reject", speech, late))
+    assert done["Location"] == url("speech_review", speech) + f"?page=2#c{late.pk}"
+
+
+def test_a_refused_acceptance_keeps_everything_typed(login, world, speech):
+    candidate = first_candidate(speech)
+    response = login(world.office).post(
+        url("candidate_accept", speech, candidate),
+        accept_data(
+            candidate,
+            theme=world.theme.pk,
+            title="我改过的名称",
+            responsible="城关镇、县煤炭办",
+            long_term="on",
+            cadence="quarterly",
+        ),
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="我改过的名称"' in html and 'value="城关镇、县煤炭办"' in html
+    assert f'<option value="{world.theme.pk}" selected>' in html
+    assert '<option value="quarterly" selected>' in html
+    assert f'id="id_c{candidate.pk}-long_term" checked' in html

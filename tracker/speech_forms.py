@@ -1,6 +1,8 @@
 """Forms of the speech review: entering a speech, and the compact form under each candidate."""
 
 import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 
 from django import forms
@@ -11,6 +13,8 @@ from tracker.excel.task_sheet import UnitIndex
 from tracker.models import Assignment, Unit
 from tracker.speech_review import Acceptance, title_for
 
+# <input type="date"> takes only ISO dates; zh-hans would format them 2026/03/31 (then shown empty).
+ISO_DATE = "%Y-%m-%d"
 SPEECH_FILE_MAX_BYTES = 10 * 1024 * 1024
 SPEECH_TEXT_MAX = 300_000
 ALL_TOWNSHIPS = "全部乡镇（街道）"
@@ -32,7 +36,7 @@ class SpeechForm(forms.Form):
     speaker = forms.CharField(label="讲话人", max_length=100, required=False)
     day = forms.DateField(
         label="讲话日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         help_text="“本月底前”“年内”等时限按这个日期推算。",
         error_messages={
             "required": "请填写讲话日期，时限按它推算。",
@@ -110,7 +114,7 @@ class CandidateForm(forms.Form):
     deadline = forms.DateField(
         label="完成时限",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
         error_messages={"invalid": "请填写有效日期，如 2026-12-31。"},
     )
     long_term = forms.BooleanField(label="长期", required=False)
@@ -242,3 +246,45 @@ def group_hints(candidate: DirectiveCandidate) -> list[str]:
     if "enterprise" in candidate.groups:
         hints.append("讲话要求企业落实：请选择负责监管的单位。")
     return hints
+
+
+@dataclass
+class FieldView:
+    """A bound field reduced to plain strings, for a template that writes the <input> itself."""
+
+    name: str
+    id: str
+    label: str
+    value: str
+    errors: list[str]
+    checked: bool = False
+    choices: list[tuple[str, str, bool]] = dc_field(default_factory=list)
+
+
+def field_views(form: forms.Form) -> dict[str, FieldView]:
+    """Django renders each widget through two or three templates; with twenty forms on a page
+    that was most of the page's time, so the review page writes the inputs itself from these."""
+    views = {}
+    for bound in form:
+        raw = bound.value()
+        if isinstance(bound.field, forms.BooleanField):
+            value, checked = "", bool(raw)
+        else:
+            formatted = "" if raw is None else bound.field.widget.format_value(raw)
+            if isinstance(formatted, list):  # a <select> gives its selected values as a list
+                formatted = formatted[0] if formatted else ""
+            value, checked = str(formatted or ""), False
+        choices = [
+            (str(option), str(label), str(option) == value)
+            for option, label in getattr(bound.field, "choices", [])
+        ]
+        views[bound.name] = FieldView(
+            bound.html_name,
+            bound.auto_id,
+            str(bound.label),
+            value,
+            list(bound.errors),
+            checked,
+            choices,
+        )
+    return views

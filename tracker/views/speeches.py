@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from checklist.models import DirectiveCandidate, Theme
@@ -22,14 +25,19 @@ from tracker.services import WorkflowError
 from tracker.speech_forms import (
     ALL_TOWNSHIPS,
     CandidateForm,
+    FieldView,
     SpeechForm,
     SplitForm,
+    field_views,
     group_hints,
     initial_for,
     unresolved_names,
 )
 
 State = DirectiveCandidate.State
+STATE_LABELS = {**dict(State.choices), "published": "已发布"}
+# Candidates with their forms per page; every candidate is still highlighted in the speech.
+PER_PAGE = 20
 
 
 def speech_list(request):
@@ -76,13 +84,19 @@ def speech_new(request):
 class CandidateRow:
     candidate: DirectiveCandidate
     number: int
+    page: int
     title: str
     shown_state: str  # pending / accepted / rejected / published
     form: CandidateForm | None = None
+    fields: dict[str, FieldView] = field(default_factory=dict)
     splits: list[SplitPoint] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     has_next: bool = False
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.shown_state]
 
 
 def _shown_state(candidate: DirectiveCandidate) -> str:
@@ -91,7 +105,12 @@ def _shown_state(candidate: DirectiveCandidate) -> str:
     return candidate.state
 
 
-def _review(request, speech, *, bound: dict | None = None, status: int = 200):
+def _review(request, speech, *, bound: dict | None = None, page: int | None = None, status=200):
+    """The speech with every candidate highlighted, and one page of candidates with their forms.
+
+    Forms are built only for the page shown: a long speech has hundreds of candidates, and a
+    page with every form would be megabytes and seconds to render.
+    """
     bound = bound or {}
     can_edit = request.user.is_office
     candidates = list(selectors.candidates_of(speech))
@@ -100,17 +119,22 @@ def _review(request, speech, *, bound: dict | None = None, status: int = 200):
     kinds.update({name: "other" for name in units.names if name not in kinds})
     themes = list(Theme.objects.filter(active=True))
     start = speech_review.start_date_for(speech)
-    rows = []
-    for number, candidate in enumerate(candidates, start=1):
-        row = CandidateRow(
+    rows = [
+        CandidateRow(
             candidate=candidate,
             number=number,
+            page=(number - 1) // PER_PAGE + 1,
             title=speech_review.title_for(candidate),
             shown_state=_shown_state(candidate),
-            hints=group_hints(candidate),
-            unresolved=unresolved_names(candidate, kinds),
             has_next=number < len(candidates),
         )
+        for number, candidate in enumerate(candidates, start=1)
+    ]
+    shown = Paginator(rows, PER_PAGE).get_page(page or request.GET.get("page"))
+    for row in shown:
+        candidate = row.candidate
+        row.hints = group_hints(candidate)
+        row.unresolved = unresolved_names(candidate, kinds)
         if can_edit and candidate.state == State.PENDING:
             row.form = bound.get(candidate.pk) or CandidateForm(
                 prefix=f"c{candidate.pk}",
@@ -119,16 +143,13 @@ def _review(request, speech, *, bound: dict | None = None, status: int = 200):
                 units=units,
                 start=start,
             )
+            row.fields = field_views(row.form)
             row.splits = split_points(speech.text, candidate.start, candidate.end)
-        rows.append(row)
-    by_id = {row.candidate.pk: row for row in rows}
     context = {
         "speech": speech,
         "rows": rows,
-        "pieces": [
-            (piece.text, by_id.get(piece.key))
-            for piece in pieces(speech.text, ((c.start, c.end, c.pk) for c in candidates))
-        ],
+        "page": shown,
+        "highlighted": _highlighted(speech.text, rows, shown.number),
         "can_edit": can_edit,
         "unit_names": units.names,
         "all_townships_label": ALL_TOWNSHIPS,
@@ -137,14 +158,46 @@ def _review(request, speech, *, bound: dict | None = None, status: int = 200):
     return render(request, "tracker/speech_review.html", context, status=status)
 
 
+def _highlighted(text: str, rows: list[CandidateRow], page: int) -> str:
+    """The speech as HTML, each candidate a <mark> linking to its form (on its page).
+
+    Built here rather than in a template loop: a long speech has hundreds of marks, and the
+    template engine took most of the page's time for them.
+    """
+    by_id = {row.candidate.pk: row for row in rows}
+    spans = ((row.candidate.start, row.candidate.end, row.candidate.pk) for row in rows)
+    html = []
+    for piece in pieces(text, spans):
+        row = by_id.get(piece.key)
+        if row is None:
+            html.append(escape(piece.text))
+            continue
+        pk = row.candidate.pk
+        where = "" if row.page == page else f"?page={row.page}"
+        html.append(
+            f'<mark id="m{pk}" class="cand-{row.shown_state}"><a href="{where}#c{pk}" '
+            f'title="第{row.number}条 · {STATE_LABELS[row.shown_state]}">'
+            f"{escape(piece.text)}</a></mark>"
+        )
+    return mark_safe("".join(html))  # every piece of text is escaped above
+
+
 def speech_review_page(request, pk):
     speech = selectors.get_speech_for_user(request.user, pk)
     return _review(request, speech)
 
 
+def _page_of(candidate: DirectiveCandidate) -> int:
+    before = DirectiveCandidate.objects.filter(
+        source_id=candidate.source_id, start__lt=candidate.start
+    ).count()
+    return before // PER_PAGE + 1
+
+
 def _back(candidate: DirectiveCandidate):
+    """Back to the review page that shows the candidate, scrolled to it."""
     url = reverse("speech_review", args=[candidate.source_id])
-    return redirect(f"{url}#c{candidate.pk}")
+    return redirect(f"{url}?page={_page_of(candidate)}#c{candidate.pk}")
 
 
 def _refuse_unless_office(request):
@@ -181,7 +234,9 @@ def candidate_accept(request, pk, cid):
             )
             return _back(candidate)
     speech = selectors.get_speech_for_user(request.user, pk)
-    return _review(request, speech, bound={candidate.pk: form}, status=400)
+    return _review(
+        request, speech, bound={candidate.pk: form}, page=_page_of(candidate), status=400
+    )
 
 
 def _simple(request, pk, cid, action, done: str):
