@@ -1,11 +1,13 @@
 """Speech → checklist services: entering a speech runs extraction once; accepting, rejecting,
 merging, splitting and publishing; nothing reaches a unit before a person accepted and published."""
 
+import threading
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils import timezone
 
 from checklist import extract
@@ -371,3 +373,42 @@ def test_the_counts_follow_each_decision(world, speech):
     )
     speech_review.speech_publish(source=speech, user=world.office)
     assert selectors.get_speech_for_user(world.leader, speech.pk).n_published == 1
+
+
+# --- two people at once ---------------------------------------------------------------------
+
+
+def _race(calls):
+    barrier = threading.Barrier(len(calls))
+    outcomes = []
+
+    def run(call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(("ok", call()))
+        except WorkflowError as exc:
+            outcomes.append(("refused", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - any other failure must fail the test
+            outcomes.append(("error", repr(exc)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_accepts_at_once_get_different_codes_and_one_candidate_is_accepted_once(world, speech):
+    first, second, *_ = candidates(speech)
+    outcomes = _race([lambda: accept(world, first), lambda: accept(world, second)])
+    assert sorted(kind for kind, _ in outcomes) == ["ok", "ok"], outcomes
+    assert len({item.code for _, item in outcomes}) == 2
+
+    third = candidates(speech)[2]
+    outcomes = _race([lambda: accept(world, third), lambda: accept(world, third)])
+    assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"], outcomes
+    assert ChecklistItem.objects.filter(directive__source=speech).count() == 3
