@@ -21,6 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _counter(queries: list):
+    def counted(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    return counted
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
@@ -81,12 +89,7 @@ def main():
             timings.append(time.perf_counter() - t0)
             size = len(page.content)
         queries = []
-
-        def counted(execute, sql, params, many, context):
-            queries.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counted):
+        with connection.execute_wrapper(_counter(queries)):
             client.get(review_url, secure=True)
         rows = DirectiveCandidate.objects.filter(source_id=speech_pk).order_by("start")
         accept_ms = publish_ms = None
