@@ -246,7 +246,9 @@ def test_accepting_creates_a_draft_that_units_see_only_after_publishing(login, w
     )
     assert response.status_code == 302
     assert response["Location"].endswith(f"#c{candidate.pk}")
-    assert "发布前各单位看不到" in text_of(office.get(response["Location"]))
+    page = text_of(office.get(response["Location"]))
+    assert "发布前各单位看不到" in page
+    assert "责任分解：应急局（牵头）、城关镇（责任）" in page
     candidate.refresh_from_db()
     item = candidate.item
     assert candidate.state == "accepted" and item.state == "draft"

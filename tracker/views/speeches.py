@@ -21,6 +21,7 @@ from checklist.models import DirectiveCandidate, Theme
 from checklist.spans import SplitPoint, pieces, split_points
 from tracker import selectors, speech_review
 from tracker.excel.task_sheet import UnitIndex
+from tracker.models import Assignment
 from tracker.services import WorkflowError
 from tracker.speech_forms import (
     ALL_TOWNSHIPS,
@@ -93,6 +94,7 @@ class CandidateRow:
     hints: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     has_next: bool = False
+    assigned: list[str] = field(default_factory=list)  # "城关镇（责任）" for an accepted one
 
     @property
     def state_label(self) -> str:
@@ -131,10 +133,12 @@ def _review(request, speech, *, bound: dict | None = None, page: int | None = No
         for number, candidate in enumerate(candidates, start=1)
     ]
     shown = Paginator(rows, PER_PAGE).get_page(page or request.GET.get("page"))
+    assigned = _assigned_units([row.candidate.item_id for row in shown if row.candidate.item_id])
     for row in shown:
         candidate = row.candidate
         row.hints = group_hints(candidate)
         row.unresolved = unresolved_names(candidate, kinds)
+        row.assigned = assigned.get(candidate.item_id, [])
         if can_edit and candidate.state == State.PENDING:
             row.form = bound.get(candidate.pk) or CandidateForm(
                 prefix=f"c{candidate.pk}",
@@ -156,6 +160,20 @@ def _review(request, speech, *, bound: dict | None = None, page: int | None = No
         "start": start,
     }
     return render(request, "tracker/speech_review.html", context, status=status)
+
+
+def _assigned_units(item_ids: list[int]) -> dict[int, list[str]]:
+    """Each accepted item's units with their roles, lead first, in one query for the page."""
+    rank = {role: n for n, role in enumerate(Assignment.Role.values)}  # 牵头, 责任, 配合
+    rows = sorted(
+        Assignment.objects.filter(item_id__in=item_ids).select_related("unit"),
+        key=lambda a: (rank[a.role], a.unit.kind, a.unit.sort_order, a.unit.name),
+    )
+    assigned: dict[int, list[str]] = {}
+    for assignment in rows:
+        label = f"{assignment.unit.label}（{assignment.get_role_display()}）"
+        assigned.setdefault(assignment.item_id, []).append(label)
+    return assigned
 
 
 def _highlighted(text: str, rows: list[CandidateRow], page: int) -> str:
