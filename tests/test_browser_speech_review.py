@@ -3,10 +3,18 @@ candidate for a township and publishes; the township then finds the task in 我�
 
 import pytest
 
+from checklist import extract
 from checklist.models import DirectiveCandidate
+from tests.fake_extract import one_per_ordering_sentence
 from tests.test_browser_flow import shot, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fixed_extraction(monkeypatch):
+    monkeypatch.setattr(extract, "extract_directives", one_per_ordering_sentence)
+
 
 SPEECH = (
     "一、全面开展隐患排查\n"

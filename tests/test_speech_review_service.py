@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from checklist import extract
 from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Source
+from checklist.spans import trim
+from tests.fake_extract import one_per_ordering_sentence
 from tracker import selectors, speech_review
 from tracker.models import Assignment, StatusUpdate, UnitAlias
 from tracker.services import WorkflowError
@@ -23,6 +25,14 @@ SPEECH = (
     "今年全县安全形势平稳。\n"
     "各部门要落实监管责任；各企业要在年底前开展自查。"
 )
+
+
+@pytest.fixture(autouse=True)
+def _fixed_extraction(monkeypatch):
+    monkeypatch.setattr(extract, "extract_directives", one_per_ordering_sentence)
+
+
+REAL_EXTRACT = extract.extract_directives
 DAY = date(2026, 3, 16)
 AT = timezone.make_aware(datetime(2026, 3, 20, 9, 0))
 
@@ -162,9 +172,17 @@ def test_only_the_office_enters_a_speech(world, labelled, who):
     assert not Source.objects.filter(title="讲话").exists()
 
 
-def test_the_placeholder_rules_give_one_candidate_per_ordering_sentence(world):
-    source = speech_review.speech_create(user=world.office, title="讲话", day=DAY, text=SPEECH)
-    assert source.candidates.count() == 3  # the heading and the statistics are not directives
+def test_the_review_stores_exactly_what_the_extraction_rules_find(world, monkeypatch):
+    monkeypatch.setattr(extract, "extract_directives", REAL_EXTRACT)
+    text = SPEECH + "\n二、严格执法\n县应急管理局要在三个月内完成执法检查。"
+    found = REAL_EXTRACT(text, speech_date=DAY, units=speech_review.unit_refs())
+    expected = sorted(found, key=lambda d: d.start)
+    source = speech_review.speech_create(user=world.office, title="讲话", day=DAY, text=text)
+    stored = candidates(source)
+    assert stored
+    assert [(c.start, c.end) for c in stored] == [trim(text, d.start, d.end) for d in expected]
+    assert [c.themes for c in stored] == [d.themes for d in expected]
+    assert [c.deadline for c in stored] == [d.deadline for d in expected]
 
 
 # --- accepting -----------------------------------------------------------------------------

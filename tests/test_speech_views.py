@@ -9,8 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from checklist import extract
 from checklist.extract import SpeechFileError, read_speech
 from checklist.models import ChecklistItem, DirectiveCandidate, Source
+from tests.fake_extract import one_per_ordering_sentence
 from tracker import speech_review
 from tracker.models import StatusUpdate
 
@@ -20,6 +22,13 @@ SPEECH = (
     "今年全县安全形势平稳。\n"
     "各部门要落实监管责任；各企业要在年底前开展自查。"
 )
+
+
+@pytest.fixture(autouse=True)
+def _fixed_extraction(monkeypatch):
+    monkeypatch.setattr(extract, "extract_directives", one_per_ordering_sentence)
+
+
 USERS = ["office", "leader", "staff_a", "staff_b"]
 
 
@@ -142,7 +151,11 @@ def test_the_office_enters_a_speech_by_uploading_a_text_file(login, world):
 
 @pytest.mark.parametrize(
     ("name", "data"),
-    [("讲话.txt", b"\xff\xfe\xff\xff\x81\xff"), ("讲话.docx", b"MZ\x90\x00\x03renamed.exe\xff")],
+    [
+        ("讲话.txt", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\xff\xff"),  # a program renamed
+        ("讲话.docx", b"\x81\x30\xff\x00renamed\xff"),  # not a Word document
+        ("讲话.txt", b"\x00\x00\xff\xfe"),  # nothing but padding
+    ],
 )
 def test_a_file_that_is_not_a_speech_is_refused_with_the_readers_message(login, world, name, data):
     with pytest.raises(SpeechFileError) as error:
@@ -189,8 +202,6 @@ def test_every_candidate_is_highlighted_in_place_and_the_speech_is_shown_whole(
 
 
 def test_the_form_starts_from_what_extraction_found(login, world, monkeypatch):
-    from checklist import extract
-
     def labelled(text, **kwargs):
         start = text.index("各镇要")
         end = text.index("。", start) + 1
