@@ -61,4 +61,16 @@ def test_pieces_cover_the_text_once_even_with_overlapping_or_stray_spans():
 
 def test_the_title_comes_from_the_first_clause_that_orders_something():
     assert derive_title("对此，我们必须下定决心，增强信心。") == "下定决心"
+    assert derive_title("同时，要大力培育企业安全文化。") == "大力培育企业安全文化"
     assert derive_title("这说明，安全事故是可防可控的。") == "这说明"
+
+
+def test_a_clause_that_opens_with_its_action_is_the_title_as_it_is():
+    text = "严格生产经营单位的市场准入，对获准生产经营单位要公开公示。"
+    assert derive_title(text) == "严格生产经营单位的市场准入"
+
+
+def test_words_like_yaoqiu_are_not_taken_for_the_modal_yao():
+    text = "针对排查发现的隐患，对症下药，依法严格要求责任主体限期整改。"
+    assert derive_title(text) == "依法严格要求责任主体限期整改"
+    assert derive_title("各镇要求企业主要负责人要签订承诺书。") == "签订承诺书"
