@@ -459,3 +459,16 @@ def test_a_refused_acceptance_keeps_everything_typed(login, world, speech):
     assert f'<option value="{world.theme.pk}" selected>' in html
     assert '<option value="quarterly" selected>' in html
     assert f'id="id_c{candidate.pk}-long_term" checked' in html
+
+
+def test_accepting_a_candidate_someone_already_decided_says_so(login, world, speech):
+    candidate = first_candidate(speech)
+    speech_review.candidate_reject(candidate=candidate, user=world.office)
+    response = login(world.office).post(
+        url("candidate_accept", speech, candidate),
+        accept_data(candidate, theme=world.theme.pk),
+        follow=True,
+    )
+    assert "该条已驳回，不能接受" in text_of(response)
+    candidate.refresh_from_db()
+    assert candidate.state == "rejected" and candidate.item is None

@@ -243,6 +243,11 @@ def candidate_accept(request, pk, cid):
                 candidate=candidate, user=request.user, acceptance=form.acceptance()
             )
         except WorkflowError as exc:
+            candidate.refresh_from_db()
+            if candidate.state != State.PENDING:
+                # Decided meanwhile (another tab, a colleague): the page has no form to show it on.
+                messages.error(request, str(exc))
+                return _back(candidate)
             form.add_error(None, str(exc))
         else:
             messages.success(
