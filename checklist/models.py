@@ -1,5 +1,6 @@
 """The catalog: where work comes from (sources, directives) and what must be done (items)."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -46,6 +47,8 @@ class Source(models.Model):
     date = models.DateField("日期", null=True, blank=True)
     text = models.TextField("全文", blank=True)
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    # Set when the text went through extraction (讲话录入): such sources have a review page.
+    extracted_at = models.DateTimeField("提取时间", null=True, blank=True)
 
     objects = SourceManager()
 
@@ -225,3 +228,88 @@ class ChecklistItem(models.Model):
         if self.cadence_day:
             label += f"{self.cadence_day}日前"
         return label
+
+
+class DirectiveCandidate(models.Model):
+    """A sentence the extractor proposed as a directive, waiting for a person to accept it.
+
+    Nothing here is visible to units: accepting creates a draft item, and only publishing
+    that item makes it reach them. Units are kept as names (checklist does not know the unit
+    table); the tracker side resolves them when the candidate is accepted.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "待审"
+        ACCEPTED = "accepted", "已接受"
+        REJECTED = "rejected", "已驳回"
+
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="candidates", verbose_name="来源"
+    )
+    start = models.PositiveIntegerField("起始位置")
+    end = models.PositiveIntegerField("结束位置")
+    text = models.TextField("原文")
+    part = models.PositiveSmallIntegerField("第几篇", null=True, blank=True)
+    heading_path = models.CharField("所在章节", max_length=300, blank=True)
+    # Theme names, the main one first.
+    themes = models.JSONField("领域", default=list, blank=True)
+    # [{"unit": Unit.name, "role": "lead" | "responsible" | "cooperate"}]
+    units = models.JSONField("单位", default=list, blank=True)
+    # "township" | "department" | "enterprise": 各乡镇 / 各部门 / 各企业 in the sentence.
+    groups = models.JSONField("泛指对象", default=list, blank=True)
+    deadline = models.DateField("完成时限", null=True, blank=True)
+    deadline_phrase = models.CharField("时限原文", max_length=40, blank=True)
+    immediate = models.BooleanField("立即办理", default=False)
+    target_quantity = models.DecimalField(
+        "目标数量", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    target_unit = models.CharField("计量单位", max_length=10, blank=True)
+    # Empty until a person edits it: the page derives a short title from the text.
+    title = models.CharField("任务名称", max_length=300, blank=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
+    item = models.OneToOneField(
+        ChecklistItem,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="candidate",
+        verbose_name="生成的任务",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审核人",
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    created_at = models.DateTimeField("提取时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待审部署要求"
+        verbose_name_plural = "待审部署要求"
+        ordering = ["source", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "start"], name="candidate_unique_position"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="candidate_span_nonempty"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "accepted", "rejected"]),
+                name="candidate_state_valid",
+            ),
+            # Accepted means a draft item exists; pending and rejected never have one.
+            models.CheckConstraint(
+                condition=(Q(state="accepted") & Q(item__isnull=False))
+                | (~Q(state="accepted") & Q(item__isnull=True)),
+                name="candidate_item_iff_accepted",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_quantity__isnull=True) | Q(target_quantity__gt=0),
+                name="candidate_target_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.source.title} · {self.start}–{self.end}"

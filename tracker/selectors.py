@@ -1,9 +1,9 @@
 """Reads, always scoped by the user asking. Views get assignments from here and nowhere else."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from checklist.models import ChecklistItem
+from checklist.models import ChecklistItem, DirectiveCandidate, Source
 from tracker.filters import AssignmentFilter
 from tracker.models import Assignment, Evidence, ExtensionRequest, StatusUpdate, User
 
@@ -95,3 +95,49 @@ def get_extension_for_user(user: User, pk) -> ExtensionRequest:
         )
     except (ExtensionRequest.DoesNotExist, ValueError, TypeError):
         raise Http404("没有找到该延期申请") from None
+
+
+# --- speeches under review (the office's; leaders read them; units never see them) ----------
+
+
+def speeches_for_user(user: User) -> QuerySet[Source]:
+    """Speeches entered for review, newest first, with their candidates counted by state."""
+    if not (user.is_authenticated and user.is_active and user.sees_all_units):
+        return Source.objects.none()
+    state = DirectiveCandidate.State
+    return (
+        Source.objects.filter(extracted_at__isnull=False)
+        .annotate(
+            n_pending=Count("candidates", filter=Q(candidates__state=state.PENDING)),
+            n_accepted=Count("candidates", filter=Q(candidates__state=state.ACCEPTED)),
+            n_rejected=Count("candidates", filter=Q(candidates__state=state.REJECTED)),
+            n_published=Count(
+                "candidates",
+                filter=Q(
+                    candidates__state=state.ACCEPTED,
+                    candidates__item__state=ChecklistItem.State.PUBLISHED,
+                ),
+            ),
+        )
+        .order_by("-extracted_at", "-id")
+    )
+
+
+def get_speech_for_user(user: User, pk) -> Source:
+    """The speech with its counts if the user may review or read it; 404 otherwise."""
+    try:
+        return speeches_for_user(user).get(pk=pk)
+    except (Source.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该讲话") from None
+
+
+def get_candidate_for_user(user: User, speech_pk, pk) -> DirectiveCandidate:
+    speech = get_speech_for_user(user, speech_pk)
+    try:
+        return speech.candidates.select_related("source", "item").get(pk=pk)
+    except (DirectiveCandidate.DoesNotExist, ValueError, TypeError):
+        raise Http404("没有找到该条部署要求") from None
+
+
+def candidates_of(speech: Source) -> QuerySet[DirectiveCandidate]:
+    return speech.candidates.select_related("item", "decided_by").order_by("start")

@@ -3,7 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tracker.forms import LoginForm
-from tracker.views import assignments, dashboard, evidence, excel, home, notices, review
+from tracker.views import (
+    assignments,
+    dashboard,
+    evidence,
+    excel,
+    home,
+    notices,
+    review,
+    speeches,
+)
 
 admin.site.site_header = "安全生产任务督办台账 · 管理后台"
 admin.site.site_title = "督办台账管理"
@@ -32,6 +41,35 @@ urlpatterns = [
     path("return-sheet/", excel.return_sheet_upload, name="return_sheet"),
     path("return-sheet/download/", excel.return_sheet_download, name="return_sheet_download"),
     path("return-sheet/confirm/", excel.return_sheet_confirm, name="return_sheet_confirm"),
+    path("speeches/", speeches.speech_list, name="speech_list"),
+    path("speeches/new/", speeches.speech_new, name="speech_new"),
+    path("speeches/<int:pk>/review/", speeches.speech_review_page, name="speech_review"),
+    path("speeches/<int:pk>/publish/", speeches.speech_publish, name="speech_publish"),
+    path(
+        "speeches/<int:pk>/candidates/<int:cid>/accept/",
+        speeches.candidate_accept,
+        name="candidate_accept",
+    ),
+    path(
+        "speeches/<int:pk>/candidates/<int:cid>/reject/",
+        speeches.candidate_reject,
+        name="candidate_reject",
+    ),
+    path(
+        "speeches/<int:pk>/candidates/<int:cid>/restore/",
+        speeches.candidate_restore,
+        name="candidate_restore",
+    ),
+    path(
+        "speeches/<int:pk>/candidates/<int:cid>/merge/",
+        speeches.candidate_merge,
+        name="candidate_merge",
+    ),
+    path(
+        "speeches/<int:pk>/candidates/<int:cid>/split/",
+        speeches.candidate_split,
+        name="candidate_split",
+    ),
     path(
         "login/",
         auth_views.LoginView.as_view(

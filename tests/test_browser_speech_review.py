@@ -1,0 +1,76 @@
+"""From speech to checklist in a real browser on a phone: the office pastes a speech, accepts one
+candidate for a township and publishes; the township then finds the task in 我的任务."""
+
+import pytest
+
+from checklist import extract
+from checklist.models import DirectiveCandidate
+from tests.fake_extract import one_per_ordering_sentence
+from tests.test_browser_flow import shot, sign_in, sign_out
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _fixed_extraction(monkeypatch):
+    monkeypatch.setattr(extract, "extract_directives", one_per_ordering_sentence)
+
+
+SPEECH = (
+    "一、全面开展隐患排查\n"
+    "各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。县应急管理局要牵头组织专家检查。\n"
+    "今年全县安全形势平稳。\n"
+    "各部门要落实监管责任；各企业要在年底前开展自查。"
+)
+
+
+def test_the_office_turns_a_speech_into_a_published_task_a_township_then_sees(
+    page, live_server, world
+):
+    sign_in(page, live_server, "office")
+    page.get_by_role("link", name="讲话分解").click()
+    page.get_by_role("link", name="＋ 讲话录入").click()
+    page.get_by_label("讲话标题").fill("全县安全生产工作会议讲话（三月）")
+    page.get_by_label("讲话人").fill("王县长")
+    page.get_by_label("讲话日期").fill("2026-03-16")
+    page.get_by_label("讲话全文").fill(SPEECH)
+    shot(page, "speech-1-new")
+    page.get_by_role("button", name="识别部署要求").click()
+    assert page.get_by_text("识别出 3 条部署要求").is_visible()
+
+    first = DirectiveCandidate.objects.order_by("start").first()
+    assert page.locator(f"mark#m{first.pk}.cand-pending").is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the review page is wider than the phone: {width}px"
+    shot(page, "speech-2-review")
+
+    # Keyboard path: the highlighted sentence links to its form.
+    page.locator(f"mark#m{first.pk} a").focus()
+    page.keyboard.press("Enter")
+    assert page.url.endswith(f"#c{first.pk}")
+
+    card = page.locator(f"#c{first.pk}")
+    assert card.get_by_label("任务名称").input_value() == "对辖区生产经营场所开展拉网式排查"
+    card.get_by_label("领域").select_option(label="隐患排查治理")
+    card.get_by_label("责任单位").fill("城关镇")
+    card.get_by_label("完成时限").fill("2026-03-31")
+    card.get_by_role("button", name="接受为草稿").click()
+    assert page.get_by_text("发布前各单位看不到").is_visible()
+    assert page.locator(f"mark#m{first.pk}.cand-accepted").count() == 1
+    shot(page, "speech-3-accepted")
+
+    page.get_by_role("button", name="发布已接受的任务").click()
+    assert page.get_by_text("已发布 1 项任务").is_visible()
+    assert page.locator(f"mark#m{first.pk}.cand-published").count() == 1
+    sign_out(page, live_server)
+
+    sign_in(page, live_server, "staff_a")
+    page.get_by_role("link", name="我的任务").click()
+    page.get_by_role("link", name="对辖区生产经营场所开展拉网式排查").click()
+    assert page.get_by_text("各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。").is_visible()
+    shot(page, "speech-4-township-sees-it")
+    sign_out(page, live_server)
+
+    sign_in(page, live_server, "staff_b")
+    page.get_by_role("link", name="我的任务").click()
+    assert page.get_by_role("link", name="对辖区生产经营场所开展拉网式排查").count() == 0

@@ -1,0 +1,474 @@
+"""Speech → checklist: a speech is entered, extraction proposes directives once, and the office
+accepts (a draft item with its units), rejects, merges or splits each one, then publishes.
+
+Nothing reaches a unit before a person accepted it and the speech's accepted items were
+published: candidates are not items, and accepted ones are drafts until 发布.
+All writes are keyword-only and atomic; assignments are made by tracker.services, so each
+one has its 下达 history row.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from checklist import extract
+from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Source, Theme
+from checklist.services import items_publish
+from checklist.spans import trim
+from checklist.titles import derive_title
+from tracker import services
+from tracker.models import Assignment, Unit, User
+from tracker.services import WorkflowError
+
+logger = logging.getLogger(__name__)
+
+Candidate = DirectiveCandidate
+State = DirectiveCandidate.State
+Role = Assignment.Role
+
+HEADING_MAX = Directive._meta.get_field("heading_path").max_length
+KEY_MAX = Source._meta.get_field("key").max_length
+
+
+def _require_office(user: User) -> None:
+    if not (user and user.is_office):
+        raise PermissionDenied("只有安委办可以审核讲话中的部署要求。")
+
+
+# --- entering a speech ---------------------------------------------------------------------
+
+
+def unit_refs() -> list[extract.UnitRef]:
+    """Every active unit with all the names a speech may call it by: name, short name, aliases."""
+    refs = []
+    units = Unit.objects.filter(active=True).prefetch_related("aliases").order_by("sort_order")
+    for unit in units:
+        names = [unit.name]
+        if unit.short_name and unit.short_name != unit.name:
+            names.append(unit.short_name)
+        names.extend(alias.alias for alias in unit.aliases.all())
+        refs.append(extract.UnitRef(key=unit.name, names=tuple(names), kind=unit.kind))
+    return refs
+
+
+def default_roles(named: Sequence[str], kinds: dict[str, str]) -> list[dict]:
+    """Suggested roles for the units a sentence names: the first department leads (it is the
+    one the office will hold answerable), every other unit is 责任. The office changes them."""
+    suggested, lead_taken = [], False
+    for name in dict.fromkeys(named):
+        if name not in kinds:
+            suggested.append({"unit": name, "role": Role.RESPONSIBLE})
+            continue
+        if kinds[name] == Unit.Kind.DEPARTMENT and not lead_taken:
+            suggested.append({"unit": name, "role": Role.LEAD})
+            lead_taken = True
+        else:
+            suggested.append({"unit": name, "role": Role.RESPONSIBLE})
+    return suggested
+
+
+def _unique_key(day: date) -> str:
+    base = f"speech-{day:%Y%m%d}"
+    taken = set(Source.objects.filter(key__startswith=base).values_list("key", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"[:KEY_MAX]
+
+
+def _candidates_from(
+    source: Source, found: Sequence[extract.ExtractedDirective], kinds: dict[str, str]
+) -> list[Candidate]:
+    """Rows for the extractor's directives, spans trimmed and clipped to the text, overlaps
+    dropped (the first one wins), so the highlighted speech shows every character once."""
+    text, rows, last_end = source.text, [], 0
+    for found_one in sorted(found, key=lambda d: (d.start, d.end)):
+        start, end = trim(text, max(found_one.start, 0), min(found_one.end, len(text)))
+        if end <= start or start < last_end:
+            continue
+        last_end = end
+        target = found_one.target_quantity
+        if target is not None and (target <= 0 or not found_one.target_unit):
+            target = None
+        rows.append(
+            Candidate(
+                source=source,
+                start=start,
+                end=end,
+                text=text[start:end],
+                part=found_one.part,
+                heading_path=" ".join(found_one.heading_path)[:HEADING_MAX],
+                themes=list(dict.fromkeys(found_one.themes)),
+                units=default_roles(found_one.units, kinds),
+                groups=list(dict.fromkeys(found_one.unit_groups)),
+                deadline=found_one.deadline,
+                deadline_phrase=found_one.deadline_phrase[:40],
+                immediate=found_one.immediate,
+                target_quantity=target,
+                target_unit=found_one.target_unit[:10] if target is not None else "",
+            )
+        )
+    return rows
+
+
+@transaction.atomic
+def speech_create(
+    *, user: User, title: str, speaker: str = "", day: date, text: str, at: datetime | None = None
+) -> Source:
+    """Store the speech and run extraction once; its directives become pending candidates."""
+    _require_office(user)
+    at = at or timezone.now()
+    text = text.strip("\ufeff")
+    if not text.strip():
+        raise WorkflowError("讲话全文是空的，请粘贴全文或上传文件。")
+    refs = unit_refs()
+    try:
+        found = extract.extract_directives(text, speech_date=day, units=refs)
+    except Exception as exc:
+        # The text must not be lost to a fault in the rules: the form shows it again.
+        logger.exception("extraction failed for the speech %r", title)
+        raise WorkflowError("自动识别部署要求时出错，讲话未保存，请稍后重试或联系管理员。") from exc
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                source = Source.objects.create(
+                    key=_unique_key(day),
+                    title=title.strip(),
+                    kind=Source.Kind.SPEECH,
+                    speaker=speaker.strip(),
+                    date=day,
+                    text=text,
+                    extracted_at=at,
+                )
+            break
+        except IntegrityError:
+            # Two speeches of the same day entered at the same moment: take the next key.
+            if attempt == 4:
+                raise
+    kinds = {ref.key: ref.kind for ref in refs}
+    Candidate.objects.bulk_create(_candidates_from(source, found, kinds))
+    return source
+
+
+# --- deciding on one candidate -------------------------------------------------------------
+
+
+def _lock(candidate: Candidate) -> Candidate:
+    return Candidate.objects.select_for_update().select_related("source").get(pk=candidate.pk)
+
+
+def _require_pending(candidate: Candidate, verb: str) -> None:
+    if candidate.state != State.PENDING:
+        raise WorkflowError(f"该条{candidate.get_state_display()}，不能{verb}。请先恢复为待审。")
+
+
+@transaction.atomic
+def candidate_reject(*, candidate: Candidate, user: User, at: datetime | None = None) -> Candidate:
+    """Not a directive (or not one for the checklist): it never creates anything."""
+    _require_office(user)
+    locked = _lock(candidate)
+    _require_pending(locked, "驳回")
+    locked.state = State.REJECTED
+    locked.decided_by, locked.decided_at = user, at or timezone.now()
+    locked.save(update_fields=["state", "decided_by", "decided_at"])
+    return locked
+
+
+@transaction.atomic
+def candidate_restore(*, candidate: Candidate, user: User) -> Candidate:
+    """A rejected candidate goes back to 待审. An accepted one cannot: its draft item already has
+    assignments whose 下达 history may never be deleted; edit the draft item instead."""
+    _require_office(user)
+    locked = _lock(candidate)
+    if locked.state == State.ACCEPTED:
+        raise WorkflowError(
+            f"该条已接受为任务 {locked.item.code}，责任分解和办理记录不能撤销，不能恢复为待审。"
+            "如需修改，请在管理后台编辑该任务（发布前各单位看不到）。"
+        )
+    if locked.state == State.PENDING:
+        return locked
+    locked.state = State.PENDING
+    locked.decided_by, locked.decided_at = None, None
+    locked.save(update_fields=["state", "decided_by", "decided_at"])
+    return locked
+
+
+def _next_candidate(locked: Candidate) -> Candidate | None:
+    return (
+        Candidate.objects.select_for_update()
+        .filter(source_id=locked.source_id, start__gte=locked.end)
+        .order_by("start")
+        .first()
+    )
+
+
+@transaction.atomic
+def candidate_merge_next(*, candidate: Candidate, user: User) -> Candidate:
+    """Join a candidate with the one after it: the span runs from the first's start to the
+    second's end, the text is the speech's own text between them, the labels are joined."""
+    _require_office(user)
+    locked = _lock(candidate)
+    _require_pending(locked, "合并")
+    following = _next_candidate(locked)
+    if following is None:
+        raise WorkflowError("这是最后一条，没有可以合并的下一条。")
+    if following.state != State.PENDING:
+        raise WorkflowError(f"下一条{following.get_state_display()}，只能合并两条待审的要求。")
+    text = locked.source.text
+    locked.end = following.end
+    locked.text = text[locked.start : locked.end]
+    locked.themes = list(dict.fromkeys([*locked.themes, *following.themes]))
+    seen = {entry["unit"] for entry in locked.units}
+    has_lead = any(entry["role"] == Role.LEAD for entry in locked.units)
+    for entry in following.units:
+        if entry["unit"] in seen:
+            continue
+        role = entry["role"]
+        if role == Role.LEAD and has_lead:
+            role = Role.RESPONSIBLE
+        locked.units.append({"unit": entry["unit"], "role": role})
+        has_lead = has_lead or role == Role.LEAD
+    locked.groups = list(dict.fromkeys([*locked.groups, *following.groups]))
+    if locked.deadline is None and not locked.immediate:
+        locked.deadline, locked.deadline_phrase = following.deadline, following.deadline_phrase
+        locked.immediate = following.immediate
+    if locked.target_quantity is None:
+        locked.target_quantity, locked.target_unit = (
+            following.target_quantity,
+            following.target_unit,
+        )
+    locked.title = ""  # derived again from the joined text
+    following.delete()
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def candidate_split(*, candidate: Candidate, user: User, at: int) -> tuple[Candidate, Candidate]:
+    """Cut a candidate in two at an offset of the speech; both halves stay 待审.
+
+    The halves keep the labels; a deadline stays only with the half whose words set it.
+    """
+    _require_office(user)
+    locked = _lock(candidate)
+    _require_pending(locked, "拆分")
+    text = locked.source.text
+    first = trim(text, locked.start, at) if locked.start < at < locked.end else (0, 0)
+    second = trim(text, at, locked.end) if locked.start < at < locked.end else (0, 0)
+    if first[1] <= first[0] or second[1] <= second[0]:
+        raise WorkflowError("拆分位置应在这条要求的文字中间，两段都不能为空。")
+    rest = Candidate(
+        source=locked.source,
+        start=second[0],
+        end=second[1],
+        text=text[second[0] : second[1]],
+        part=locked.part,
+        heading_path=locked.heading_path,
+        themes=list(locked.themes),
+        units=[dict(entry) for entry in locked.units],
+        groups=list(locked.groups),
+        deadline=locked.deadline,
+        deadline_phrase=locked.deadline_phrase,
+        immediate=locked.immediate,
+        target_quantity=locked.target_quantity,
+        target_unit=locked.target_unit,
+    )
+    locked.start, locked.end = first
+    locked.text = text[first[0] : first[1]]
+    locked.title = ""
+    phrase = locked.deadline_phrase
+    if phrase and phrase in rest.text and phrase not in locked.text:
+        locked.deadline, locked.deadline_phrase, locked.immediate = None, "", False
+    elif phrase and phrase in locked.text and phrase not in rest.text:
+        rest.deadline, rest.deadline_phrase, rest.immediate = None, "", False
+    locked.save()
+    rest.save()
+    return locked, rest
+
+
+# --- accepting -----------------------------------------------------------------------------
+
+
+@dataclass
+class Acceptance:
+    """What the office settled for one candidate on the review page."""
+
+    title: str
+    theme: Theme
+    lead: Unit | None = None
+    responsible: Sequence[Unit] = ()
+    cooperate: Sequence[Unit] = ()
+    deadline: date | None = None  # None: 长期, reported by cadence
+    cadence: str = ChecklistItem.Cadence.NONE
+    cadence_day: int | None = None
+    target_quantity: Decimal | None = None
+    target_unit: str = ""
+
+
+def start_date_for(source: Source) -> date:
+    """Work ordered in a speech starts on the speech's day; entered without one, today."""
+    return source.date or timezone.localdate()
+
+
+def _code_number(code: str, prefix: str) -> int | None:
+    tail = code[len(prefix) :]
+    return int(tail) if tail.isdigit() else None
+
+
+def next_item_code(year: int) -> str:
+    """The next free 编号 of the year (2026-015 after 2026-014), as the Excel import numbers."""
+    prefix = f"{year}-"
+    # Longest and then highest first: 2026-1000 sorts after 2026-999 only by length.
+    codes = (
+        ChecklistItem.objects.filter(code__startswith=prefix)
+        .annotate(code_length=Length("code"))
+        .order_by("-code_length", "-code")
+        .values_list("code", flat=True)
+    )
+    for code in codes.iterator(chunk_size=200):
+        number = _code_number(code, prefix)
+        if number is not None:
+            return f"{prefix}{number + 1:03d}"
+    return f"{prefix}001"
+
+
+def _check(acceptance: Acceptance, start: date) -> None:
+    if not acceptance.title.strip():
+        raise WorkflowError("请填写任务名称。")
+    roles: dict[int, str] = {}
+    chosen = [(acceptance.lead, "牵头")] if acceptance.lead else []
+    chosen += [(unit, "责任") for unit in acceptance.responsible]
+    chosen += [(unit, "配合") for unit in acceptance.cooperate]
+    if not chosen:
+        raise WorkflowError("请至少填写一个牵头单位或责任单位。")
+    if not acceptance.lead and not acceptance.responsible:
+        raise WorkflowError("只有配合单位的任务不计入任何单位的完成率，请填写牵头或责任单位。")
+    for unit, label in chosen:
+        if not unit.active:
+            raise WorkflowError(f"单位「{unit.name}」已停用，不能分解任务。")
+        if unit.pk in roles and roles[unit.pk] != label:
+            raise WorkflowError(
+                f"「{unit.name}」同时填为{roles[unit.pk]}单位和{label}单位，请只保留一个。"
+            )
+        roles[unit.pk] = label
+    if acceptance.deadline is None and acceptance.cadence == ChecklistItem.Cadence.NONE:
+        raise WorkflowError("请填写完成时限，或选择长期并选择报送频次。")
+    if acceptance.deadline is not None and acceptance.deadline < start:
+        raise WorkflowError(f"完成时限不能早于开始日期 {start:%Y-%m-%d}（讲话日期）。")
+    if (acceptance.target_quantity is None) != (not acceptance.target_unit.strip()):
+        raise WorkflowError("目标数量和计量单位要一起填写（如 40 家），或都不填。")
+    if acceptance.target_quantity is not None and acceptance.target_quantity <= 0:
+        raise WorkflowError("目标数量应大于 0。")
+
+
+def _directive_for(candidate: Candidate, theme: Theme) -> Directive:
+    directive, _ = Directive.objects.get_or_create(
+        source=candidate.source,
+        start=candidate.start,
+        defaults={
+            "end": candidate.end,
+            "text": candidate.text,
+            "part": candidate.part,
+            "heading_path": candidate.heading_path,
+        },
+    )
+    named = Theme.objects.filter(name__in=candidate.themes)
+    directive.themes.add(theme, *named)
+    return directive
+
+
+def _create_item(fields: dict, year: int) -> ChecklistItem:
+    for _attempt in range(20):
+        try:
+            with transaction.atomic():
+                return ChecklistItem.objects.create(code=next_item_code(year), **fields)
+        except IntegrityError:
+            # Another accept took the same 编号 at the same moment; the next one is free.
+            continue
+    raise WorkflowError("生成任务编号冲突，请重试。")
+
+
+@transaction.atomic
+def candidate_accept(
+    *,
+    candidate: Candidate,
+    user: User,
+    acceptance: Acceptance,
+    at: datetime | None = None,
+) -> ChecklistItem:
+    """A person accepts a candidate: a draft item with its directive and units, each assignment
+    with its 下达 history row. Units see it only once the speech's items are published."""
+    _require_office(user)
+    at = at or timezone.now()
+    locked = _lock(candidate)
+    _require_pending(locked, "接受")
+    source = locked.source
+    start = start_date_for(source)
+    _check(acceptance, start)
+    directive = _directive_for(locked, acceptance.theme)
+    item = _create_item(
+        {
+            "title": acceptance.title.strip()[:300],
+            "theme": acceptance.theme,
+            "directive": directive,
+            "start_date": start,
+            "deadline": acceptance.deadline,
+            "cadence": acceptance.cadence,
+            "cadence_day": acceptance.cadence_day,
+            "target_quantity": acceptance.target_quantity,
+            "target_unit": acceptance.target_unit.strip() if acceptance.target_quantity else "",
+            "state": ChecklistItem.State.DRAFT,
+        },
+        year=timezone.localdate(at).year,
+    )
+    given = [(acceptance.lead, Role.LEAD)] if acceptance.lead else []
+    given += [(unit, Role.RESPONSIBLE) for unit in acceptance.responsible]
+    given += [(unit, Role.COOPERATE) for unit in acceptance.cooperate]
+    done: set[int] = set()
+    for unit, role in given:
+        if unit.pk in done:
+            continue
+        done.add(unit.pk)
+        services.assignment_create(
+            item=item,
+            unit=unit,
+            user=user,
+            role=role,
+            at=at,
+            note=f"下达给{unit.name}（{Role(role).label}），来自「{source.title}」",
+        )
+    locked.state = State.ACCEPTED
+    locked.item = item
+    locked.title = item.title
+    locked.decided_by, locked.decided_at = user, at
+    locked.save(update_fields=["state", "item", "title", "decided_by", "decided_at"])
+    return item
+
+
+# --- publishing ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def speech_publish(*, source: Source, user: User, at: datetime | None = None) -> int:
+    """Publish every accepted draft item of the speech at once; pending and rejected
+    candidates have no item, so nothing else can reach the units. Returns how many."""
+    _require_office(user)
+    items = ChecklistItem.objects.filter(
+        candidate__source=source,
+        candidate__state=State.ACCEPTED,
+        state=ChecklistItem.State.DRAFT,
+    )
+    return items_publish(items=list(items), at=at)
+
+
+def title_for(candidate: Candidate) -> str:
+    return candidate.title or derive_title(candidate.text)
