@@ -174,3 +174,23 @@ def test_filters_by_theme_and_unit_kind_keep_to_their_share(world):
         assert {s.name for s in board.townships + board.departments + board.others} == set(
             counted.values_list("unit__name", flat=True)
         )
+
+
+def test_the_weekly_trend_counts_approvals_before_each_local_week_end(world):
+    from datetime import datetime, time
+
+    def local(day, at=time.min):
+        return timezone.make_aware(datetime.combine(day, at))
+
+    week_three_ends = local(date(2026, 5, 4))  # weeks of 8 ending on 3 June start 13 April
+    approvals = [
+        (world.a_item, local(date(2026, 4, 1), time(10))),
+        (world.lead, week_three_ends - timedelta(microseconds=1)),
+        (world.b_item, week_three_ends),
+    ]
+    for assignment, at in approvals:
+        services.assignment_submit(assignment=assignment, user=world.office, at=at)
+        services.assignment_approve(assignment=assignment, user=world.office, at=at)
+    board = build_dashboard(world.office, DashboardFilters(weeks=8), today=date(2026, 6, 3))
+    assert board.weekly[0] == ("04-13", 25.0)
+    assert [rate for _, rate in board.weekly] == [25.0, 25.0, 50.0, 75.0, 75.0, 75.0, 75.0, 75.0]
