@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Aggregate,
     Case,
@@ -157,11 +158,15 @@ class _Scope:
         theme_id = filters.theme.pk if filters.theme else None
         source_id = filters.source.pk if filters.source else None
         items, hidden = {}, 0
-        for pk, state, source, *fields in ChecklistItem.objects.values_list(
-            "pk", "state", "directive__source_id", "code", "title", "theme_id", "start_date",
-            "target_quantity", "target_unit", "cadence", "cadence_day",
+        for pk, state, source, code, title, theme, start, target, *rest in _plain_rows(
+            ChecklistItem.objects.order_by().values_list(
+                "pk", "state", "directive__source_id", "code", "title", "theme_id", "start_date",
+                "target_quantity", "target_unit", "cadence", "cadence_day",
+            )
         ):  # fmt: skip
-            item = _Item(*fields)
+            if target is not None and not isinstance(target, Decimal):
+                target = Decimal(str(target))
+            item = _Item(code, title, theme, _as_date(start), target, *rest)
             # The same conditions as visible_items, which the database applies below.
             if (
                 state == ChecklistItem.State.PUBLISHED
@@ -186,6 +191,29 @@ class _Scope:
             )
         }
         return cls(qs.order_by(), items, units)
+
+
+def _plain_rows(queryset: QuerySet) -> list[tuple]:
+    """The query's rows as the driver returns them, without the ORM's per-value converters
+    (thousands of date parses); dates then arrive as ISO text from SQLite (see _as_date)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_DATES: dict[str, date] = {}
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    parsed = _DATES.get(value)
+    if parsed is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        parsed = _DATES[value] = date.fromisoformat(value)
+    return parsed
 
 
 def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
@@ -249,10 +277,11 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
     themes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     windows = []
     bounds_of = {}
-    for item_id, due, role, n, verified, percents in rows:
+    for item_id, due, role, n, verified, percents in _plain_rows(rows):
         item = scope.items.get(item_id)
         if item is None:
             continue
+        due = _as_date(due)
         counted = role in counted_roles
         open_n = n - verified
         if counted:
