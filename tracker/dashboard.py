@@ -247,13 +247,11 @@ class _Percents(Aggregate):
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s((%(expressions)s)::text, ',')",
-            **extra_context,
-        )
+        # On the clone's attributes, not as arguments: the FILTER clause wraps the template.
+        clone = self.copy()
+        clone.function = "STRING_AGG"
+        clone.template = "%(function)s((%(expressions)s)::text, ',')"
+        return super(_Percents, clone).as_sql(compiler, connection, **extra_context)
 
 
 def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list[tuple]:
