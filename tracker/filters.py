@@ -135,7 +135,7 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
     """Open assignments of item i due on d with low <= percent < high, for each (i, d, low, high).
 
     The windows go to the database as one JSON parameter joined as a table, so a few thousand
-    windows cost one index lookup each (assignment_item_due_role), not a few thousand OR terms
+    windows cost one index lookup each (assignment_due_item_role), not a few thousand OR terms
     per row; and the database then fetches the matching rows by id instead of scanning the
     table. (An OR with any other condition would turn that back into a scan.)
     """

@@ -267,11 +267,12 @@ class Assignment(models.Model):
                 fields=["unit", "role", "status", "due_date", "item"],
                 name="assignment_unit_role_status",
             ),
-            # Dashboard lights, themes and targets (dashboard._by_item), grouped by item, due
-            # date and role from this index alone; and the light filter's (item, due) lookups.
+            # Dashboard lights and themes (dashboard._by_item), grouped by due date, item and
+            # role from this index alone; the light filter's (due date, item) lookups; and the
+            # task list's soonest-due-first page, read in index order instead of sorted.
             models.Index(
-                fields=["item", "due_date", "role", "status", "percent", "quantity_done", "unit"],
-                name="assignment_item_due_role",
+                fields=["due_date", "item", "role", "status", "percent", "quantity_done", "unit"],
+                name="assignment_due_item_role",
             ),
             # Dashboard weekly trend (dashboard._weekly_completion): approvals counted before
             # each week's end. Only verified rows are in it, so only approvals pay for it;

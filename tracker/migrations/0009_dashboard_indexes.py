@@ -20,15 +20,16 @@ class Migration(migrations.Migration):
                 name="assignment_unit_role_status",
             ),
         ),
-        # dashboard._by_item: SELECT item_id, due_date, role, COUNT(*), SUM(quantity_done),
-        # GROUP_CONCAT(percent) … GROUP BY item_id, due_date, role — light counts, progress by
-        # theme, counted targets; and filters._percent_in_windows' lookups by (item_id,
-        # due_date) for the 红灯/黄灯/绿灯 filter of the task list and the red list.
+        # dashboard._by_item: SELECT due_date, item_id, role, COUNT(*), GROUP_CONCAT(percent) …
+        # GROUP BY due_date, item_id, role — light counts and progress by theme; the lookups
+        # by (due_date, item_id) of filters._open_in_windows (红灯/黄灯/绿灯 filter of the task
+        # list, the dashboard's red list); and the task list's page ORDER BY due_date, which
+        # SQLite then reads in index order and stops after 25 rows instead of sorting them all.
         migrations.AddIndex(
             model_name="assignment",
             index=models.Index(
-                fields=["item", "due_date", "role", "status", "percent", "quantity_done", "unit"],
-                name="assignment_item_due_role",
+                fields=["due_date", "item", "role", "status", "percent", "quantity_done", "unit"],
+                name="assignment_due_item_role",
             ),
         ),
         # dashboard._weekly_completion: SELECT COUNT(…verified_at < week end) … per week WHERE
