@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -163,7 +163,12 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
             f'JOIN "{table}" AS a ON a."item_id" = w.item AND a."due_date" = w.due '
             'WHERE a."percent" >= w.low AND a."percent" < w.high AND a."status" <> \'verified\''
         )
-        return Q(pk__in=RawSQL(sql, [data]))
+        # PostgreSQL guesses 100 rows for a JSON table and then joins tens of thousands by
+        # nested loops; with the ids fetched first, it sees the array's real size.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [data])
+            ids = [row[0] for row in cursor.fetchall()]
+        return Q(RawSQL(f'"{table}"."id" = ANY(%s)', [ids], output_field=BooleanField()))
     q = Q(pk__isnull=True)
     for item_id, due, low, high in ranges:
         q |= Q(item_id=item_id, due_date=due, percent__gte=low, percent__lt=high)
