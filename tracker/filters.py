@@ -38,7 +38,7 @@ def open_windows(queryset, today) -> list[tuple[int, date, tuple[int, int]]]:
     ]
 
 
-def light_filter(light: str, windows, today=None) -> Q:
+def light_filter(light: str, windows) -> Q:
     """The assignments whose traffic light is `light`, as a filter the database applies.
 
     windows: (item, due date, light_bounds) covering the assignments to filter, as
