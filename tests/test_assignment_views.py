@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker import services
 
@@ -175,3 +176,60 @@ def test_the_task_list_runs_the_same_number_of_queries_at_any_size(login, world)
         )  # fmt: skip
         services.assignment_create(item=item, unit=world.town_b, user=world.office)
     assert count() == small
+
+
+def varied_assignments(world, today):
+    """Assignments across every kind of window: overdue, due within a week, running, not yet
+    started, long-term; at many percents and in every status."""
+    from datetime import timedelta
+
+    from checklist.models import ChecklistItem
+    from tracker.models import Assignment, Unit
+
+    units = [world.town_a, world.town_b, world.dept] + [
+        Unit.objects.create(name=f"测试镇{n}", kind="township", sort_order=50 + n) for n in range(4)
+    ]
+    windows = [(-200, -3), (-100, 5), (-300, 2), (-50, 50), (-10, 300), (-90, 30), (5, 90)]
+    windows.append((-60, None))
+    percents = [0, 5, 19, 20, 35, 49, 50, 61, 70, 90, 100]
+    statuses = ["not_started", "in_progress", "in_progress", "submitted", "verified"]
+    roles = ["lead", "responsible", "cooperate"]
+    n = 0
+    for w, (begin, end) in enumerate(windows):
+        item = ChecklistItem.objects.create(
+            code=f"2026-8{w:02d}", title=f"窗口{w}", theme=world.theme,
+            start_date=today + timedelta(days=begin),
+            deadline=None if end is None else today + timedelta(days=end),
+            cadence="monthly" if end is None else "none", cadence_day=28 if end is None else None,
+            state="published", published_at=timezone.now(),
+        )  # fmt: skip
+        for u, unit in enumerate(units):
+            status = statuses[n % len(statuses)]
+            Assignment.objects.create(
+                item=item, unit=unit, role=roles[0] if u == 0 else roles[1 + n % 2], status=status,
+                percent=percents[n % len(percents)], due_date=item.deadline,
+                submitted_at=timezone.now() if status in ("submitted", "verified") else None,
+                verified_at=timezone.now() if status == "verified" else None,
+            )  # fmt: skip
+            n += 1
+
+
+def test_each_light_filter_lists_exactly_the_assignments_of_that_light(world):
+    from tracker.models import Assignment
+    from tracker.progress import LIGHT_LABELS, progress
+    from tracker.selectors import assignment_list
+
+    today = timezone.localdate()
+    varied_assignments(world, today)
+    lights = {
+        a.pk: progress(
+            status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
+        ).light
+        for a in Assignment.objects.select_related("item")
+    }
+    assert set(lights.values()) == set(LIGHT_LABELS)
+    for light in LIGHT_LABELS:
+        listed_pks = set(
+            assignment_list(world.office, {"light": light}).qs.values_list("pk", flat=True)
+        )
+        assert listed_pks == {pk for pk, value in lights.items() if value == light}, light

@@ -1,6 +1,7 @@
 """The dashboard: league tables, lights, red list, themes, targets, trend, missing reports."""
 
 import io
+from collections import Counter
 from datetime import date, timedelta
 
 from django.db import connection
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from checklist.models import ChecklistItem
+from checklist.models import ChecklistItem, Theme
 from tracker import services
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.models import Assignment, Unit
@@ -108,12 +109,88 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, world):
         return len(ctx)
 
     small = count()
+    # More of everything the page lists or groups by: units, themes, red work past the red
+    # list's length, targets, long-term items with missed reports, drafts, cooperating units.
     extra = Unit.objects.create(name="新增镇", kind="township", sort_order=90)
-    for n in range(30):
+    theme = Theme.objects.create(name="消防安全", sort_order=40)
+    for n in range(60):
         item = ChecklistItem.objects.create(
-            code=f"2026-5{n:02d}", title=f"任务{n}", theme=world.theme, start_date=date(2026, 1, 1),
-            deadline=date(2026, 2, 1), state="published", published_at=timezone.now(),
+            code=f"2026-5{n:02d}", title=f"任务{n}", theme=theme if n % 2 else world.theme,
+            start_date=date(2026, 1, 1), deadline=None if n % 5 == 0 else date(2026, 2, 1),
+            cadence="monthly" if n % 5 == 0 else "none", cadence_day=28 if n % 5 == 0 else None,
+            target_quantity=10 if n % 3 == 0 else None, target_unit="家" if n % 3 == 0 else "",
+            state="draft" if n % 7 == 0 else "published", published_at=timezone.now(),
         )  # fmt: skip
         a = services.assignment_create(item=item, unit=extra, user=world.office)
+        services.assignment_create(
+            item=item, unit=world.town_b, user=world.office, role="cooperate"
+        )
         services.assignment_report(assignment=a, user=world.office, percent=10)
+    board = client.get(reverse("dashboard")).context["board"]
+    assert board.red_total > 50 and board.targets and board.missing_reports
+    assert len(board.themes) == 3
     assert count() == small
+
+
+def test_the_light_counts_are_the_lights_of_progress_row_by_row(world):
+    from tests.test_assignment_views import varied_assignments
+    from tracker.progress import progress
+
+    today = timezone.localdate()
+    varied_assignments(world, today)
+    expected = Counter()
+    red_all = 0
+    for a in Assignment.objects.filter(item__state="published").select_related("item"):
+        light = progress(
+            status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
+        ).light
+        red_all += light == "red"
+        if a.role != "cooperate":
+            expected[light] += 1
+    board = build_dashboard(world.office, DashboardFilters(), today=today)
+    assert board.lights == {k: expected[k] for k in ("red", "yellow", "green", "grey")}
+    assert board.red_total == red_all
+    assert len(board.red_list) == min(red_all, 50)
+    dues = [r["assignment"].due_date for r in board.red_list]
+    assert dues == sorted(dues)
+
+
+def test_filters_by_theme_and_unit_kind_keep_to_their_share(world):
+    from tests.test_assignment_views import varied_assignments
+
+    today = timezone.localdate()
+    varied_assignments(world, today)
+    for filters, rows in [
+        (
+            DashboardFilters(theme=world.theme_std),
+            Assignment.objects.filter(item__theme=world.theme_std),
+        ),
+        (DashboardFilters(kind="department"), Assignment.objects.filter(unit__kind="department")),
+    ]:
+        board = build_dashboard(world.leader, filters, today=today)
+        counted = rows.filter(item__state="published", role__in=["lead", "responsible"])
+        assert board.total == counted.count()
+        assert sum(board.lights.values()) == counted.count()
+        assert {s.name for s in board.townships + board.departments + board.others} == set(
+            counted.values_list("unit__name", flat=True)
+        )
+
+
+def test_the_weekly_trend_counts_approvals_before_each_local_week_end(world):
+    from datetime import datetime, time
+
+    def local(day, at=time.min):
+        return timezone.make_aware(datetime.combine(day, at))
+
+    week_three_ends = local(date(2026, 5, 4))  # weeks of 8 ending on 3 June start 13 April
+    approvals = [
+        (world.a_item, local(date(2026, 4, 1), time(10))),
+        (world.lead, week_three_ends - timedelta(microseconds=1)),
+        (world.b_item, week_three_ends),
+    ]
+    for assignment, at in approvals:
+        services.assignment_submit(assignment=assignment, user=world.office, at=at)
+        services.assignment_approve(assignment=assignment, user=world.office, at=at)
+    board = build_dashboard(world.office, DashboardFilters(weeks=8), today=date(2026, 6, 3))
+    assert board.weekly[0] == ("04-13", 25.0)
+    assert [rate for _, rate in board.weekly] == [25.0, 25.0, 50.0, 75.0, 75.0, 75.0, 75.0, 75.0]

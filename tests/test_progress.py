@@ -50,3 +50,27 @@ def test_a_verified_assignment_is_grey_and_never_overdue():
 
 def test_a_long_term_assignment_is_green_unless_it_falls_behind_nothing():
     assert light(due=None, percent=0) == GREEN
+
+
+def test_light_bounds_give_the_same_light_as_progress_for_every_percent():
+    from datetime import timedelta
+
+    from tracker.progress import light_bounds, light_from_bounds
+
+    today = date(2026, 7, 2)
+    windows = [(START, None)]
+    for start_offset in (-400, -200, -61, -30, -7, -1, 0, 1, 10):
+        for length in (0, 1, 6, 7, 8, 30, 59, 60, 61, 200, 365, 401):
+            start = today + timedelta(days=start_offset)
+            windows.append((start, start + timedelta(days=length)))
+    checked = 0
+    for start, due in windows:
+        bounds = light_bounds(start=start, due=due, today=today)
+        for status in ("not_started", "in_progress", "submitted"):
+            for percent in range(101):
+                expected = progress(
+                    status=status, percent=percent, start=start, due=due, today=today
+                ).light
+                assert light_from_bounds(percent, bounds) == expected, (start, due, percent)
+                checked += 1
+    assert checked > 30_000

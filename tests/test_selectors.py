@@ -45,3 +45,17 @@ def test_a_user_without_a_role_that_sees_anything_gets_nothing(world):
 def test_a_malformed_id_is_a_404_not_a_crash(world):
     with pytest.raises(Http404):
         get_assignment_for_user(world.office, "abc")
+
+
+def test_the_unit_scope_without_the_item_join_matches_on_published_items(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    from tracker.selectors import assignments_of_visible_units
+
+    stray = User(username="stray2", role=User.Role.STAFF, unit=None)
+    for user in (world.office, world.leader, world.staff_a, world.staff_b, AnonymousUser(), stray):
+        published = {"item__state": "published"}
+        assert set(assignments_of_visible_units(user).filter(**published)) == set(
+            assignments_for_user(user).filter(**published)
+        )
+    assert world.a_draft in set(assignments_of_visible_units(world.staff_a))

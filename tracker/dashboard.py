@@ -1,26 +1,41 @@
 """The dashboard's reads: a fixed handful of queries, whatever the number of assignments.
 
-Everything starts from `dashboard_assignments`, the user's scoped and filtered published
-assignments, and the same league and traffic-light functions as the task list and the bulletin.
+Everything starts from the user's scoped and filtered published assignments (`_Scope`), and
+the same league and traffic-light rules as the task list and the bulletin.
 """
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Source, Theme
 from tracker.cadence import due_period
+from tracker.filters import light_filter
 from tracker.league import UnitStanding, rank_standings
-from tracker.models import Assignment, StatusUpdate, User
-from tracker.progress import GREEN, GREY, RED, YELLOW, progress
-from tracker.selectors import assignments_for_user
+from tracker.models import Assignment, Unit, User
+from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
+from tracker.selectors import assignments_of_visible_units
 
 PERIODS = {"8": 8, "13": 13, "26": 26, "52": 52}
 RED_LIST_SIZE = 50
+OPEN = [s for s in Assignment.Status.values if s != Assignment.Status.VERIFIED]
 
 
 @dataclass
@@ -62,23 +77,20 @@ class Dashboard:
         return round(100 * self.verified / self.total, 1) if self.total else 0.0
 
 
-def dashboard_assignments(user: User, filters: DashboardFilters) -> QuerySet[Assignment]:
-    qs = assignments_for_user(user).filter(item__state=ChecklistItem.State.PUBLISHED)
-    if filters.theme:
-        qs = qs.filter(item__theme=filters.theme)
-    if filters.kind:
-        qs = qs.filter(unit__kind=filters.kind)
-    if filters.source:
-        qs = qs.filter(item__directive__source=filters.source)
-    return qs
-
-
 def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Dashboard:
-    qs = dashboard_assignments(user, filters)
-    board = Dashboard(today=today)
+    """Every figure of the page from a fixed set of queries, whatever the number of assignments.
 
-    # 1. League table: counted per unit by the database.
-    standings = _league(qs, today)
+    Two scans of the assignments do the counting, each over an index that holds every column
+    it reads (migration 0009): one grouped by unit (the league), one grouped by item, due date
+    and role (lights, themes, targets). Item and unit details come from their own small
+    tables, joined in Python, so no assignment row is joined to its item or unit.
+    """
+    board = Dashboard(today=today)
+    scope = _Scope.of(user, filters)
+    qs = scope.assignments
+
+    # 1. League table: counted per unit, role and status by the database.
+    standings = _league(qs, scope, today)
     for s in standings:
         {"township": board.townships, "department": board.departments}.get(
             s.kind, board.others
@@ -88,14 +100,18 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     board.total = sum(s.total for s in standings)
     board.verified = sum(s.verified for s in standings)
 
-    # 2. Traffic lights and the red list, without loading every assignment (see _lights).
-    lights, red_total, red_rows = _lights(qs, today)
-    board.lights = lights
-    board.red_total = red_total
-    chosen = [pk for pk, _ in red_rows[:RED_LIST_SIZE]]
-    by_pk = Assignment.objects.select_related("item", "unit").in_bulk(chosen)
-    for pk in chosen:
-        a = by_pk[pk]
+    # 2–4. Lights, progress by theme and counted targets from one scan grouped by item.
+    windows = _by_item(qs, scope, today, board)
+
+    # The red list: overdue first, then those behind schedule, oldest due date first. The
+    # scan above counted the red assignments of each window, so only the windows holding the
+    # first RED_LIST_SIZE of them are asked for, and the database fetches those rows by id.
+    red_rows = (
+        qs.filter(light_filter(RED, _first_red_windows(windows)))
+        .select_related("item", "unit")
+        .order_by("due_date", "pk")[:RED_LIST_SIZE]
+    )
+    for a in red_rows:
         p = progress(
             status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
         )
@@ -103,136 +119,256 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
             {"assignment": a, "progress": p, "days_overdue": -p.days_left if p.overdue else 0}
         )
 
-    # 3. Progress by theme (counted assignments only).
-    counted = qs.filter(role__in=Assignment.COUNTED_ROLES)
-    for row in (
-        counted.values("item__theme__name", "item__theme__sort_order")
-        .annotate(total=Count("pk"), verified=Count("pk", filter=Q(status="verified")))
-        .order_by("item__theme__sort_order")
-    ):
-        rate = round(100 * row["verified"] / row["total"], 1) if row["total"] else 0.0
-        board.themes.append(
-            {
-                "name": row["item__theme__name"],
-                "total": row["total"],
-                "verified": row["verified"],
-                "rate": rate,
-            }
-        )
-
-    # 4. Counted targets: quantity done summed over the units against the item's target.
-    for row in (
-        counted.filter(item__target_quantity__isnull=False)
-        .values(
-            "item__code",
-            "item__title",
-            "item__target_quantity",
-            "item__target_unit",
-            "item__theme__name",
-        )
-        .annotate(done=Sum("quantity_done"))
-        .order_by("item__code")
-    ):
-        target = row["item__target_quantity"]
-        done = row["done"] or 0
-        board.targets.append(
-            {
-                "code": row["item__code"],
-                "title": row["item__title"],
-                "theme": row["item__theme__name"],
-                "done": done,
-                "target": target,
-                "unit": row["item__target_unit"],
-                "rate": min(round(float(done) / float(target) * 100, 1), 100.0) if target else 0.0,
-            }
-        )
-
-    # 5. Completion over time, weekly, from the history of approvals.
-    board.weekly = _weekly_completion(counted, filters.weeks, today, board.total)
+    # 5. Completion over time, weekly, from the approval times.
+    board.weekly = _weekly_completion(qs, filters.weeks, today, board.total)
 
     # 6. 未按期报送: long-term assignments without a report in their last due period.
-    board.missing_reports = _missing_reports(qs, today)
+    board.missing_reports = _missing_reports(qs, scope, today)
     return board
 
 
-def _league(qs: QuerySet, today: date) -> list[UnitStanding]:
+@dataclass(frozen=True)
+class _Item:
+    code: str
+    title: str
+    theme_id: int
+    start: date
+    target: Decimal | None
+    target_unit: str
+    cadence: str
+    cadence_day: int | None
+
+
+@dataclass
+class _Scope:
+    """The user's assignments on published items passing the filters, without joins, and the
+    visible items and the units by id."""
+
+    assignments: QuerySet
+    items: dict[int, _Item]
+    units: dict[int, tuple[str, str, str]]
+
+    @classmethod
+    def of(cls, user: User, filters: DashboardFilters) -> "_Scope":
+        visible_items = ChecklistItem.objects.filter(state=ChecklistItem.State.PUBLISHED)
+        if filters.theme:
+            visible_items = visible_items.filter(theme=filters.theme)
+        if filters.source:
+            visible_items = visible_items.filter(directive__source=filters.source)
+        theme_id = filters.theme.pk if filters.theme else None
+        source_id = filters.source.pk if filters.source else None
+        items, hidden = {}, 0
+        for pk, state, source, code, title, theme, start, target, *rest in _plain_rows(
+            ChecklistItem.objects.order_by().values_list(
+                "pk", "state", "directive__source_id", "code", "title", "theme_id", "start_date",
+                "target_quantity", "target_unit", "cadence", "cadence_day",
+            )
+        ):  # fmt: skip
+            if target is not None and not isinstance(target, Decimal):
+                target = Decimal(str(target))
+            item = _Item(code, title, theme, _as_date(start), target, *rest)
+            # The same conditions as visible_items, which the database applies below.
+            if (
+                state == ChecklistItem.State.PUBLISHED
+                and theme_id in (None, item.theme_id)
+                and source_id in (None, source)
+            ):
+                items[pk] = item
+            else:
+                hidden += 1
+        qs = assignments_of_visible_units(user)
+        # Whichever list is shorter: usually a few drafts are hidden, or one theme is shown.
+        if hidden and hidden < len(items):
+            qs = qs.exclude(item_id__in=ChecklistItem.objects.exclude(pk__in=visible_items))
+        elif hidden:
+            qs = qs.filter(item_id__in=visible_items.values("pk"))
+        if filters.kind:
+            qs = qs.filter(unit_id__in=Unit.objects.filter(kind=filters.kind).values("pk"))
+        units = {
+            pk: (name, short, kind)
+            for pk, name, short, kind in Unit.objects.values_list(
+                "pk", "name", "short_name", "kind"
+            )
+        }
+        return cls(qs.order_by(), items, units)
+
+
+def _plain_rows(queryset: QuerySet) -> list[tuple]:
+    """The query's rows as the driver returns them, without the ORM's per-value converters
+    (thousands of date parses); dates then arrive as ISO text from SQLite (see _as_date)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_DATES: dict[str, date] = {}
+
+
+def _as_date(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    parsed = _DATES.get(value)
+    if parsed is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        parsed = _DATES[value] = date.fromisoformat(value)
+    return parsed
+
+
+def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
     """The same standings as league.league_table, counted by the database per unit."""
-    counted = Q(role__in=Assignment.COUNTED_ROLES)
+    standings: dict[int, UnitStanding] = {}
     rows = (
-        qs.filter(counted)
-        .values("unit_id", "unit__name", "unit__kind")
-        .annotate(
-            total=Count("pk"),
-            verified=Count("pk", filter=Q(status="verified")),
-            submitted=Count("pk", filter=Q(status="submitted")),
-            in_progress=Count("pk", filter=Q(status="in_progress")),
-            not_started=Count("pk", filter=Q(status="not_started")),
-            overdue=Count("pk", filter=~Q(status="verified") & Q(due_date__lt=today)),
-        )
-        .order_by()
+        qs.filter(role__in=Assignment.COUNTED_ROLES)
+        .values_list("unit_id", "role", "status")
+        .annotate(n=Count("*"), past=Count("unit_id", filter=Q(due_date__lt=today)))
     )
-    standings = [
-        UnitStanding(
-            r["unit_id"], r["unit__name"], r["unit__kind"], r["total"], r["verified"],
-            r["submitted"], r["in_progress"], r["not_started"], r["overdue"],
-        )
-        for r in rows
-    ]  # fmt: skip
-    return rank_standings(standings)
+    for unit_id, _role, status, n, past in rows:
+        s = standings.get(unit_id)
+        if s is None:
+            name, _short, kind = scope.units[unit_id]
+            s = standings[unit_id] = UnitStanding(unit_id, name, kind)
+        s.total += n
+        setattr(s, status, getattr(s, status) + n)
+        if status != Assignment.Status.VERIFIED:
+            s.overdue += past
+    return rank_standings(list(standings.values()))
 
 
-def _lights(qs: QuerySet, today: date) -> tuple[dict[str, int], int, list]:
-    """Light counts (牵头/责任 only), the number of red assignments (all roles), and red ones
-    oldest first as (pk, due) — the same answers as progress() gives row by row.
+class _Percents(Aggregate):
+    """The percents of a group as one comma-separated string.
 
-    Verified, overdue and long-term assignments are counted by the database; only the open
-    ones not yet due need progress(), and those are grouped by (start, due, percent) first,
-    so the page reads a few thousand groups instead of every assignment.
+    Tens of thousands of (item, due, percent) groups cost more to fetch than to count; one
+    string per (item, due date, role) is a few thousand rows.
     """
-    counted = Q(role__in=Assignment.COUNTED_ROLES)
-    open_ = qs.exclude(status="verified")
-    totals = qs.aggregate(
-        grey=Count("pk", filter=counted & Q(status="verified")),
-        overdue_counted=Count("pk", filter=counted & ~Q(status="verified") & Q(due_date__lt=today)),
-        overdue_all=Count("pk", filter=~Q(status="verified") & Q(due_date__lt=today)),
-        long_term=Count("pk", filter=counted & ~Q(status="verified") & Q(due_date__isnull=True)),
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        # On the clone's attributes, not as arguments: the FILTER clause wraps the template.
+        clone = self.copy()
+        clone.function = "STRING_AGG"
+        clone.template = "%(function)s((%(expressions)s)::text, ',')"
+        return super(_Percents, clone).as_sql(compiler, connection, **extra_context)
+
+
+def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list[tuple]:
+    """Lights and themes from one scan grouped by (item, due date, role); and targets.
+
+    Light counts take 牵头/责任 only; the red total takes every role, like the red list. Open
+    assignments not yet due get their light from light_bounds() of their (start, due) window,
+    the same rule as progress(). Returns the windows (item, due, bounds, red assignments) for
+    the red list.
+    """
+    counted_roles = set(Assignment.COUNTED_ROLES)
+    # In the index's order (assignment_due_item_role), so the groups stream without a sort.
+    rows = qs.values_list("due_date", "item_id", "role").annotate(
+        n=Count("*"),
+        verified=Count("item_id", filter=Q(status=Assignment.Status.VERIFIED)),
+        percents=_Percents(
+            "percent", filter=~Q(status=Assignment.Status.VERIFIED) & Q(due_date__gte=today)
+        ),
     )
-    lights = Counter({GREY: totals["grey"], RED: totals["overdue_counted"]})
-    lights[GREEN] += totals["long_term"]  # no due date: no schedule, never behind
-    red_total = totals["overdue_all"]
-    red_groups = []
-    groups = (
-        open_.filter(due_date__gte=today)
-        .values_list("item__start_date", "due_date", "percent")
-        .annotate(
-            n_counted=Count("pk", filter=counted),
-            n_all=Count("pk"),
+    lights = Counter()
+    red_total = 0
+    themes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    windows = []
+    bounds_of = {}
+    for due, item_id, role, n, verified, percents in _plain_rows(rows):
+        item = scope.items.get(item_id)
+        if item is None:
+            continue
+        due = _as_date(due)
+        counted = role in counted_roles
+        open_n = n - verified
+        if counted:
+            themes[item.theme_id][0] += n
+            themes[item.theme_id][1] += verified
+            lights[GREY] += verified
+        if due is None:
+            lights[GREEN] += open_n if counted else 0  # no due date: no schedule, never behind
+            continue
+        if due < today:
+            red_total += open_n
+            lights[RED] += open_n if counted else 0
+            windows.append((item_id, due, (101, 101), open_n))
+            continue
+        key = (item.start, due)
+        bounds = bounds_of.get(key)
+        if bounds is None:
+            bounds = bounds_of[key] = light_bounds(start=item.start, due=due, today=today)
+        if not percents:
+            continue
+        # Sorted, the bounds split the group's percents into red, yellow and green.
+        values = sorted(map(int, percents.split(",")))
+        red = bisect_left(values, bounds[0])
+        yellow = bisect_left(values, bounds[1]) - red
+        green = len(values) - red - yellow
+        red_total += red
+        windows.append((item_id, due, bounds, red))
+        if counted:
+            lights[RED] += red
+            lights[YELLOW] += yellow
+            lights[GREEN] += green
+    board.lights = {key: lights.get(key, 0) for key in (RED, YELLOW, GREEN, GREY)}
+    board.red_total = red_total
+
+    names, order = {}, {}
+    for pk, name, sort_order in Theme.objects.values_list("pk", "name", "sort_order"):
+        names[pk], order[pk] = name, sort_order
+    for theme_id in sorted(themes, key=lambda t: (order.get(t, 0), names.get(t, ""))):
+        total, verified = themes[theme_id]
+        board.themes.append(
+            {
+                "name": names.get(theme_id, ""),
+                "total": total,
+                "verified": verified,
+                "rate": round(100 * verified / total, 1) if total else 0.0,
+            }
         )
-        .order_by()
-    )
-    for start, due, percent, n_counted, n_all in groups:
-        light = progress(
-            status="in_progress", percent=percent, start=start, due=due, today=today
-        ).light
-        lights[light] += n_counted
-        if light == RED:
-            red_total += n_all
-            red_groups.append((due, start, percent))
-    red = list(
-        open_.filter(due_date__lt=today)
-        .order_by("due_date", "pk")
-        .values_list("pk", "due_date")[:RED_LIST_SIZE]
-    )
-    if len(red) < RED_LIST_SIZE and red_groups:
-        behind = Q()
-        for due, start, percent in sorted(red_groups)[:RED_LIST_SIZE]:
-            behind |= Q(due_date=due, item__start_date=start, percent=percent)
-        red += list(
-            open_.filter(behind)
-            .order_by("due_date", "pk")
-            .values_list("pk", "due_date")[: RED_LIST_SIZE - len(red)]
+    # Counted targets: few items have one, so their quantities are summed by index lookups.
+    targets = dict(
+        qs.filter(
+            role__in=Assignment.COUNTED_ROLES,
+            item_id__in=ChecklistItem.objects.filter(target_quantity__isnull=False).values("pk"),
         )
-    return {key: lights.get(key, 0) for key in (RED, YELLOW, GREEN, GREY)}, red_total, red
+        .values_list("item_id")
+        .annotate(done=Sum("quantity_done"))
+    )
+    for item_id in sorted(
+        (pk for pk in targets if pk in scope.items), key=lambda pk: scope.items[pk].code
+    ):
+        item, done = scope.items[item_id], targets[item_id] or 0
+        target = item.target
+        board.targets.append(
+            {
+                "code": item.code,
+                "title": item.title,
+                "theme": names.get(item.theme_id, ""),
+                "done": done,
+                "target": target,
+                "unit": item.target_unit,
+                "rate": min(round(float(done) / float(target) * 100, 1), 100.0) if target else 0.0,
+            }
+        )
+    return windows
+
+
+def _first_red_windows(windows: list[tuple]) -> list[tuple]:
+    """The windows holding the oldest RED_LIST_SIZE red assignments, with every window of the
+    last due date taken, as the list is ordered by due date, then id."""
+    chosen, red, last_due = [], 0, None
+    for item_id, due, bounds, n in sorted(windows, key=lambda w: w[1]):
+        if not n:
+            continue
+        if red >= RED_LIST_SIZE and due != last_due:
+            break
+        chosen.append((item_id, due, bounds))
+        red += n
+        last_due = due
+    return chosen
 
 
 def _rerank(group: list[UnitStanding]) -> None:
@@ -244,84 +380,114 @@ def _rerank(group: list[UnitStanding]) -> None:
 
 
 def _weekly_completion(
-    counted: QuerySet, weeks: int, today: date, total: int
+    qs: QuerySet, weeks: int, today: date, total: int
 ) -> list[tuple[str, float]]:
-    if not total:
-        return []
+    """完成率 at the end of each week, from the approval time kept on each assignment.
+
+    verified_at is written by assignment_approve with the time of its 审核通过 history row, and
+    已办结 is final, so counting verified_at before each week's end counts the approvals.
+    Week ends are local midnights, so a week is the county's week whatever the server's zone.
+    """
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
-    # Approvals counted per local day by the database; an assignment is approved once, as
-    # 已办结 is final.
-    approvals = (
-        StatusUpdate.objects.filter(
-            assignment__in=counted.filter(status="verified"), kind=StatusUpdate.Kind.APPROVE
-        )
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day")
-        .annotate(n=Count("assignment_id", distinct=True))
-        .order_by()
+    ends = [
+        timezone.make_aware(datetime.combine(first + timedelta(weeks=week + 1), time.min))
+        for week in range(weeks)
+    ]
+    per_week = dict(
+        qs.filter(role__in=Assignment.COUNTED_ROLES, status=Assignment.Status.VERIFIED)
+        .annotate(week=_weeks_before("verified_at", ends, 0, len(ends)))
+        .values_list("week")
+        .annotate(n=Count("item_id"))
     )
-    per_week = defaultdict(int)
-    before = 0
-    for day, n in approvals:
-        if day < first:
-            before += n
-        else:
-            per_week[(day - first).days // 7] += n
-    points, done = [], before
+    if not total:
+        return []
+    points, done = [], 0
     for week in range(weeks):
-        done += per_week.get(week, 0)
-        label = f"{first + timedelta(weeks=week):%m-%d}"
-        points.append((label, round(100 * done / total, 1)))
+        done += per_week.get(week, 0)  # week k: approved before ends[k], not before ends[k-1]
+        points.append((f"{first + timedelta(weeks=week):%m-%d}", round(100 * done / total, 1)))
     return points
 
 
-def _missing_reports(qs: QuerySet, today: date) -> list[dict]:
+def _weeks_before(field: str, ends: list, low: int, high: int):
+    """How many of ends[low:high] are at or before the field's value, plus low: a binary search
+    written as nested CASE, so each row costs a handful of comparisons, on any database."""
+    if low == high:
+        return Value(low)
+    middle = (low + high) // 2
+    return Case(
+        When(**{f"{field}__lt": ends[middle]}, then=_weeks_before(field, ends, low, middle)),
+        default=_weeks_before(field, ends, middle + 1, high),
+        output_field=IntegerField(),
+    )
+
+
+MISSING_SHOWN = 3  # items named per unit; the count says how many more
+
+
+def _missing_reports(qs: QuerySet, scope: _Scope, today: date) -> list[dict]:
     """Long-term assignments with no report since their last due period began, by unit.
 
-    The period depends only on the item's cadence, so it is worked out once per cadence and
-    the database returns only the assignments that missed it.
+    The period depends only on the item's cadence, so it is worked out once per cadence, and
+    the database returns only the assignments that missed it. last_reported_at is written by
+    the report and submit services with the time of their history row.
     """
-    long_term = qs.filter(due_date__isnull=True).exclude(item__cadence="none")
-    long_term = long_term.exclude(status="verified")
-    periods = {}
-    for cadence, day in long_term.values_list("item__cadence", "item__cadence_day").distinct():
-        period = due_period(cadence, day, today)
-        if period is not None:
-            periods[(cadence, day)] = period
-    if not periods:
-        return []
-    missed = Q()
-    for (cadence, day), (start, _deadline) in periods.items():
-        began = timezone.make_aware(datetime.combine(start, time.min))
-        missed |= Q(item__cadence=cadence, item__cadence_day=day) & (
-            Q(last_report__isnull=True) | Q(last_report__lt=began)
+    periods: dict[tuple[str, int | None], tuple[date, date]] = {}
+    for item in scope.items.values():
+        key = (item.cadence, item.cadence_day)
+        if key not in periods:
+            periods[key] = due_period(item.cadence, item.cadence_day, today)
+    # An always-false start keeps the query (and the count of queries) when nothing is due.
+    missed = Q(pk__isnull=True)
+    for (cadence, day), period in periods.items():
+        if period is None:
+            continue
+        began = timezone.make_aware(datetime.combine(period[0], time.min))
+        items = ChecklistItem.objects.filter(cadence=cadence, cadence_day=day).values("pk")
+        missed |= Q(item_id__in=items) & (
+            Q(last_reported_at__isnull=True) | Q(last_reported_at__lt=began)
         )
     rows = (
-        long_term.annotate(
-            last_report=Max("history__created_at", filter=Q(history__kind__in=["report", "submit"]))
-        )
+        qs.filter(due_date__isnull=True, status__in=OPEN)  # both in assignment_status_due
         .filter(missed)
-        .order_by("unit__name", "item__code")
-        .values_list(
-            "pk", "unit_id", "unit__name", "item__code", "item__title", "item__cadence",
-            "item__cadence_day", "last_report",
+        .values_list("pk", "unit_id", "item_id")
+    )
+    by_unit: dict[int, list] = defaultdict(list)
+    for pk, unit_id, item_id in rows:
+        if item_id in scope.items:
+            by_unit[unit_id].append((scope.items[item_id].code, pk, item_id))
+    entries = []
+    for unit_id, missed_rows in by_unit.items():
+        missed_rows.sort()
+        shown = []
+        for code, pk, item_id in missed_rows[:MISSING_SHOWN]:
+            item = scope.items[item_id]
+            deadline = periods[(item.cadence, item.cadence_day)][1]
+            title = item.title if len(item.title) <= 20 else item.title[:19] + "…"
+            shown.append(
+                {
+                    "pk": pk,
+                    "code": code,
+                    "title": title,
+                    "deadline": f"{deadline.month}月{deadline.day}日",
+                }
+            )
+        entries.append(
+            {
+                "unit_id": unit_id,
+                "unit": scope.units[unit_id][0],
+                "items": shown,
+                "count": len(missed_rows),
+                "more": len(missed_rows) - len(shown),
+            }
         )
-    )  # fmt: skip
-    by_unit: dict[int, dict] = {}
-    for pk, unit_id, unit_name, code, title, cadence, day, last in rows:
-        deadline = periods[(cadence, day)][1]
-        entry = by_unit.setdefault(unit_id, {"unit_id": unit_id, "unit": unit_name, "items": []})
-        entry["items"].append(
-            {"pk": pk, "code": code, "title": title, "deadline": deadline, "last": last}
-        )
-    return sorted(by_unit.values(), key=lambda e: (-len(e["items"]), e["unit"]))
+    return sorted(entries, key=lambda e: (-e["count"], e["unit"]))
 
 
 def filter_choices() -> dict:
     return {
         "themes": Theme.objects.filter(active=True),
-        "sources": Source.objects.all(),
+        "sources": Source.objects.only("pk", "title"),  # not the speeches' full text
         "kinds": [("township", "乡镇街道"), ("department", "部门")],
         "periods": [("8", "近8周"), ("13", "近13周"), ("26", "近半年"), ("52", "近一年")],
     }

@@ -1,15 +1,18 @@
 """Filters of the task list. Applied inside the selectors, on an already scoped queryset."""
 
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from checklist.models import Theme
 from tracker.models import Assignment, Unit
-from tracker.progress import LIGHT_LABELS, progress
+from tracker.progress import GREEN, GREY, LIGHT_LABELS, RED, YELLOW, light_bounds
 
 DUE_WINDOWS = [
     ("overdue", "已逾期"),
@@ -19,13 +22,42 @@ DUE_WINDOWS = [
 ]
 
 
-def lights_of(queryset, today):
-    """The traffic light of each assignment in the queryset, by primary key."""
-    rows = queryset.values_list("pk", "status", "percent", "due_date", "item__start_date")
-    return {
-        pk: progress(status=status, percent=percent, start=start, due=due, today=today).light
-        for pk, status, percent, due, start in rows
-    }
+def open_windows(queryset, today) -> list[tuple[int, date, tuple[int, int]]]:
+    """(item, due date, light_bounds) of every start→due window among the open assignments of
+    the queryset that have a due date: one grouped query, a few thousand rows at most."""
+    rows = (
+        queryset.exclude(status=Assignment.Status.VERIFIED)
+        .filter(due_date__isnull=False)
+        .values_list("item_id", "item__start_date", "due_date")
+        .distinct()
+        .order_by()
+    )
+    return [
+        (item_id, due, light_bounds(start=start, due=due, today=today))
+        for item_id, start, due in rows
+    ]
+
+
+def light_filter(light: str, windows) -> Q:
+    """The assignments whose traffic light is `light`, as a filter the database applies.
+
+    windows: (item, due date, light_bounds) covering the assignments to filter, as
+    open_windows() gives them. Verified is grey, 长期 is green; the others get their light
+    from their window's bounds (overdue ones are all red), the same rule as progress(), so the
+    list shows exactly what the dashboard counts.
+    """
+    if light == GREY:
+        return Q(status=Assignment.Status.VERIFIED)
+    index = {RED: 0, YELLOW: 1, GREEN: 2}[light]
+    ranges = []
+    for item_id, due, (red_below, yellow_below) in windows:
+        low, high = ((0, red_below), (red_below, yellow_below), (yellow_below, 101))[index]
+        if low < high:
+            ranges.append((item_id, due, low, high))
+    in_windows = _open_in_windows(ranges)
+    if light == GREEN:
+        in_windows |= Q(due_date__isnull=True)
+    return ~Q(status=Assignment.Status.VERIFIED) & in_windows
 
 
 class AssignmentFilter(django_filters.FilterSet):
@@ -84,8 +116,8 @@ class AssignmentFilter(django_filters.FilterSet):
         )
 
     def filter_light(self, queryset, name, value):
-        lights = lights_of(queryset, self.today)
-        return queryset.filter(pk__in=[pk for pk, light in lights.items() if light == value])
+        windows = [] if value == GREY else open_windows(queryset, self.today)
+        return queryset.filter(light_filter(value, windows))
 
     def filter_due(self, queryset, name, value):
         today = self.today
@@ -97,3 +129,47 @@ class AssignmentFilter(django_filters.FilterSet):
         return queryset.open().filter(
             due_date__gte=today, due_date__lte=today + timedelta(days=days)
         )
+
+
+def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
+    """Open assignments of item i due on d with low <= percent < high, for each (i, d, low, high).
+
+    The windows go to the database as one JSON parameter joined as a table, so a few thousand
+    windows cost one index lookup each (assignment_due_item_role), not a few thousand OR terms
+    per row; and the database then fetches the matching rows by id instead of scanning the
+    table. (An OR with any other condition would turn that back into a scan.)
+    """
+    table = Assignment._meta.db_table
+    data = json.dumps(
+        [{"item": i, "due": d.isoformat(), "low": lo, "high": hi} for i, d, lo, hi in ranges]
+    )
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        # Materialized, so each window's JSON is read once rather than once per row it meets;
+        # CROSS JOIN keeps the windows as the outer loop.
+        sql = (
+            "WITH w AS MATERIALIZED (SELECT json_extract(value, '$.item') AS item, "
+            "json_extract(value, '$.due') AS due, json_extract(value, '$.low') AS low, "
+            "json_extract(value, '$.high') AS high FROM json_each(%s)) "
+            f'SELECT a."id" FROM w CROSS JOIN "{table}" AS a '
+            'WHERE a."item_id" = w.item AND a."due_date" = w.due '
+            'AND a."percent" >= w.low AND a."percent" < w.high AND a."status" <> \'verified\''
+        )
+        return Q(pk__in=RawSQL(sql, [data]))
+    if vendor == "postgresql":
+        sql = (
+            'SELECT a."id" FROM jsonb_to_recordset(%s::jsonb) '
+            "AS w(item integer, due date, low integer, high integer) "
+            f'JOIN "{table}" AS a ON a."item_id" = w.item AND a."due_date" = w.due '
+            'WHERE a."percent" >= w.low AND a."percent" < w.high AND a."status" <> \'verified\''
+        )
+        # PostgreSQL guesses 100 rows for a JSON table and then joins tens of thousands by
+        # nested loops; with the ids fetched first, it sees the array's real size.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [data])
+            ids = [row[0] for row in cursor.fetchall()]
+        return Q(RawSQL(f'"{table}"."id" = ANY(%s)', [ids], output_field=BooleanField()))
+    q = Q(pk__isnull=True)
+    for item_id, due, low, high in ranges:
+        q |= Q(item_id=item_id, due_date=due, percent__gte=low, percent__lt=high)
+    return q & ~Q(status=Assignment.Status.VERIFIED)

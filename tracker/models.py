@@ -261,6 +261,27 @@ class Assignment(models.Model):
             models.Index(fields=["unit", "status", "due_date"], name="assignment_unit_status_due"),
             # Office queues and overdue lists across units: by status, then due date.
             models.Index(fields=["status", "due_date"], name="assignment_status_due"),
+            # Dashboard league (dashboard._league): counts per unit, role and status with the
+            # overdue ones, read from this index alone, in its order, with no sort.
+            models.Index(
+                fields=["unit", "role", "status", "due_date", "item"],
+                name="assignment_unit_role_status",
+            ),
+            # Dashboard lights and themes (dashboard._by_item), grouped by due date, item and
+            # role from this index alone; the light filter's (due date, item) lookups; and the
+            # task list's soonest-due-first page, read in index order instead of sorted.
+            models.Index(
+                fields=["due_date", "item", "role", "status", "percent", "quantity_done", "unit"],
+                name="assignment_due_item_role",
+            ),
+            # Dashboard weekly trend (dashboard._weekly_completion): approvals counted before
+            # each week's end. Only verified rows are in it, so only approvals pay for it;
+            # status leads so that the planner prefers it to assignment_status_due.
+            models.Index(
+                fields=["status", "role", "verified_at", "item", "unit"],
+                condition=Q(status="verified"),
+                name="assignment_verified_at",
+            ),
         ]
 
     def __str__(self):

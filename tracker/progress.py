@@ -38,6 +38,17 @@ def schedule_percent(start: date, due: date | None, today: date) -> int | None:
     return round(100 * (today - start).days / max((due - start).days, 1))
 
 
+def _light(*, verified: bool, overdue: bool, days_left: int | None, behind: int) -> str:
+    """The rule itself, on the window's arithmetic already done."""
+    if verified:
+        return GREY
+    if overdue or behind > RED_BEHIND:
+        return RED
+    if (days_left is not None and days_left <= DUE_SOON_DAYS) or behind >= YELLOW_BEHIND:
+        return YELLOW
+    return GREEN
+
+
 def progress(*, status: str, percent: int, start: date, due: date | None, today: date) -> Progress:
     """The traffic light (红黄绿灯) of one assignment.
 
@@ -48,15 +59,36 @@ def progress(*, status: str, percent: int, start: date, due: date | None, today:
     behind = max((schedule or 0) - percent, 0)
     days_left = (due - today).days if due else None
     overdue = status != "verified" and due is not None and due < today
-    if status == "verified":
-        light = GREY
-    elif overdue or behind > RED_BEHIND:
-        light = RED
-    elif (days_left is not None and days_left <= DUE_SOON_DAYS) or behind >= YELLOW_BEHIND:
-        light = YELLOW
-    else:
-        light = GREEN
+    light = _light(
+        verified=status == "verified", overdue=overdue, days_left=days_left, behind=behind
+    )
     return Progress(percent, schedule, behind, overdue, days_left, light)
+
+
+def light_bounds(*, start: date, due: date | None, today: date) -> tuple[int, int]:
+    """(red_below, yellow_below) of an open assignment of this start→due window.
+
+    The same rule as progress(), turned round for pages that count or filter thousands of
+    assignments by window instead of one by one: an open (not verified) assignment is red when
+    its percent is below the first bound, yellow when below the second and not red, green
+    otherwise. Overdue: (101, 101), every percent is red; 长期 (no due date): (0, 0), green.
+    """
+    days_left = (due - today).days if due else None
+    if due is not None and due < today:
+        return 101, 101
+    schedule = schedule_percent(start, due, today) or 0
+    # behind = schedule - percent: red when behind > RED_BEHIND, yellow when >= YELLOW_BEHIND.
+    red_below = min(max(schedule - RED_BEHIND, 0), 101)
+    yellow_below = min(max(schedule - YELLOW_BEHIND + 1, 0), 101)
+    if days_left is not None and days_left <= DUE_SOON_DAYS:
+        yellow_below = 101
+    return red_below, max(red_below, yellow_below)
+
+
+def light_from_bounds(percent: int, bounds: tuple[int, int]) -> str:
+    """The light of an open assignment from its window's light_bounds()."""
+    red_below, yellow_below = bounds
+    return RED if percent < red_below else YELLOW if percent < yellow_below else GREEN
 
 
 def format_quantity(value) -> str:

@@ -8,6 +8,14 @@ from django.utils import timezone
 from checklist.models import ChecklistItem, Theme
 from tracker.models import Assignment, StatusUpdate, Unit, User
 
+# One history row per assignment: the change that brought it to its status.
+KIND = {
+    "not_started": "assign",
+    "in_progress": "report",
+    "submitted": "submit",
+    "verified": "approve",
+}
+
 
 class Command(BaseCommand):
     help = "生成大规模测试数据（默认 34 个单位、3000 项任务、100000 条责任分解），用于性能测试。"
@@ -62,28 +70,32 @@ class Command(BaseCommand):
         new_items = list(ChecklistItem.objects.filter(code__startswith="S").order_by("pk")[:items])
         per_item = max(1, -(-assignments // items))
         statuses = ["not_started", "in_progress", "in_progress", "submitted", "verified"]
-        rows, made = [], 0
+        rows, history, made = [], [], 0
         for item in new_items:
             for position, unit in enumerate(rng.sample(pool, min(per_item, len(pool)))):
                 if made >= assignments:
                     break
                 status = rng.choice(statuses)
+                # The last report (or the approval) some time in the last four months; the
+                # assignment keeps the same time as its history row, as the services do.
+                at = now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 1439))
                 rows.append(
                     Assignment(
                         item=item, unit=unit, role="lead" if position == 0 else "responsible",
                         status=status, percent=100 if status in ("submitted", "verified") else rng.randint(0, 90),
-                        due_date=item.deadline, submitted_at=now if status == "submitted" else None,
-                        verified_at=now if status == "verified" else None, last_reported_at=now,
+                        due_date=item.deadline, submitted_at=at if status in ("submitted", "verified") else None,
+                        verified_at=at if status == "verified" else None,
+                        last_reported_at=at if status != "not_started" else None,
                     )
                 )  # fmt: skip
+                history.append((KIND[status], status, at))
                 made += 1
         Assignment.objects.bulk_create(rows, batch_size=5000)
-        created = Assignment.objects.filter(item__code__startswith="S").values_list("pk", "status")
         StatusUpdate.objects.bulk_create(
             (
-                StatusUpdate(assignment_id=pk, author=office, kind="approve" if status == "verified" else "report",
-                             to_status=status, note="规模测试", created_at=now - timedelta(days=rng.randint(0, 120)))
-                for pk, status in created.iterator()
+                StatusUpdate(assignment_id=a.pk, author=office, kind=kind, to_status=status,
+                             note="规模测试", created_at=at)
+                for a, (kind, status, at) in zip(rows, history, strict=True)
             ),
             batch_size=5000,
         )  # fmt: skip
