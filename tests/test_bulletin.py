@@ -99,3 +99,13 @@ def test_traffic_lights_are_filled(world):
     light = ws["J4"]
     assert light.value == "红灯"
     assert light.fill.fgColor.rgb.endswith("F8CBAD")
+
+
+def test_read_only_and_normal_openpyxl_read_the_same_values(world):
+    data = export(Assignment.objects.all(), date(2027, 1, 10)).getvalue()
+    normal = load_workbook(io.BytesIO(data))
+    streamed = load_workbook(io.BytesIO(data), read_only=True)
+    for name in normal.sheetnames:
+        expected = list(normal[name].iter_rows(values_only=True))
+        assert list(streamed[name].iter_rows(values_only=True)) == expected
+        assert streamed[name].max_row == len(expected) > 3  # the declared dimension is right
