@@ -51,8 +51,21 @@ def test_the_ranking_matches_the_league_table_the_pages_use(world):
 def test_overdue_rows_are_listed_with_their_days(world):
     ws = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))["逾期清单"]
     rows = list(ws.iter_rows(min_row=4, values_only=True))
-    assert len(rows) == 5  # every assignment of the little world is open and due 2026-12-31
+    assert (
+        len(rows) == 4
+    )  # every published assignment of the little world is open and due 2026-12-31
     assert {r[7] for r in rows} == {10}
+
+
+def test_draft_items_are_left_out_of_every_sheet(world):
+    book = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))
+    detail_codes = {r[0] for r in book["任务明细"].iter_rows(min_row=4, values_only=True)}
+    overdue_codes = {r[0] for r in book["逾期清单"].iter_rows(min_row=4, values_only=True)}
+    assert detail_codes == overdue_codes == {"2026-001", "2026-002"}
+    town_a = next(
+        r for r in book["汇总排名"].iter_rows(min_row=4, values_only=True) if r[1] == "城关镇"
+    )
+    assert town_a[3] == 2 and town_a[8] == 2  # the draft assigned to 城关镇 counts nowhere
 
 
 def test_hostile_text_stays_text_and_control_characters_do_not_break_the_file(world):
@@ -74,6 +87,9 @@ def test_hostile_text_stays_text_and_control_characters_do_not_break_the_file(wo
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+    note_cells = {(r[0].value, r[3].value): r[10] for r in book["任务明细"].iter_rows(min_row=4)}
+    assert note_cells["2026-001", "河西镇"].quotePrefix  # stays text even when edited in Excel
+    assert not note_cells["2026-001", "城关镇"].quotePrefix
     calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert calamine.sheet_names == ["汇总排名", "任务明细", "逾期清单"]
 
@@ -83,3 +99,13 @@ def test_traffic_lights_are_filled(world):
     light = ws["J4"]
     assert light.value == "红灯"
     assert light.fill.fgColor.rgb.endswith("F8CBAD")
+
+
+def test_read_only_and_normal_openpyxl_read_the_same_values(world):
+    data = export(Assignment.objects.all(), date(2027, 1, 10)).getvalue()
+    normal = load_workbook(io.BytesIO(data))
+    streamed = load_workbook(io.BytesIO(data), read_only=True)
+    for name in normal.sheetnames:
+        expected = list(normal[name].iter_rows(values_only=True))
+        assert list(streamed[name].iter_rows(values_only=True)) == expected
+        assert streamed[name].max_row == len(expected) > 3  # the declared dimension is right

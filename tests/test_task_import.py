@@ -251,3 +251,26 @@ def test_a_changed_file_under_the_same_name_is_read_again(county, tmp_path, medi
             title__in=["另一项任务", "全面开展拉网式隐患大排查"]
         ).values_list("title", flat=True)
     ) == ["另一项任务"]
+
+
+def test_a_large_sheet_still_finds_its_existing_codes_and_leaves_the_collector_on(county, tmp_path):
+    import gc
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["编号", "工作任务", "类别", "牵头单位", "完成时限"])
+    ws.append(["2026-001", "开展拉网式隐患排查", "隐患排查治理", "县应急管理局", "2026-12-31"])
+    for i in range(1, 5001):  # over the size at which the catalog's codes are scanned
+        ws.append([f"L{i:05d}", f"任务{i}", "隐患排查治理", "县应急管理局", "2026-12-31"])
+    wb.save(tmp_path / "big.xlsx")
+    report = import_tasks(
+        tmp_path / "big.xlsx", user=county.office, dry_run=True, on_conflict="stop"
+    )
+    assert [str(e) for e in report.errors] == [
+        "第2行：编号 2026-001 已存在（开展拉网式隐患排查）。"
+    ]
+    assert gc.isenabled()
+    report = import_tasks(tmp_path / "big.xlsx", user=county.office, dry_run=False)
+    assert report.committed and report.counts["items_skip"] == 1
+    assert report.counts["items_create"] == 5000 and gc.isenabled()
+    assert ChecklistItem.objects.filter(code__startswith="L").count() == 5000

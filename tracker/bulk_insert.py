@@ -8,6 +8,7 @@ transaction.atomic(), so a failure still writes nothing.
 """
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -21,7 +22,8 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
-        return ops.adapt_datefield_value
+        # A sheet has a few hundred distinct deadlines over its hundreds of thousands of rows.
+        return lru_cache(maxsize=4096)(ops.adapt_datefield_value)
     if isinstance(field, models.DecimalField):
         digits, places = field.max_digits, field.decimal_places
         return lambda value: ops.adapt_decimalfield_value(value, digits, places)

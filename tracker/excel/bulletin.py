@@ -1,30 +1,41 @@
 """The progress bulletin (进度通报): a workbook a leader can print.
 
-Written with XlsxWriter in constant-memory mode: rows stream out as they are read from the
-database, so a 100,000-row bulletin stays small in memory. Text is always written as a
-string cell, so "=cmd|…" in a note can never become a formula.
+Only published items count: drafts are the office's work in progress, not the units' work, and
+the dashboard's league leaves them out too. The ranking comes from tracker.league, the lights
+from tracker.progress, as on the pages.
+
+Written with tracker.excel.xlsx_stream: each row is one f-string of ready cell XML, streamed to
+disk, so 250,000 rows take seconds and little memory. Text is always an inline string (never a
+formula) and cells that start like a formula carry Excel's quote prefix.
 """
 
-import re
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
-import xlsxwriter
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import CharField, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from checklist.models import ChecklistItem
+from tracker.excel.xlsx_stream import (
+    CUT_MARK,
+    MAX_CELL,
+    PrintSetup,
+    Workbook,
+    clean_text,
+    date_serial,
+    datetime_serial,
+    text_cells,
+)
 from tracker.league import league_table
 from tracker.models import Assignment, StatusUpdate
 from tracker.progress import LIGHT_LABELS, format_quantity, progress
 
-MAX_CELL = 32_767
-CUT_AT = 30_000
-CUT_MARK = "…（内容过长，已截断）"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+__all__ = ["CUT_MARK", "MAX_CELL", "bulletin_rows", "safe_text", "write_bulletin"]
 
-STATUS = dict(Assignment.Status.choices)
-ROLE = dict(Assignment.Role.choices)
+safe_text = clean_text  # the return sheet cleans its text the same way
+
 FILLS = {"red": "#F8CBAD", "yellow": "#FFE699", "green": "#C6EFCE", "grey": "#D9D9D9"}
 
 DETAIL_COLUMNS = [
@@ -65,90 +76,102 @@ OVERDUE_COLUMNS = [
     ("最新进展", 40),
 ]
 KIND = {"township": "乡镇街道", "department": "部门", "other": "其他"}
+NOTE = (
+    "注：只统计已发布的任务；应完成、完成率只计牵头和责任单位，配合单位不计；"
+    "逾期为超过完成时限仍未办结。"
+)
+COMPRESSION = 6  # zlib's default: level 1 would save about a second per 100 MB of sheet XML
 
 
-def safe_text(value) -> str:
-    """Printable text for a cell: no control characters, cut (visibly) below Excel's limit."""
-    text = _CONTROL.sub("", str(value or ""))
-    if len(text) > MAX_CELL:
-        text = text[:CUT_AT] + CUT_MARK
-    return text
+class _Styles:
+    """The bulletin's cell formats, as style indexes for the cells' s="…" attribute."""
 
-
-class _Formats:
-    def __init__(self, book):
+    def __init__(self, styles):
         base = {"font_name": "宋体", "font_size": 10, "valign": "top"}
-        self.title = book.add_format({**base, "bold": True, "font_size": 16, "align": "center"})
-        self.subtitle = book.add_format({**base, "align": "center", "font_color": "#555555"})
-        self.header = book.add_format(
-            {
-                **base,
-                "bold": True,
-                "bg_color": "#DDEBF7",
-                "border": 1,
-                "align": "center",
-                "text_wrap": True,
-            }
-        )
-        self.text = book.add_format({**base, "border": 1, "text_wrap": True})
-        self.plain = book.add_format({**base, "border": 1})
-        self.number = book.add_format({**base, "border": 1, "align": "right"})
-        self.percent = book.add_format({**base, "border": 1, "num_format": '0.0"%"'})
-        self.date = book.add_format({**base, "border": 1, "num_format": "yyyy-mm-dd"})
-        self.datetime = book.add_format({**base, "border": 1, "num_format": "yyyy-mm-dd hh:mm"})
+        cell = {**base, "border": True}
+        self.title = styles.add(**{**base, "font_size": 16}, bold=True, align="center")
+        self.subtitle = styles.add(**base, align="center", font_color="#555555")
+        self.header = styles.add(**cell, bold=True, bg_color="#DDEBF7", align="center", wrap=True)
+        self.note = styles.add(**base)
+        self.text = styles.add(**cell, wrap=True)
+        self.text_quoted = styles.add(**cell, wrap=True, quote_prefix=True)
+        self.plain = styles.add(**cell)
+        self.plain_quoted = styles.add(**cell, quote_prefix=True)
+        self.number = styles.add(**cell, align="right")
+        self.percent = styles.add(**cell, num_format='0.0"%"')
+        self.date = styles.add(**cell, num_format="yyyy-mm-dd")
+        self.datetime = styles.add(**cell, num_format="yyyy-mm-dd hh:mm")
         self.lights = {
-            key: book.add_format({**base, "border": 1, "bg_color": color, "align": "center"})
-            for key, color in FILLS.items()
+            key: styles.add(**cell, bg_color=color, align="center") for key, color in FILLS.items()
         }
 
 
-def _sheet(book, name, columns, title, subtitle, formats):
-    sheet = book.add_worksheet(name)
+def _sheet(book: Workbook, name, columns, title, subtitle, st: _Styles):
+    """A sheet with the merged title and subtitle, the bold header row frozen under them,
+    printing A4 landscape one page wide with the header repeated on every page."""
+    sheet = book.add_sheet(
+        name,
+        [width for _, width in columns],
+        freeze_rows=3,
+        print_setup=PrintSetup(repeat_rows=(2, 2), footer="&C第 &P 页，共 &N 页"),
+    )
     last = len(columns) - 1
-    sheet.merge_range(0, 0, 0, last, title, formats.title)
-    sheet.merge_range(1, 0, 1, last, subtitle, formats.subtitle)
-    for col, (label, width) in enumerate(columns):
-        sheet.set_column(col, col, width)
-        sheet.write_string(2, col, label, formats.header)
-    sheet.set_row(0, 26)
-    sheet.freeze_panes(3, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.repeat_rows(2)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    sheet.set_footer("&C第 &P 页，共 &N 页")
+    title_cell = text_cells(st.title, st.title, cache=0)
+    subtitle_cell = text_cells(st.subtitle, st.subtitle, cache=0)
+    sheet.write_row(0, f'<c r="A1"{title_cell(title)}</c>', height=26)
+    sheet.write_row(1, f'<c r="A2"{subtitle_cell(subtitle)}</c>')
+    header_cell = text_cells(st.header, st.header, cache=0)
+    sheet.write_row(
+        2,
+        "".join(
+            f'<c r="{_letter(col)}3"{header_cell(label)}</c>'
+            for col, (label, _) in enumerate(columns)
+        ),
+    )
+    sheet.merge(0, 0, 0, last)
+    sheet.merge(1, 0, 1, last)
     return sheet
 
 
-def bulletin_rows(assignments: QuerySet[Assignment]):
+def _letter(col: int) -> str:
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col]
+
+
+def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = False):
+    """One row per assignment in bulletin order. With dates_as_text the three dates come as ISO
+    text: on SQLite that skips the driver's date parsing, a tenth of a large export's time."""
     history = StatusUpdate.objects.filter(assignment=OuterRef("pk")).order_by("-created_at", "-id")
+    latest_at = Subquery(history.values("created_at")[:1])
+    due, start = F("due_date"), F("item__start_date")
+    if dates_as_text:
+        due, start, latest_at = (Cast(e, CharField()) for e in (due, start, latest_at))
     return (
         assignments.annotate(
             latest_note=Subquery(history.exclude(note="").values("note")[:1]),
-            latest_at=Subquery(history.values("created_at")[:1]),
+            bulletin_latest_at=latest_at,
+            bulletin_due=due,
+            bulletin_start=start,
         )
         .order_by("item__code", "unit__kind", "unit__sort_order", "unit__name")
         .values_list(
             "item__code",
             "item__title",
             "item__theme__name",
+            "unit_id",
             "unit__name",
+            "unit__kind",
             "role",
             "status",
             "percent",
             "quantity_done",
             "item__target_quantity",
             "item__target_unit",
-            "due_date",
-            "item__start_date",
+            "bulletin_due",
+            "bulletin_start",
             "latest_note",
-            "latest_at",
+            "bulletin_latest_at",
         )
     )
-
-
-_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (with its leap-year quirk)
 
 
 def _as_date(value) -> date | None:
@@ -160,16 +183,13 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value[:10])
 
 
-def _serial(value) -> float:
+def _local_serial(value) -> float:
     """A stored moment → Excel's serial number in local time."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:  # SQLite keeps UTC without an offset
         value = value.replace(tzinfo=UTC)
-    local = timezone.localtime(value)
-    return (local.date() - _EPOCH).days + (
-        local.hour * 3600 + local.minute * 60 + local.second
-    ) / 86400
+    return datetime_serial(timezone.localtime(value))
 
 
 def _stream(rows: QuerySet):
@@ -182,110 +202,129 @@ def _stream(rows: QuerySet):
             yield from chunk
 
 
+def _write_rows(detail, overdue, assignments, *, today: date, st: _Styles):
+    """Write the detail and overdue sheets in one pass over the rows, yielding each row's
+    (unit_id, unit, kind, role, status, due) for the league table, so the ranking is counted
+    from exactly the rows written, without a second query."""
+    plain_cell = text_cells(st.plain, st.plain_quoted)
+    text_cell = text_cells(st.text, st.text_quoted)
+    note_cell = text_cells(st.text, st.text_quoted, cache=1024)
+    role_cell = {key: plain_cell(label) for key, label in Assignment.Role.choices}
+    status_cell = {key: plain_cell(label) for key, label in Assignment.Status.choices}
+    light_cell = {
+        key: f' s="{st.lights[key]}" t="inlineStr"><is><t>{label}</t></is>'
+        for key, label in LIGHT_LABELS.items()
+    }
+    long_term = plain_cell("长期")
+    s_number, s_date, s_plain, s_datetime = st.number, st.date, st.plain, st.datetime
+
+    @lru_cache(maxsize=65536)
+    def timing(status, percent, start, due):
+        """Light, overdue, due date and its serial: few distinct combinations repeat."""
+        start, due = _as_date(start), _as_date(due)
+        light = progress(status=status, percent=percent, start=start, due=due, today=today)
+        serial = date_serial(due) if due else None
+        days = (today - due).days if light.overdue else None
+        return light_cell[light.light], light.overdue, due, serial, days
+
+    @lru_cache(maxsize=1024)
+    def quantity_cell(done, target, target_unit):
+        return plain_cell(f"{format_quantity(done)}/{format_quantity(target)}{target_unit}")
+
+    updated_serial = lru_cache(maxsize=4096)(_local_serial)
+    write_detail, write_overdue = detail.write_row, overdue.write_row
+    r = o = 3
+    text_dates = connection.vendor == "sqlite"
+    for row in _stream(bulletin_rows(assignments, dates_as_text=text_dates)):
+        (code, title, theme, unit_id, unit, kind, role, status, percent, done, target,
+         target_unit, due, start, note, updated) = row  # fmt: skip
+        light, is_overdue, due_date, serial, days = timing(status, percent, start, due)
+        code_c, title_c, unit_c = plain_cell(code), text_cell(title), plain_cell(unit)
+        role_c, status_c, note_c = role_cell.get(role), status_cell.get(status), note_cell(note)
+        if role_c is None:
+            role_c = plain_cell(role)
+        if status_c is None:
+            status_c = plain_cell(status)
+        n = r + 1
+        due_c = (
+            f'<c r="I{n}" s="{s_date}"><v>{serial}</v></c>'
+            if serial is not None
+            else f'<c r="I{n}"{long_term}</c>'
+        )
+        write_detail(
+            r,
+            f'<c r="A{n}"{code_c}</c><c r="B{n}"{title_c}</c><c r="C{n}"{plain_cell(theme)}</c>'
+            f'<c r="D{n}"{unit_c}</c><c r="E{n}"{role_c}</c><c r="F{n}"{status_c}</c>'
+            f'<c r="G{n}" s="{s_number}"><v>{percent}</v></c>'
+            + (
+                f'<c r="H{n}"{quantity_cell(done, target, target_unit)}</c>'
+                if target
+                else f'<c r="H{n}" s="{s_plain}"/>'
+            )
+            + due_c
+            + f'<c r="J{n}"{light}</c><c r="K{n}"{note_c}</c>'
+            + (
+                f'<c r="L{n}" s="{s_datetime}"><v>{updated_serial(updated)!r}</v></c>'
+                if updated
+                else f'<c r="L{n}" s="{s_datetime}"/>'
+            ),
+        )
+        r += 1
+        if is_overdue:
+            n = o + 1
+            write_overdue(
+                o,
+                f'<c r="A{n}"{code_c}</c><c r="B{n}"{title_c}</c><c r="C{n}"{unit_c}</c>'
+                f'<c r="D{n}"{role_c}</c><c r="E{n}"{status_c}</c>'
+                f'<c r="F{n}" s="{s_number}"><v>{percent}</v></c>'
+                f'<c r="G{n}" s="{s_date}"><v>{serial}</v></c>'
+                f'<c r="H{n}" s="{s_number}"><v>{days}</v></c><c r="I{n}"{note_c}</c>',
+            )
+            o += 1
+        yield unit_id, unit, kind, role, status, due_date
+    detail.autofilter = (2, 0, max(2, r - 1), len(DETAIL_COLUMNS) - 1)
+    overdue.autofilter = (2, 0, max(2, o - 1), len(OVERDUE_COLUMNS) - 1)
+
+
+def _write_summary(sheet, standings, st: _Styles) -> None:
+    name_cell = text_cells(st.plain, st.plain_quoted, cache=0)
+    kind_cell = {key: name_cell(label) for key, label in KIND.items()}
+    for r, s in enumerate(standings, start=3):
+        n = r + 1
+        counts = "".join(
+            f'<c r="{_letter(c)}{n}" s="{st.number}"><v>{value}</v></c>'
+            for c, value in enumerate(
+                (s.total, s.verified, s.submitted, s.in_progress, s.not_started, s.overdue),
+                start=3,
+            )
+        )
+        sheet.write_row(
+            r,
+            f'<c r="A{n}" s="{st.number}"><v>{s.rank}</v></c><c r="B{n}"{name_cell(s.name)}</c>'
+            f'<c r="C{n}"{kind_cell.get(s.kind) or name_cell("")}</c>{counts}'
+            f'<c r="J{n}" s="{st.percent}"><v>{s.rate!r}</v></c>',
+        )
+    sheet.autofilter = (2, 0, max(2, 2 + len(standings)), len(SUMMARY_COLUMNS) - 1)
+    note = text_cells(st.note, st.note, cache=0)(NOTE)
+    sheet.write_row(4 + len(standings), f'<c r="A{5 + len(standings)}"{note}</c>')
+
+
 def write_bulletin(
     target, *, assignments: QuerySet[Assignment], today: date, scope: str = ""
 ) -> None:
-    """Write the bulletin of these assignments (already scoped and filtered) to a path or file."""
-    book = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-            "in_memory": False,
-        },
-    )
-    fm = _Formats(book)
+    """Write the bulletin of these assignments (already scoped and filtered) to a path or a
+    binary file. Assignments of unpublished (draft) items are left out."""
+    assignments = assignments.filter(item__state=ChecklistItem.State.PUBLISHED)
     stamp = f"截至 {today:%Y年%m月%d日}" + (f" · {scope}" if scope else "")
-
-    standings = league_table(
-        assignments.values_list(
-            "unit_id", "unit__name", "unit__kind", "role", "status", "due_date"
-        ).iterator(chunk_size=5000),
-        today=today,
-    )
-    summary = _sheet(
-        book, "汇总排名", SUMMARY_COLUMNS, "安全生产重点工作任务推进情况通报", stamp, fm
-    )
-    for r, s in enumerate(standings, start=3):
-        summary.write_number(r, 0, s.rank, fm.number)
-        summary.write_string(r, 1, s.name, fm.plain)
-        summary.write_string(r, 2, KIND.get(s.kind, ""), fm.plain)
-        for c, value in enumerate(
-            (s.total, s.verified, s.submitted, s.in_progress, s.not_started, s.overdue), start=3
-        ):
-            summary.write_number(r, c, value, fm.number)
-        summary.write_number(r, 9, s.rate, fm.percent)
-    summary.autofilter(2, 0, max(2, 2 + len(standings)), len(SUMMARY_COLUMNS) - 1)
-    note_row = 4 + len(standings)
-    summary.write_string(
-        note_row,
-        0,
-        "注：应完成、完成率只计牵头和责任单位，配合单位不计；逾期为超过完成时限仍未办结。",
-    )
-
-    detail = _sheet(book, "任务明细", DETAIL_COLUMNS, "任务推进明细", stamp, fm)
-    overdue = _sheet(book, "逾期清单", OVERDUE_COLUMNS, "逾期未办结任务清单", stamp, fm)
-    # Cells are written one by one through XlsxWriter's plain calls, with dates as serial
-    # numbers and the traffic light cached: at 250,000 rows every microsecond per cell counts.
-    light_of = lru_cache(maxsize=65536)(
-        lambda status, percent, start, due: progress(
-            status=status, percent=percent, start=start, due=due, today=today
+    with Workbook(target, compresslevel=COMPRESSION) as book:
+        st = _Styles(book.styles)
+        summary = _sheet(
+            book, "汇总排名", SUMMARY_COLUMNS, "安全生产重点工作任务推进情况通报", stamp, st
         )
-    )
-    short = lru_cache(maxsize=8192)(safe_text)  # codes, titles, units repeat row after row
-    role_label, status_label = ROLE.get, STATUS.get
-    light_text = {key: (LIGHT_LABELS[key], fm.lights[key]) for key in LIGHT_LABELS}
-    text_, plain, number, day = fm.text, fm.plain, fm.number, fm.date
-    write, number_cell, blank = detail.write_string, detail.write_number, detail.write_blank
-    r = o = 3
-    for row in _stream(bulletin_rows(assignments)):
-        (code, title, theme, unit, role, status, percent, done, target, target_unit, due, start,
-         note, updated) = row  # fmt: skip
-        due, start = _as_date(due), _as_date(start)
-        light = light_of(status, percent, start, due)
-        code, title, unit, note = (
-            safe_text(code),
-            safe_text(title),
-            safe_text(unit),
-            safe_text(note),
-        )
-        role, status = role_label(role, role), status_label(status, status)
-        write(r, 0, code, plain)
-        write(r, 1, title, text_)
-        write(r, 2, short(theme), plain)
-        write(r, 3, unit, plain)
-        write(r, 4, role, plain)
-        write(r, 5, status, plain)
-        number_cell(r, 6, percent, number)
-        if target:
-            write(r, 7, f"{format_quantity(done)}/{format_quantity(target)}{target_unit}", plain)
-        else:
-            blank(r, 7, None, plain)
-        if due:
-            number_cell(r, 8, (due - _EPOCH).days, day)
-        else:
-            write(r, 8, "长期", plain)
-        write(r, 9, *light_text[light.light])
-        write(r, 10, note, text_)
-        if updated:
-            number_cell(r, 11, _serial(updated), fm.datetime)
-        else:
-            blank(r, 11, None, fm.datetime)
-        r += 1
-        if light.overdue:
-            overdue.write_string(o, 0, code, plain)
-            overdue.write_string(o, 1, title, text_)
-            overdue.write_string(o, 2, unit, plain)
-            overdue.write_string(o, 3, role, plain)
-            overdue.write_string(o, 4, status, plain)
-            overdue.write_number(o, 5, percent, number)
-            overdue.write_number(o, 6, (due - _EPOCH).days, day)
-            overdue.write_number(o, 7, (today - due).days, number)
-            overdue.write_string(o, 8, note, text_)
-            o += 1
-    detail.autofilter(2, 0, max(2, r - 1), len(DETAIL_COLUMNS) - 1)
-    overdue.autofilter(2, 0, max(2, o - 1), len(OVERDUE_COLUMNS) - 1)
-    book.close()
+        detail = _sheet(book, "任务明细", DETAIL_COLUMNS, "任务推进明细", stamp, st)
+        overdue = _sheet(book, "逾期清单", OVERDUE_COLUMNS, "逾期未办结任务清单", stamp, st)
+        rows = _write_rows(detail, overdue, assignments, today=today, st=st)
+        standings = league_table(rows, today=today)
+        if next(rows, None) is not None:  # the sheets would be short, and the ranking wrong
+            raise RuntimeError("league_table stopped before the last assignment")
+        _write_summary(summary, standings, st)

@@ -1,7 +1,9 @@
 """Import of the 任务分解表: one sheet of tasks with their units and deadlines → draft items
 and their assignments. Always a dry run first; a commit writes every row or none."""
 
+import gc
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
@@ -26,7 +28,13 @@ ON_CONFLICT = ("skip", "update", "stop")
 def _plan(report: ImportReport, *, on_conflict: str, year: int) -> dict:
     """Compare the parsed rows with the database: what to create, update or skip."""
     by_code = {r.code: r for r in report.rows if r.code}
-    existing = ChecklistItem.objects.in_bulk(list(by_code), field_name="code") if by_code else {}
+    codes = list(by_code)
+    if len(codes) > 5000:
+        # A large sheet is mostly new items: one pass over the catalog's codes costs less
+        # than a hundred IN (…999 codes…) queries, then only the known codes are loaded.
+        known = ChecklistItem.objects.values_list("code", flat=True).iterator(chunk_size=20000)
+        codes = [code for code in known if code in by_code]
+    existing = ChecklistItem.objects.in_bulk(codes, field_name="code") if codes else {}
     untitled = [r for r in report.rows if not r.code]
     if untitled:
         # Sheets without a 编号 column match items by title, so importing twice adds nothing.
@@ -241,6 +249,28 @@ def import_tasks(
         raise PermissionError("只有安委办可以导入任务分解表。")
     if on_conflict not in ON_CONFLICT:
         raise ValueError(f"on_conflict 应为 {'/'.join(ON_CONFLICT)}")
+    with _collector_paused():
+        return _import(
+            source, user=user, dry_run=dry_run, on_conflict=on_conflict, year=year,
+            label=label, max_rows=max_rows,
+        )  # fmt: skip
+
+
+@contextmanager
+def _collector_paused():
+    """A large sheet makes millions of objects that all live until the import ends; the cyclic
+    garbage collector would walk them over and over for nothing (a fifth of the CPU time at
+    100,000 rows). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import(source, *, user, dry_run, on_conflict, year, label, max_rows) -> ImportReport:
     today = timezone.localdate()
     year = year or today.year
     max_rows = max_rows or settings.EXCEL_MAX_ROWS
