@@ -312,6 +312,7 @@ def parse_text(value, *, max_length: int) -> str:
 
 
 def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
     letters = ""
     index += 1
     while index:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from tracker.excel.cells import column_letter
+
 MAX_CELL = 32_767  # characters (UTF-16 code units) Excel keeps in one cell
 CUT_AT = 30_000
 CUT_MARK = "…（内容过长，已截断）"
@@ -97,16 +99,6 @@ def text_cells(style: int, quoted: int, *, cache: int = 4096):
         return f"{head}{body}</t></is>"
 
     return lru_cache(maxsize=cache)(cell) if cache else cell
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def number(value) -> str:
