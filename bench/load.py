@@ -632,6 +632,21 @@ def make_workbook(rows: int, path: Path) -> bytes:
     return path.read_bytes()
 
 
+LOG_LINE = re.compile(r"^\[?\d{4}-\d\d-\d\d")
+
+
+def error_blocks(log: str, limit: int = 8000) -> list[str]:
+    """The ERROR entries of the server's log with their tracebacks, not the sign-in lines."""
+    kept, inside = [], False
+    for line in log.splitlines():
+        if LOG_LINE.match(line):
+            inside = " ERROR " in line or "[ERROR]" in line
+        if inside:
+            kept.append(line)
+    text = "\n".join(kept)
+    return text[:limit].splitlines()
+
+
 def run_one(kind: str, args) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix=f"load-{kind}-"))
     scratch = Scratch(kind, workdir, args.postgres_url, args.pg_name)
@@ -694,7 +709,7 @@ def run_one(kind: str, args) -> dict:
             ).stdout.strip(),
         }
         if summary["server_errors"]:
-            summary["server_log_tail"] = (workdir / "gunicorn.log").read_text()[-4000:].splitlines()
+            summary["server_log_errors"] = error_blocks((workdir / "gunicorn.log").read_text())
         summary["server"] = {"pid": server.pid, "port": port, "command": command[3:]}
         return {"db": kind, **summary}
     finally:

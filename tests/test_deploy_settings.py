@@ -134,5 +134,5 @@ def test_gunicorn_accepts_the_shipped_configuration_with_threaded_workers():
         line.split("=", 1) for line in result.stdout.replace(" ", "").splitlines() if "=" in line
     )
     assert printed["worker_class"] == "gthread"
-    assert printed["workers"] == "2" and printed["threads"] == "8"
+    assert printed["workers"] == "2" and printed["threads"] == "4"
     assert int(printed["timeout"]) >= 60 and printed["max_requests"] == "2000"
