@@ -1,15 +1,18 @@
 """Load test of the real server: `python bench/load.py [--db sqlite|postgres|both]`.
 
 For each database it builds a fresh one (an SQLite file in a temporary directory, or a
-scratch PostgreSQL database `loadtest`, dropped afterwards), migrates it, loads the demo
-county, adds --users staff accounts spread over the units that have published tasks, runs
-collectstatic, and starts gunicorn (DEBUG=0, WhiteNoise, --workers) on 127.0.0.1 on a free
-port. Then, open loop at --rate requests per second for --duration seconds:
+scratch PostgreSQL database, `loadtest` unless --pg-name says otherwise, dropped afterwards),
+migrates it, loads the demo county (or, with --reuse-demo, copies the one an earlier run kept),
+adds --users staff accounts spread over the units that have published tasks, runs
+collectstatic, and starts gunicorn with gunicorn.conf.py (DEBUG=0, WhiteNoise) on 127.0.0.1.
+Then, open loop at --rate requests per second for --duration seconds:
 
-  staff      arrive spread over the first 80% of the run; each logs in once (GET the form
-             for the CSRF cookie, POST with the real PBKDF2 password), fetches the stylesheet,
-             then cycles 我的任务 (/tasks/) → one task → 保存进度 / 提交审核 (the report form,
-             with the version it was shown)
+  staff      arrive during the first --login-window of the run: at random moments (--logins
+             poisson, the default), evenly (uniform), or all at the same moment (burst, every
+             sign-in sent at once whatever the rate); each logs in once (GET the form for the
+             CSRF cookie, POST with the real password, hashed as in production), fetches the
+             stylesheet, then cycles 我的任务 (/tasks/) → one task → 保存进度 / 提交审核 (the
+             report form, with the version it was shown)
   office     (--office-share of the requests) 待审核 (/review/) → approve the first one, and
              every --export-every rounds 导出进度通报 (/tasks/export/, every task the office sees)
   import     with --with-import N, at 30% of the run the office uploads an N-row 任务分解表
@@ -19,13 +22,15 @@ port. Then, open loop at --rate requests per second for --duration seconds:
 Requests are started on schedule whether or not earlier ones have returned (open loop); a
 person waits for their own previous response, so a tick finding nobody idle is counted as
 unserved. Prints one JSON object: requests/s, p50/p95/p99 per endpoint and overall, status
-counts with server errors (5xx) apart, the import's own duration, and whether the goals were
-met. Only loopback is ever contacted: the script talks to the server it started, nothing else.
-The HTTP client (bench/load_client.py) is the standard library's asyncio: nothing to install.
+counts with server errors (5xx) apart, the import's own duration, the host's load average,
+and whether the goals were met. Only loopback is ever contacted: the script talks to the
+server it started, nothing else. The HTTP client (bench/load_client.py) is the standard
+library's asyncio: nothing to install.
 """
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -201,6 +206,29 @@ class Office:
             self.busy = False
 
 
+def arrival_times(mode: str, people: int, window: float, rng: random.Random) -> list[float]:
+    """When each person starts signing in, in seconds from the start of the run.
+
+    burst: all at 0. uniform: evenly over the window. poisson: a Poisson process conditioned on
+    exactly `people` arrivals in the window, i.e. sorted independent uniform times: staff
+    arriving independently of one another, so some seconds see several and some none.
+    """
+    if mode == "burst" or people == 0:
+        return [0.0] * people
+    if mode == "uniform":
+        return [window * i / people for i in range(people)]
+    return sorted(rng.uniform(0, window) for _ in range(people))
+
+
+async def sign_in(person: Staff, results: dict, attempts: int = 3) -> None:
+    """The whole sign-in of one person (form, stylesheet, password), not paced by the clock."""
+    for _ in range(attempts * 3):
+        if not person.logging_in:
+            return
+        person.busy = True
+        await person.step(results)
+
+
 async def run_import(client: Client, workbook: bytes, rows: int, info: dict):
     """Upload, dry run, confirm: what the office does with a 任务分解表."""
     c = client
@@ -251,6 +279,7 @@ async def drive(args, port: int, passwords: tuple[str, str], usernames: list[str
     password, office_password = passwords
     stats = Stats()
     results = {"logins": 0, "reports_saved": 0, "conflicts": 0, "approved": 0, "bad_exports": 0}
+    results["users"] = len(usernames)
     offices = [Office(Client(port, stats, args.timeout), args.export_every) for _ in range(3)]
     import_office = Office(Client(port, stats, 600))
     for office in [*offices, import_office]:  # before the clock: the office is already at work
@@ -258,21 +287,20 @@ async def drive(args, port: int, passwords: tuple[str, str], usernames: list[str
     await offices[0].client.request("warmup", "GET", "/tasks/")
     stats.records.clear()
     rng = random.Random(7)
-    window = 0 if args.prelogin else args.duration * 0.8
+    arrivals = arrival_times(args.logins, len(usernames), args.duration * args.login_window, rng)
     people = [
-        Staff(name, password, Client(port, stats, args.timeout), window * i / len(usernames))
-        for i, name in enumerate(usernames)
+        Staff(name, password, Client(port, stats, args.timeout), at)
+        for name, at in zip(usernames, arrivals, strict=True)
     ]
     prelogin = []
     if args.prelogin:  # everyone signs in before the clock, a few at a time
-        gate = asyncio.Semaphore(args.workers)
+        gate = asyncio.Semaphore(4)
 
-        async def sign_in(person):
+        async def sign_in_gated(person):
             async with gate:
-                while person.logging_in:
-                    await person.step(results)
+                await sign_in(person, results)
 
-        await asyncio.gather(*(sign_in(p) for p in people))
+        await asyncio.gather(*(sign_in_gated(p) for p in people))
         prelogin, stats.records = stats.records, []
     rng.shuffle(people)
     info: dict = {}
@@ -280,6 +308,12 @@ async def drive(args, port: int, passwords: tuple[str, str], usernames: list[str
     stats.start = time.monotonic()
     cpu_before = cpu_sample(args.server_pid)
     tasks: set[asyncio.Task] = set()
+    if args.logins == "burst" and not args.prelogin:
+        # Everyone presses 登录 in the same second, whatever the request rate.
+        for person in people:
+            task = asyncio.create_task(sign_in(person, results))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
     unserved = ticks = 0
     hard_stop = args.duration + 600
     while True:
@@ -353,6 +387,7 @@ def summarize(stats: Stats, results: dict, info: dict, clock: dict, args) -> dic
     }
     goals = {
         "no_server_errors": summary["server_errors"] == 0 and summary["transport_errors"] == 0,
+        "everyone_signed_in": args.prelogin or results["logins"] >= results["users"],
         f"p95_under_{GOALS['p95_ms']}ms": overall.get("p95_ms", 0) < GOALS["p95_ms"],
     }
     if info:
@@ -406,7 +441,8 @@ from tracker.models import Assignment, Unit, User
 units = list(Unit.objects.filter(
     active=True, pk__in=Assignment.objects.filter(item__state="published").values("unit")
 ).order_by("kind", "sort_order", "name"))
-encoded = make_password(os.environ["LOAD_PASSWORD"])
+# LOAD_HASHER=pbkdf2_sha256: accounts from before the Argon2 switch, upgraded at sign-in.
+encoded = make_password(os.environ["LOAD_PASSWORD"], hasher=os.environ.get("LOAD_HASHER", "default"))
 count = int(os.environ["LOAD_USERS"])
 User.objects.bulk_create([
     User(username=f"load{i:04d}", password=encoded, role="staff", unit=units[i % len(units)],
@@ -417,10 +453,34 @@ print(len(units))
 """
 
 
-def prepare(env: dict, users: int) -> int:
+SET_OFFICE_PASSWORD = """
+import os
+from tracker.models import User
+user = User.objects.get(username="anweiban")
+user.set_password(os.environ["LOAD_OFFICE_PASSWORD"])
+user.save(update_fields=["password"])
+"""
+
+
+def demo_key() -> str:
+    """What the demo database depends on: the migrations, the fixtures and load_demo itself."""
+    digest = hashlib.sha256()
+    files = [*ROOT.glob("*/migrations/*.py"), *ROOT.glob("fixtures/**/*")]
+    files += [*ROOT.glob("*/management/commands/load_demo.py"), *ROOT.glob("tracker/demo*.py")]
+    for path in sorted(p for p in files if p.is_file()):
+        digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def prepare(env: dict, users: int, scratch: "Scratch", reuse_demo: bool) -> int:
     t0 = time.monotonic()
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "load_demo", f"--password={env['LOAD_OFFICE_PASSWORD']}")
+    if not (reuse_demo and scratch.restore_demo()):
+        manage(env, "migrate", "--noinput", "-v0")
+        manage(env, "load_demo", f"--password={env['LOAD_OFFICE_PASSWORD']}")
+        if reuse_demo:
+            scratch.save_demo()
+    # The office's password is set on every run: a kept demo may come from another run.
+    manage(env, "shell", "-c", SET_OFFICE_PASSWORD)
     manage(env, "collectstatic", "--noinput", "-v0")
     units = int(manage(env, "shell", "-c", MAKE_USERS).strip().splitlines()[-1])
     log(
@@ -429,18 +489,30 @@ def prepare(env: dict, users: int) -> int:
     return units
 
 
-def start_server(env: dict, port: int, workers: int, logfile: Path) -> subprocess.Popen:
+def gunicorn_command(port: int, logfile: Path, args) -> list[str]:
+    """The production configuration (gunicorn.conf.py), with what this run asks to differ."""
     command = [
         sys.executable, "-m", "gunicorn", "tracker.wsgi",
+        "--config", str(ROOT / "gunicorn.conf.py"),
         "--bind", f"{HOST}:{port}",
-        "--workers", str(workers),
-        # A 10,000-row import is one long request; the default 30 s would kill its worker.
-        "--timeout", "300",
         "--graceful-timeout", "5",
         "--error-logfile", str(logfile),
         "--log-level", "warning",
         "--no-control-socket",  # several servers on one host must not share its socket
     ]  # fmt: skip
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.worker_class:
+        command += ["--worker-class", args.worker_class]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    if args.worker_class == "sync":
+        # A sync worker is killed when one request outlasts the timeout: an import can.
+        command += ["--timeout", "300"]
+    return command
+
+
+def start_server(env: dict, command: list[str], port: int, logfile: Path) -> subprocess.Popen:
     # The app logs to stderr (sign-ins, errors): into the same file as gunicorn's own log.
     with open(logfile, "ab") as out:
         server = subprocess.Popen(
@@ -502,6 +574,54 @@ class Scratch:
         if self.kind == "postgres":
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
+    # --reuse-demo: the migrated demo county is kept between runs, as a template database or
+    # a file, named after what it was built from, so a changed migration builds a new one.
+    def _demo_name(self) -> str:
+        return f"{self.name}_demo_{demo_key()}"
+
+    def _demo_file(self) -> Path:
+        return Path(tempfile.gettempdir()) / f"load-demo-{demo_key()}.sqlite3"
+
+    def _sqlite_path(self) -> Path:
+        return Path(urlsplit(self.url).path)
+
+    def restore_demo(self) -> bool:
+        if self.kind == "postgres":
+            import psycopg
+
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                found = conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", [self._demo_name()]
+                ).fetchone()
+            if not found:
+                return False
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._admin(f'CREATE DATABASE "{self.name}" TEMPLATE "{self._demo_name()}"')
+            return True
+        if not self._demo_file().exists():
+            return False
+        copy_sqlite(self._demo_file(), self._sqlite_path())
+        return True
+
+    def save_demo(self) -> None:
+        if self.kind == "postgres":
+            self._admin(f'DROP DATABASE IF EXISTS "{self._demo_name()}"')
+            self._admin(f'CREATE DATABASE "{self._demo_name()}" TEMPLATE "{self.name}"')
+        else:
+            copy_sqlite(self._sqlite_path(), self._demo_file())
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's online backup API: a copied file can miss what is still in the WAL."""
+    import sqlite3
+
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
 
 def make_workbook(rows: int, path: Path) -> bytes:
     """An N-row 任务分解表 in the layout the importer reads, with the demo county's unit names."""
@@ -510,6 +630,21 @@ def make_workbook(rows: int, path: Path) -> bytes:
 
     write_workbook(path, rows)
     return path.read_bytes()
+
+
+LOG_LINE = re.compile(r"^\[?\d{4}-\d\d-\d\d")
+
+
+def error_blocks(log: str, limit: int = 8000) -> list[str]:
+    """The ERROR entries of the server's log with their tracebacks, not the sign-in lines."""
+    kept, inside = [], False
+    for line in log.splitlines():
+        if LOG_LINE.match(line):
+            inside = " ERROR " in line or "[ERROR]" in line
+        if inside:
+            kept.append(line)
+    text = "\n".join(kept)
+    return text[:limit].splitlines()
 
 
 def run_one(kind: str, args) -> dict:
@@ -524,7 +659,8 @@ def run_one(kind: str, args) -> dict:
         "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
         "MEDIA_ROOT": str(workdir / "media"),
         "STATIC_ROOT": str(workdir / "static"),
-        "DB_CONN_MAX_AGE": str(args.conn_max_age),
+        **({"DB_CONN_MAX_AGE": str(args.conn_max_age)} if args.conn_max_age is not None else {}),
+        **({"LOAD_HASHER": "pbkdf2_sha256"} if args.legacy_hashes else {}),
         "LOAD_PASSWORD": secrets.token_urlsafe(12),
         "LOAD_OFFICE_PASSWORD": secrets.token_urlsafe(12),
         "LOAD_USERS": str(args.users),
@@ -533,14 +669,15 @@ def run_one(kind: str, args) -> dict:
     server = None
     scratch.create()
     try:
-        prepare(env, args.users)
+        prepare(env, args.users, scratch, args.reuse_demo)
         workbook = None
         if args.with_import:
             workbook = make_workbook(args.with_import, workdir / "import.xlsx")
             log(f"workbook of {args.with_import} rows: {len(workbook) / 1024:.0f} KB")
-        port = free_port()
-        server = start_server(env, port, args.workers, workdir / "gunicorn.log")
-        log(f"{kind}: gunicorn pid {server.pid} on {HOST}:{port}, {args.workers} workers")
+        port = args.port or free_port()
+        command = gunicorn_command(port, workdir / "gunicorn.log", args)
+        server = start_server(env, command, port, workdir / "gunicorn.log")
+        log(f"{kind}: gunicorn pid {server.pid} on {HOST}:{port}: {' '.join(command[3:])}")
         load_before = os.getloadavg()
         usernames = [f"load{i:04d}" for i in range(args.users)]
         args.server_pid = server.pid
@@ -556,14 +693,24 @@ def run_one(kind: str, args) -> dict:
             }
         # The load generator shares the host: its own CPU is part of the picture.
         summary["cpu"]["client_cpu_s"] = round(time.process_time() - client_cpu, 1)
+        # Everything else that ran on the host meanwhile (with PostgreSQL: its backends too).
+        cpu = summary["cpu"]
+        if cpu["host_busy_pct"] is not None:
+            busy_cores = cpu["host_busy_pct"] / 100 * (os.cpu_count() or 1)
+            client_cores = cpu["client_cpu_s"] / clock["elapsed_s"]
+            cpu["other_cores"] = round(busy_cores - cpu["server_cores"] - client_cores, 2)
+        # Other work on the host skews every figure: the load average says how much there was.
         summary["host"] = {
             "cpus": os.cpu_count(),
             "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+            "uptime_after": subprocess.run(
+                ["uptime"], capture_output=True, text=True
+            ).stdout.strip(),
         }
         if summary["server_errors"]:
-            summary["server_log_tail"] = (workdir / "gunicorn.log").read_text()[-4000:].splitlines()
-        summary["server"] = {"pid": server.pid, "port": port, "workers": args.workers}
+            summary["server_log_errors"] = error_blocks((workdir / "gunicorn.log").read_text())
+        summary["server"] = {"pid": server.pid, "port": port, "command": command[3:]}
         return {"db": kind, **summary}
     finally:
         if server is not None:
@@ -586,17 +733,39 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--export-every", type=int, default=4, help="the office exports every N-th review round"
     )
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument(
-        "--conn-max-age", type=int, default=0, help="DB_CONN_MAX_AGE for the server"
+        "--logins",
+        choices=["poisson", "uniform", "burst"],
+        default="poisson",
+        help="how the staff arrive: at random (Poisson) or evenly over the first --login-window "
+        "of the run, or all signing in at the same moment",
+    )
+    parser.add_argument("--login-window", type=float, default=0.8, help="share of --duration")
+    parser.add_argument(
+        "--legacy-hashes",
+        action="store_true",
+        help="staff passwords stored as PBKDF2, as before Argon2: each first sign-in upgrades",
+    )
+    # By default the server runs exactly as gunicorn.conf.py and the settings say.
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--worker-class", choices=["gthread", "sync"], default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--conn-max-age", type=int, default=None, help="DB_CONN_MAX_AGE for the server"
+    )
+    parser.add_argument(
+        "--reuse-demo",
+        action="store_true",
+        help="keep the migrated demo county between runs (a template database or a file)",
     )
     parser.add_argument("--timeout", type=float, default=60, help="per request, seconds")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--pg-name", default="loadtest")
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument(
         "--prelogin",
         action="store_true",
-        help="sign every user in before the clock starts (to see the load without PBKDF2)",
+        help="sign every user in before the clock starts (the load without sign-ins)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work directory and database")
     args = parser.parse_args(argv)
@@ -605,6 +774,8 @@ def main(argv=None) -> int:
             parser.error(f"--{name.replace('_', '-')} must be between 0 and {limit}")
     if args.rate <= 0 or args.duration <= 0 or args.users < 1:
         parser.error("--rate, --duration and --users must be positive")
+    if not 0 <= args.login_window <= 1:
+        parser.error("--login-window is a share of the run, between 0 and 1")
     # A stop signal must still run the finally blocks that stop gunicorn and drop the database.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]

@@ -112,10 +112,12 @@ def login(client):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    # PBKDF2 at production strength costs ~0.25 s per user; tests only need hashing to work.
+    # Production hashing costs 40-500 ms per user; tests only need hashing to work.
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # accounts made outside a test
+        # Accounts made outside a test (module fixtures) are hashed as in production.
+        "tracker.security.Argon2idHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     ]
 
 

@@ -100,3 +100,39 @@ def test_development_defaults_stay_plain_http():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False", "False"]
+
+
+def test_production_keeps_database_connections_and_checks_them_before_use():
+    script = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "db = settings.DATABASES['default']; "
+        "print(json.dumps([db['CONN_MAX_AGE'], db['CONN_HEALTH_CHECKS']]))"
+    )
+    result = run(["-c", script], **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [600, True]
+    result = run(["-c", script], **PRODUCTION, DB_CONN_MAX_AGE="0")
+    assert json.loads(result.stdout) == [0, True]
+
+
+def test_gunicorn_accepts_the_shipped_configuration_with_threaded_workers():
+    result = run(
+        [
+            "-m",
+            "gunicorn",
+            "--check-config",
+            "--print-config",
+            "--config",
+            "gunicorn.conf.py",
+            "tracker.wsgi",
+        ],
+        **PRODUCTION,
+        WEB_CONCURRENCY="2",
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    printed = dict(
+        line.split("=", 1) for line in result.stdout.replace(" ", "").splitlines() if "=" in line
+    )
+    assert printed["worker_class"] == "gthread"
+    assert printed["workers"] == "2" and printed["threads"] == "4"
+    assert int(printed["timeout"]) >= 60 and printed["max_requests"] == "2000"

@@ -1,7 +1,9 @@
 """bench/load.py at tiny scale: the real server under a little load, then stopped."""
 
+import importlib.util
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -11,6 +13,29 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_module():
+    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench/load.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_random_arrivals_bring_every_person_in_once_within_the_window_in_order():
+    times = load_module().arrival_times("poisson", 200, 48.0, random.Random(1))
+    assert len(times) == 200
+    assert times == sorted(times)
+    assert 0 <= times[0] and times[-1] <= 48.0
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    # Independent arrivals: some come together, some seconds see nobody, unlike even spacing.
+    assert min(gaps) < 0.24 / 10 and max(gaps) > 0.24 * 3
+
+
+def test_even_arrivals_are_spaced_equally_and_a_burst_is_everyone_at_once():
+    module = load_module()
+    assert module.arrival_times("uniform", 4, 8.0, random.Random(1)) == [0.0, 2.0, 4.0, 6.0]
+    assert module.arrival_times("burst", 3, 8.0, random.Random(1)) == [0.0, 0.0, 0.0]
 
 
 def test_the_load_script_runs_without_server_errors_and_stops_its_server():

@@ -65,6 +65,22 @@ def insert_rows(
     written = 0
     iterator = iter(rows)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY streams the rows in one statement. executemany sends one INSERT per row,
+            # each executed, indexed and logged on its own: 45,000 rows took 20 s that way,
+            # holding the import's transaction (and its WAL) open for the whole time.
+            copy_sql = "COPY {} ({}) FROM STDIN".format(
+                quote(meta.db_table), ", ".join(map(quote, names))
+            )
+            with cursor.cursor.copy(copy_sql) as copy:
+                for row in iterator:
+                    if adapters:
+                        row = list(row)
+                        for i, adapt in adapters:
+                            row[i] = adapt(row[i])
+                    copy.write_row((*row, *fixed_values))
+                    written += 1
+            return written
         while batch := list(islice(iterator, BATCH)):
             params = []
             for row in batch:

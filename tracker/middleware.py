@@ -1,5 +1,5 @@
-"""Small middlewares for production safety: the sign-in age limit, the content security policy
-and the security log of refused requests."""
+"""Small middlewares for production safety: the sign-in age limit, the idle expiry's renewal,
+the content security policy and the security log of refused requests."""
 
 import logging
 
@@ -38,6 +38,32 @@ class LoginAgeMiddleware:
                 messages.warning(request, LOGIN_TOO_OLD)
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class SessionRenewalMiddleware:
+    """Moves the 30-minute idle expiry on, at most once every SESSION_RENEW_INTERVAL seconds.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) made every page view a
+    database write: on SQLite it queued behind any other writer, such as an import holding the
+    write lock for seconds, and on PostgreSQL it waited for a WAL flush. Renewing once a minute
+    leaves page views read-only; a session then ends between 29 and 30 minutes after the last
+    request instead of exactly 30.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        session = getattr(request, "session", None)
+        if session is not None and user is not None and user.is_authenticated:
+            now = timezone.now().timestamp()
+            renewed_at = session.get(security.RENEWED_AT_KEY)
+            if renewed_at is None or now - renewed_at >= settings.SESSION_RENEW_INTERVAL:
+                # Marks the session modified: SessionMiddleware saves it with a new expiry.
+                session[security.RENEWED_AT_KEY] = now
+        return response
 
 
 class ContentSecurityPolicyMiddleware:

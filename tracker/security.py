@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
@@ -29,6 +30,7 @@ logger = logging.getLogger("tracker.security")
 
 THROTTLED_MESSAGE = "用户名或密码错误次数过多，请15分钟后再试。"
 LOGIN_AT_KEY = "login_at"
+RENEWED_AT_KEY = "renewed_at"
 KEEP_ATTEMPTS = timedelta(days=1)
 PLAIN_VALUE = re.compile(r"^[\w.:/@+-]*$")
 
@@ -204,6 +206,26 @@ class ThrottledModelBackend(ModelBackend):
         if request is not None and username and refuse_if_locked(request, username):
             raise PermissionDenied(THROTTLED_MESSAGE)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+# --- password hashing -----------------------------------------------------------------------
+
+
+class Argon2idHasher(Argon2PasswordHasher):
+    """Argon2id with the OWASP Password Storage Cheat Sheet's parameters: 19 MiB, 2 passes, 1 lane.
+
+    Memory-hard, so a GPU attacker gains far less over our CPU than against PBKDF2. One check
+    costs about 40 ms of CPU on our 2-core servers, against 0.4-0.5 s for PBKDF2 at Django's
+    1,000,000 iterations and 0.35 s for Django's own Argon2 parameters (100 MiB, 8 lanes):
+    at those costs 200 staff signing in over a minute took a whole core, and a morning rush
+    queued every page behind the sign-ins. The algorithm name stays "argon2", so Django's
+    upgrade on sign-in re-hashes older PBKDF2 hashes and any Argon2 hash with other
+    parameters to these.
+    """
+
+    time_cost = 2
+    memory_cost = 19 * 1024  # KiB
+    parallelism = 1
 
 
 # --- auth signals ---------------------------------------------------------------------------

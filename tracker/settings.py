@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After auth and messages: it may log a user out and leave a message for the login page.
     "tracker.middleware.LoginAgeMiddleware",
+    "tracker.middleware.SessionRenewalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.middleware.ContentSecurityPolicyMiddleware",
@@ -84,10 +85,15 @@ TEMPLATES = [
 ]
 
 # SQLite by default; PostgreSQL (or any dj-database-url scheme) when DATABASE_URL says so.
+# Connections are kept for DB_CONN_MAX_AGE seconds instead of one per request: a new PostgreSQL
+# connection forks a backend that starts with cold catalog caches, which cost more than most of
+# our pages' queries. Each gunicorn thread holds at most one; the health check replaces a
+# connection the server dropped (restart, idle timeout) before a request uses it.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 # Concurrent writers must wait, never see "database is locked": WAL lets readers run beside a
@@ -113,6 +119,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tracker.User"
+
+# Argon2id first (tracker.security.Argon2idHasher, OWASP's parameters); the rest only verify
+# older hashes, which Django re-hashes with the first one at the user's next sign-in.
+PASSWORD_HASHERS = [
+    "tracker.security.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -198,10 +213,12 @@ SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 
 # is REMOTE_ADDR. 1 (one nginx): the last entry, the one nginx wrote, which a client cannot fake.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-# Sign-in lifetime: 30 minutes idle (the expiry moves on with every request), 12 hours at most
-# since the password was typed (checked by tracker.middleware.LoginAgeMiddleware).
+# Sign-in lifetime: 30 minutes idle (the expiry moves on with the requests, at most once a
+# minute: tracker.middleware.SessionRenewalMiddleware), 12 hours at most since the password was
+# typed (checked by tracker.middleware.LoginAgeMiddleware).
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_INTERVAL = 60
 LOGIN_MAX_AGE = 12 * 60 * 60
 
 # Sign-in throttle: after this many failures of one username from one address within the window,
