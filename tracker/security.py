@@ -246,7 +246,10 @@ def on_logged_in(sender, request, user, **kwargs):
         return
     if hasattr(request, "session"):
         # The start of the 12-hour limit: typing the password, not the last request.
-        request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
+        now = timezone.now().timestamp()
+        request.session[LOGIN_AT_KEY] = now
+        # Signing in saves the session anyway: the first page after it need not renew it again.
+        request.session[RENEWED_AT_KEY] = now
     clear_failures(user.get_username(), request_ip(request))
     log_event(request, "login", "success", username=user.get_username())
 

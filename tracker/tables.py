@@ -2,7 +2,8 @@ import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from tracker.models import Assignment
 from tracker.progress import format_quantity, progress
@@ -37,7 +38,7 @@ class AssignmentTable(tables.Table):
     class Meta:
         model = Assignment
         fields = ["select", "code", "title", "unit", "role", "status", "done", "light", "due_date"]
-        template_name = "django_tables2/table.html"
+        template_name = "tracker/_task_table.html"
         attrs = {"class": "table tasks"}
         row_attrs = {"data-id": lambda record: record.pk}
         order_by = ("due_date",)
@@ -50,6 +51,53 @@ class AssignmentTable(tables.Table):
             exclude.append("select")
         super().__init__(*args, exclude=exclude, **kwargs)
         self.today = timezone.localdate()
+
+    @property
+    def tbody_html(self) -> SafeString:
+        """The rows of this page as django-tables2 would write them, in one pass."""
+        names = [column.name for column in self.columns]
+        labels = {
+            column.name: conditional_escape(column.column.attrs.get("td", {}).get("data-label", ""))
+            for column in self.columns
+        }
+        parts = []
+        for index, row in enumerate(self.paginated_rows):
+            record = row.record
+            parity = "even" if index % 2 == 0 else "odd"
+            parts.append(f'<tr data-id="{record.pk}" class="{parity}">')
+            for name in names:
+                if name == "select":
+                    parts.append(
+                        f'<td><input type="checkbox" name="ids" value="{record.pk}" '
+                        'aria-label="选择" /></td>'
+                    )
+                    continue
+                parts.append(f'<td data-label="{labels[name]}">{self._cell(name, record)}</td>')
+            parts.append("</tr>")
+        if not parts and self.empty_text:
+            parts.append(
+                format_html('<tr><td colspan="{}">{}</td></tr>', len(names), self.empty_text)
+            )
+        return mark_safe("".join(parts))
+
+    def _cell(self, name: str, record) -> str:
+        if name == "code":
+            return conditional_escape(record.item.code)
+        if name == "title":
+            return self.render_title(record)
+        if name == "unit":
+            return conditional_escape(record.unit.name)
+        if name == "role":
+            return conditional_escape(record.get_role_display())
+        if name == "status":
+            return self.render_status(record)
+        if name == "done":
+            return conditional_escape(self.render_done(record))
+        if name == "light":
+            return self.render_light(record)
+        if name == "due_date":
+            return conditional_escape(self.render_due_date(record, record.due_date))
+        raise KeyError(name)
 
     def render_title(self, record):
         url = reverse("assignment_detail", args=[record.pk])

@@ -1,0 +1,56 @@
+"""The task list's rows: written in one pass, with what the phone cards and the office need."""
+
+import re
+from datetime import date
+
+from django.urls import reverse
+
+from tracker.tables import AssignmentTable
+
+
+def rows_of(html: str) -> list[str]:
+    body = html[html.index("<tbody") : html.index("</tbody>")]
+    return re.findall(r"<tr[^>]*>.*?</tr>", body, flags=re.S)
+
+
+def test_a_township_row_labels_every_cell_for_the_phone_cards_and_links_the_task(login, world):
+    html = login(world.staff_a).get(reverse("assignment_list")).content.decode()
+    row = next(r for r in rows_of(html) if f'data-id="{world.a_item.pk}"' in r)
+    labels = re.findall(r'<td data-label="([^"]*)">', row)
+    assert labels == ["编号", "任务", "角色", "状态", "进度", "红黄绿灯", "完成时限"]
+    assert f'href="/tasks/{world.a_item.pk}/"' in row and "开展拉网式隐患排查" in row
+    assert 'name="ids"' not in row
+
+
+def test_the_office_gets_a_checkbox_and_the_unit_in_every_row(login, world):
+    html = login(world.office).get(reverse("assignment_list")).content.decode()
+    row = next(r for r in rows_of(html) if f'data-id="{world.b_item.pk}"' in r)
+    assert f'<input type="checkbox" name="ids" value="{world.b_item.pk}"' in row
+    assert '<td data-label="单位">河西镇</td>' in row
+
+
+def test_a_title_with_markup_is_escaped(login, world):
+    world.item.title = "<script>alert(1)</script>"
+    world.item.save()
+    html = login(world.staff_a).get(reverse("assignment_list")).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_empty_result_says_so_across_all_columns(login, world):
+    html = login(world.staff_a).get(reverse("assignment_list"), {"status": "verified"})
+    rows = rows_of(html.content.decode())
+    assert rows == ['<tr><td colspan="7">没有符合条件的任务。</td></tr>']
+
+
+def test_an_overdue_row_shows_its_days_overdue_and_a_long_term_row_its_cadence(world):
+    world.a_item.due_date = date(2026, 3, 1)
+    world.a_target.due_date = None
+    world.item_target.cadence = "monthly"
+    world.item_target.cadence_day = 28
+    table = AssignmentTable([world.a_item, world.a_target], show_unit=False, selectable=False)
+    table.today = date(2026, 3, 11)
+    html = str(table.tbody_html)
+    assert '2026-03-01 <span class="tag-red">逾期10天</span>' in html
+    assert "长期（每月28日前）" in html
+    assert html.count('class="even"') == 1 and html.count('class="odd"') == 1
