@@ -238,32 +238,32 @@ def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
     return rank_standings(list(standings.values()))
 
 
-# Percents travel as one character each, chr(percent + 32): a group's string is its percents,
-# no separator to parse, and sorted() of it compares them as numbers (code points).
-PERCENT_CHAR_OFFSET = 32
+class _PercentValues(dict):
+    """'42' → 42, looked up rather than parsed: tens of thousands of percents per page, and
+    only 101 different ones. Any other text (never written by the forms) is parsed."""
+
+    def __missing__(self, key: str) -> int:
+        return int(key)
 
 
-def _percent_char(bound: int) -> str:
-    return chr(bound + PERCENT_CHAR_OFFSET)
+_PERCENT_VALUES = _PercentValues((str(n), n) for n in range(101))
 
 
 class _Percents(Aggregate):
-    """The percents of a group as one string, a character per percent (see _percent_char).
+    """The percents of a group as one comma-separated string.
 
     Tens of thousands of (item, due, percent) groups cost more to fetch than to count; one
-    string per (item, due date, role) is a few thousand rows, and a character per percent is
-    cheaper to build in the database and to read in Python than comma-separated numbers.
+    string per (item, due date, role) is a few thousand rows.
     """
 
     function = "GROUP_CONCAT"
-    template = f"%(function)s(CHAR(%(expressions)s + {PERCENT_CHAR_OFFSET}), '')"
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
         # On the clone's attributes, not as arguments: the FILTER clause wraps the template.
         clone = self.copy()
         clone.function = "STRING_AGG"
-        clone.template = f"%(function)s(CHR(%(expressions)s + {PERCENT_CHAR_OFFSET}), '')"
+        clone.template = "%(function)s((%(expressions)s)::text, ',')"
         return super(_Percents, clone).as_sql(compiler, connection, **extra_context)
 
 
@@ -289,6 +289,7 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
     themes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     windows = []
     bounds_of = {}
+    percent_value = _PERCENT_VALUES.__getitem__
     for due, item_id, role, n, verified, percents in _plain_rows(rows):
         item = scope.items.get(item_id)
         if item is None:
@@ -309,17 +310,15 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
             windows.append((item_id, due, (101, 101), open_n))
             continue
         key = (item.start, due)
-        window = bounds_of.get(key)
-        if window is None:
-            bounds = light_bounds(start=item.start, due=due, today=today)
-            window = bounds_of[key] = (bounds, _percent_char(bounds[0]), _percent_char(bounds[1]))
+        bounds = bounds_of.get(key)
+        if bounds is None:
+            bounds = bounds_of[key] = light_bounds(start=item.start, due=due, today=today)
         if not percents:
             continue
-        bounds, red_char, yellow_char = window
         # Sorted, the bounds split the group's percents into red, yellow and green.
-        values = sorted(percents)
-        red = bisect_left(values, red_char)
-        yellow = bisect_left(values, yellow_char) - red
+        values = sorted(map(percent_value, percents.split(",")))
+        red = bisect_left(values, bounds[0])
+        yellow = bisect_left(values, bounds[1]) - red
         green = len(values) - red - yellow
         red_total += red
         windows.append((item_id, due, bounds, red))
