@@ -24,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Source, Theme
@@ -112,20 +113,35 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
         .select_related("item", "unit")
         .order_by("due_date", "pk")[:RED_LIST_SIZE]
     )
+    detail_url = _detail_url_maker()
     for a in red_rows:
         p = progress(
             status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
         )
         board.red_list.append(
-            {"assignment": a, "progress": p, "days_overdue": -p.days_left if p.overdue else 0}
+            {
+                "assignment": a,
+                "progress": p,
+                "days_overdue": -p.days_left if p.overdue else 0,
+                "url": detail_url(a.pk),
+            }
         )
 
     # 5. Completion over time, weekly, from the approval times.
     board.weekly = _weekly_completion(qs, filters.weeks, today, board.total)
 
     # 6. 未按期报送: long-term assignments without a report in their last due period.
-    board.missing_reports = _missing_reports(qs, scope, today)
+    board.missing_reports = _missing_reports(qs, scope, today, detail_url)
     return board
+
+
+def _detail_url_maker():
+    """pk → the assignment's page, reversed once: the page links a hundred or more of them,
+    and {% url %} resolves the pattern anew for each."""
+    marker = 987654321
+    pattern = reverse("assignment_detail", args=[marker])
+    before, after = pattern.split(str(marker))
+    return lambda pk: f"{before}{pk}{after}"
 
 
 class _Item(NamedTuple):
@@ -439,7 +455,7 @@ def _weeks_before(field: str, ends: list, low: int, high: int):
 MISSING_SHOWN = 3  # items named per unit; the count says how many more
 
 
-def _missing_reports(qs: QuerySet, scope: _Scope, today: date) -> list[dict]:
+def _missing_reports(qs: QuerySet, scope: _Scope, today: date, detail_url) -> list[dict]:
     """Long-term assignments with no report since their last due period began, by unit.
 
     The period depends only on the item's cadence, so it is worked out once per cadence, and
@@ -483,6 +499,7 @@ def _missing_reports(qs: QuerySet, scope: _Scope, today: date) -> list[dict]:
             shown.append(
                 {
                     "pk": pk,
+                    "url": detail_url(pk),
                     "code": code,
                     "title": title,
                     "deadline": f"{deadline.month}月{deadline.day}日",
