@@ -107,7 +107,8 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
 
     # The red list: overdue first, then those behind schedule, oldest due date first. The
     # scan above counted the red assignments of each window, so only the windows holding the
-    # first RED_LIST_SIZE of them are asked for, and the database fetches those rows by id.
+    # first RED_LIST_SIZE of them are asked for; overdue ones are red by their due date alone,
+    # so the database reads them in due-date order and stops after RED_LIST_SIZE rows.
     red_rows = (
         qs.filter(light_filter(RED, _first_red_windows(windows), today=today))
         .select_related("item", "unit")
