@@ -77,15 +77,15 @@ def light_filter(light: str, windows, *, today: date) -> Q:
         low, high = ((0, red_below), (red_below, yellow_below), (yellow_below, 101))[index]
         if low < high:
             ranges.append((item_id, due, low, high))
+    in_windows = _open_in_windows(ranges)  # even when empty: a fixed number of queries
     if light == RED:
         # Nothing due after the last behind-schedule window is red: the count then reads the
         # index only up to that date, and with no such window the ids are not needed at all.
         if not ranges:
             return ~Q(status=Assignment.Status.VERIFIED) & Q(due_date__lt=today)
         last_due = max(due for _item, due, _low, _high in ranges)
-        in_windows = Q(due_date__lte=last_due) & (Q(due_date__lt=today) | _open_in_windows(ranges))
+        in_windows = Q(due_date__lte=last_due) & (Q(due_date__lt=today) | in_windows)
         return ~Q(status=Assignment.Status.VERIFIED) & in_windows
-    in_windows = _open_in_windows(ranges)
     if light == GREEN:
         in_windows |= Q(due_date__isnull=True)
     return ~Q(status=Assignment.Status.VERIFIED) & in_windows
