@@ -2,7 +2,8 @@
 
 Builds a scratch database (34 units, 3,000 items, 100,000 assignments by default): SQLite, or
 PostgreSQL with `--database-url postgres://postgres@127.0.0.1:5432/postgres` (a scratch
-database is created next to the one named and dropped afterwards). Then times the pages as a
+database is created next to the one named and dropped afterwards). `--sqlite-file PATH` keeps
+the SQLite database between runs: built when the file is missing, reused when present. Then times the pages as a
 leader sees them through Django's test client in several rounds, each with the machine's load
 average (`uptime`) beside it, and prints JSON: per page the median of the rounds' medians,
 each round's median and best wall time and median CPU time, and the number of queries.
@@ -31,12 +32,18 @@ def main():
     parser.add_argument("--runs", type=int, default=7, help="renders of each page per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default="", help="postgres://…: run on PostgreSQL")
+    parser.add_argument(
+        "--sqlite-file", default="", help="SQLite database to reuse (built if missing)"
+    )
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="pages-bench-")
     scratch = None
     if args.database_url:
         scratch = _create_scratch(args.database_url)
         os.environ["DATABASE_URL"] = scratch[0]
+    elif args.sqlite_file:
+        args.reuse = Path(args.sqlite_file).exists()
+        os.environ["DATABASE_URL"] = f"sqlite:///{Path(args.sqlite_file).resolve()}"
     else:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
     try:
@@ -93,26 +100,30 @@ def run(args):
     )
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    call_command(
-        "loaddata",
-        str(ROOT / "fixtures/themes.json"),
-        str(ROOT / "fixtures/units.json"),
-        verbosity=0,
-    )
     from tracker.models import Unit, User
 
-    office_unit = Unit.objects.get(name="县安委办")
-    User.objects.create_user("office", password="x", role="office", unit=office_unit)
-    leader = User.objects.create_user("leader", password="x", role="leader")
-    t0 = time.perf_counter()
-    call_command(
-        "generate_scale",
-        units=args.units,
-        items=args.items,
-        assignments=args.assignments,
-        stdout=open(os.devnull, "w"),
-    )
-    build = time.perf_counter() - t0
+    build = None
+    if getattr(args, "reuse", False):
+        leader = User.objects.get(username="leader")
+    else:
+        call_command(
+            "loaddata",
+            str(ROOT / "fixtures/themes.json"),
+            str(ROOT / "fixtures/units.json"),
+            verbosity=0,
+        )
+        office_unit = Unit.objects.get(name="县安委办")
+        User.objects.create_user("office", password="x", role="office", unit=office_unit)
+        leader = User.objects.create_user("leader", password="x", role="leader")
+        t0 = time.perf_counter()
+        call_command(
+            "generate_scale",
+            units=args.units,
+            items=args.items,
+            assignments=args.assignments,
+            stdout=open(os.devnull, "w"),
+        )
+        build = round(time.perf_counter() - t0, 1)
     if connection.vendor == "postgresql":
         # What autovacuum would have done by the time anyone looks: statistics for the planner
         # and the visibility map that lets it answer from the indexes alone.
@@ -125,7 +136,7 @@ def run(args):
         "assignments": args.assignments,
         "units": args.units,
         "items": args.items,
-        "build_s": round(build, 1),
+        "build_s": build,  # None: an existing --sqlite-file was reused
         "rounds": [],
     }
     pages = [

@@ -233,3 +233,23 @@ def test_each_light_filter_lists_exactly_the_assignments_of_that_light(world):
             assignment_list(world.office, {"light": light}).qs.values_list("pk", flat=True)
         )
         assert listed_pks == {pk for pk, value in lights.items() if value == light}, light
+
+
+def test_the_red_page_reads_by_due_date_instead_of_sorting_every_red_assignment(world):
+    """Overdue is tested on the row and the behind-schedule ids only as a list to look in, so
+    SQLite reads the due-date index in order and stops after the page, whatever the count."""
+    import pytest
+    from django.db import connection
+    from django.db.models import F
+
+    from tracker.selectors import assignment_list
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    varied_assignments(world, timezone.localdate())
+    qs = assignment_list(world.office, {"light": "red"}).qs
+    page = qs.order_by(F("due_date").asc(nulls_last=True), "item__code", "unit__sort_order")
+    plan = page[:25].explain()
+    assert "assignment_due_item_role" in plan
+    assert "MULTI-INDEX OR" not in plan
+    assert "USE TEMP B-TREE FOR ORDER BY" not in plan  # only its right part, per due date

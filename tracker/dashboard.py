@@ -5,10 +5,11 @@ the same league and traffic-light rules as the task list and the bulletin.
 """
 
 from bisect import bisect_left
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -23,6 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Source, Theme
@@ -105,30 +107,47 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
 
     # The red list: overdue first, then those behind schedule, oldest due date first. The
     # scan above counted the red assignments of each window, so only the windows holding the
-    # first RED_LIST_SIZE of them are asked for, and the database fetches those rows by id.
+    # first RED_LIST_SIZE of them are asked for; overdue ones are red by their due date alone,
+    # so the database reads them in due-date order and stops after RED_LIST_SIZE rows.
     red_rows = (
-        qs.filter(light_filter(RED, _first_red_windows(windows)))
+        qs.filter(light_filter(RED, _first_red_windows(windows), today=today))
         .select_related("item", "unit")
         .order_by("due_date", "pk")[:RED_LIST_SIZE]
     )
+    detail_url = _detail_url_maker()
     for a in red_rows:
         p = progress(
             status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
         )
         board.red_list.append(
-            {"assignment": a, "progress": p, "days_overdue": -p.days_left if p.overdue else 0}
+            {
+                "assignment": a,
+                "progress": p,
+                "days_overdue": -p.days_left if p.overdue else 0,
+                "url": detail_url(a.pk),
+            }
         )
 
     # 5. Completion over time, weekly, from the approval times.
     board.weekly = _weekly_completion(qs, filters.weeks, today, board.total)
 
     # 6. 未按期报送: long-term assignments without a report in their last due period.
-    board.missing_reports = _missing_reports(qs, scope, today)
+    board.missing_reports = _missing_reports(qs, scope, today, detail_url)
     return board
 
 
-@dataclass(frozen=True)
-class _Item:
+def _detail_url_maker():
+    """pk → the assignment's page, reversed once: the page links a hundred or more of them,
+    and {% url %} resolves the pattern anew for each."""
+    marker = 987654321
+    pattern = reverse("assignment_detail", args=[marker])
+    before, after = pattern.split(str(marker))
+    return lambda pk: f"{before}{pk}{after}"
+
+
+class _Item(NamedTuple):
+    """A visible item's fields the dashboard needs: a tuple, as thousands are made per page."""
+
     code: str
     title: str
     theme_id: int
@@ -236,6 +255,17 @@ def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
     return rank_standings(list(standings.values()))
 
 
+class _PercentValues(dict):
+    """'42' → 42, looked up rather than parsed: tens of thousands of percents per page, and
+    only 101 different ones. Any other text (never written by the forms) is parsed."""
+
+    def __missing__(self, key: str) -> int:
+        return int(key)
+
+
+_PERCENT_VALUES = _PercentValues((str(n), n) for n in range(101))
+
+
 class _Percents(Aggregate):
     """The percents of a group as one comma-separated string.
 
@@ -271,28 +301,33 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
             "percent", filter=~Q(status=Assignment.Status.VERIFIED) & Q(due_date__gte=today)
         ),
     )
-    lights = Counter()
-    red_total = 0
+    # Plain local counters: this loop runs once per group, thousands of times per page.
+    red_n = yellow_n = green_n = grey_n = red_total = 0
     themes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     windows = []
     bounds_of = {}
+    percent_value = _PERCENT_VALUES.__getitem__
+    item_of = scope.items.get
     for due, item_id, role, n, verified, percents in _plain_rows(rows):
-        item = scope.items.get(item_id)
+        item = item_of(item_id)
         if item is None:
             continue
         due = _as_date(due)
         counted = role in counted_roles
         open_n = n - verified
         if counted:
-            themes[item.theme_id][0] += n
-            themes[item.theme_id][1] += verified
-            lights[GREY] += verified
+            theme = themes[item.theme_id]
+            theme[0] += n
+            theme[1] += verified
+            grey_n += verified
         if due is None:
-            lights[GREEN] += open_n if counted else 0  # no due date: no schedule, never behind
+            if counted:
+                green_n += open_n  # no due date: no schedule, never behind
             continue
         if due < today:
             red_total += open_n
-            lights[RED] += open_n if counted else 0
+            if counted:
+                red_n += open_n
             windows.append((item_id, due, (101, 101), open_n))
             continue
         key = (item.start, due)
@@ -302,17 +337,16 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
         if not percents:
             continue
         # Sorted, the bounds split the group's percents into red, yellow and green.
-        values = sorted(map(int, percents.split(",")))
+        values = sorted(map(percent_value, percents.split(",")))
         red = bisect_left(values, bounds[0])
         yellow = bisect_left(values, bounds[1]) - red
-        green = len(values) - red - yellow
         red_total += red
         windows.append((item_id, due, bounds, red))
         if counted:
-            lights[RED] += red
-            lights[YELLOW] += yellow
-            lights[GREEN] += green
-    board.lights = {key: lights.get(key, 0) for key in (RED, YELLOW, GREEN, GREY)}
+            red_n += red
+            yellow_n += yellow
+            green_n += len(values) - red - yellow
+    board.lights = {RED: red_n, YELLOW: yellow_n, GREEN: green_n, GREY: grey_n}
     board.red_total = red_total
 
     names, order = {}, {}
@@ -425,7 +459,7 @@ def _weeks_before(field: str, ends: list, low: int, high: int):
 MISSING_SHOWN = 3  # items named per unit; the count says how many more
 
 
-def _missing_reports(qs: QuerySet, scope: _Scope, today: date) -> list[dict]:
+def _missing_reports(qs: QuerySet, scope: _Scope, today: date, detail_url) -> list[dict]:
     """Long-term assignments with no report since their last due period began, by unit.
 
     The period depends only on the item's cadence, so it is worked out once per cadence, and
@@ -447,15 +481,17 @@ def _missing_reports(qs: QuerySet, scope: _Scope, today: date) -> list[dict]:
         missed |= Q(item_id__in=items) & (
             Q(last_reported_at__isnull=True) | Q(last_reported_at__lt=began)
         )
-    rows = (
+    rows = _plain_rows(
         qs.filter(due_date__isnull=True, status__in=OPEN)  # both in assignment_status_due
         .filter(missed)
         .values_list("pk", "unit_id", "item_id")
     )
     by_unit: dict[int, list] = defaultdict(list)
+    items = scope.items
     for pk, unit_id, item_id in rows:
-        if item_id in scope.items:
-            by_unit[unit_id].append((scope.items[item_id].code, pk, item_id))
+        item = items.get(item_id)
+        if item is not None:
+            by_unit[unit_id].append((item.code, pk, item_id))
     entries = []
     for unit_id, missed_rows in by_unit.items():
         missed_rows.sort()
@@ -467,6 +503,7 @@ def _missing_reports(qs: QuerySet, scope: _Scope, today: date) -> list[dict]:
             shown.append(
                 {
                     "pk": pk,
+                    "url": detail_url(pk),
                     "code": code,
                     "title": title,
                     "deadline": f"{deadline.month}月{deadline.day}日",

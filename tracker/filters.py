@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from checklist.models import Theme
+from checklist.models import ChecklistItem, Theme
 from tracker.models import Assignment, Unit
 from tracker.progress import GREEN, GREY, LIGHT_LABELS, RED, YELLOW, light_bounds
 
@@ -24,37 +24,68 @@ DUE_WINDOWS = [
 
 def open_windows(queryset, today) -> list[tuple[int, date, tuple[int, int]]]:
     """(item, due date, light_bounds) of every start→due window among the open assignments of
-    the queryset that have a due date: one grouped query, a few thousand rows at most."""
-    rows = (
+    the queryset not yet due: one grouped query, a few thousand rows at most.
+
+    Windows already past their due date are left out: every open assignment in them is red,
+    which light_filter() tests on the row itself. The distinct (item, due date) pairs come from
+    the index alone; only those few thousand are joined to their item for its start date.
+    """
+    pairs = (
         queryset.exclude(status=Assignment.Status.VERIFIED)
-        .filter(due_date__isnull=False)
-        .values_list("item_id", "item__start_date", "due_date")
+        .filter(due_date__gte=today)
+        .values_list("item_id", "due_date")
         .distinct()
         .order_by()
     )
+    sql, params = pairs.query.sql_with_params()
+    item_table = ChecklistItem._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT w.item_id, i."start_date", w.due_date FROM ({sql}) AS w '
+            f'JOIN "{item_table}" AS i ON i."id" = w.item_id',
+            params,
+        )
+        rows = cursor.fetchall()
     return [
         (item_id, due, light_bounds(start=start, due=due, today=today))
-        for item_id, start, due in rows
+        for item_id, start, due in ((i, _date(s), _date(d)) for i, s, d in rows)
     ]
 
 
-def light_filter(light: str, windows) -> Q:
+def _date(value) -> date:
+    """A date column from a raw cursor: SQLite gives ISO text, PostgreSQL a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def light_filter(light: str, windows, *, today: date) -> Q:
     """The assignments whose traffic light is `light`, as a filter the database applies.
 
-    windows: (item, due date, light_bounds) covering the assignments to filter, as
-    open_windows() gives them. Verified is grey, 长期 is green; the others get their light
-    from their window's bounds (overdue ones are all red), the same rule as progress(), so the
-    list shows exactly what the dashboard counts.
+    windows: (item, due date, light_bounds) covering the open assignments not yet due, as
+    open_windows() gives them (windows due before today are ignored). Verified is grey, 长期
+    is green, every open assignment due before today is red; the others get their light from
+    their window's bounds, the same rule as progress(), so the list shows exactly what the
+    dashboard counts. Overdue is a plain condition on due_date, so a page ordered by due date
+    reads the index in order and stops after its rows, rather than collecting every red id.
     """
     if light == GREY:
         return Q(status=Assignment.Status.VERIFIED)
     index = {RED: 0, YELLOW: 1, GREEN: 2}[light]
     ranges = []
     for item_id, due, (red_below, yellow_below) in windows:
+        if due < today:
+            continue
         low, high = ((0, red_below), (red_below, yellow_below), (yellow_below, 101))[index]
         if low < high:
             ranges.append((item_id, due, low, high))
-    in_windows = _open_in_windows(ranges)
+    in_windows = _open_in_windows(ranges)  # even when empty: a fixed number of queries
+    if light == RED:
+        # Nothing due after the last behind-schedule window is red: the count then reads the
+        # index only up to that date, and with no such window the ids are not needed at all.
+        if not ranges:
+            return ~Q(status=Assignment.Status.VERIFIED) & Q(due_date__lt=today)
+        last_due = max(due for _item, due, _low, _high in ranges)
+        in_windows = Q(due_date__lte=last_due) & (Q(due_date__lt=today) | in_windows)
+        return ~Q(status=Assignment.Status.VERIFIED) & in_windows
     if light == GREEN:
         in_windows |= Q(due_date__isnull=True)
     return ~Q(status=Assignment.Status.VERIFIED) & in_windows
@@ -117,7 +148,7 @@ class AssignmentFilter(django_filters.FilterSet):
 
     def filter_light(self, queryset, name, value):
         windows = [] if value == GREY else open_windows(queryset, self.today)
-        return queryset.filter(light_filter(value, windows))
+        return queryset.filter(light_filter(value, windows, today=self.today))
 
     def filter_due(self, queryset, name, value):
         today = self.today
@@ -136,8 +167,8 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
 
     The windows go to the database as one JSON parameter joined as a table, so a few thousand
     windows cost one index lookup each (assignment_due_item_role), not a few thousand OR terms
-    per row; and the database then fetches the matching rows by id instead of scanning the
-    table. (An OR with any other condition would turn that back into a scan.)
+    per row. SQLite builds the list of matching ids once and tests rows against it as it reads
+    them in the page's order; PostgreSQL gets the ids as an array (see below).
     """
     table = Assignment._meta.db_table
     data = json.dumps(
@@ -146,7 +177,10 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
     vendor = connection.vendor
     if vendor == "sqlite":
         # Materialized, so each window's JSON is read once rather than once per row it meets;
-        # CROSS JOIN keeps the windows as the outer loop.
+        # CROSS JOIN keeps the windows as the outer loop. The unary plus keeps the planner from
+        # fetching rows by these ids (a "MULTI-INDEX OR" with the overdue range, then sorting
+        # them all): it reads assignment_due_item_role in due-date order instead and tests each
+        # row against the ids, so a page of 25 stops early.
         sql = (
             "WITH w AS MATERIALIZED (SELECT json_extract(value, '$.item') AS item, "
             "json_extract(value, '$.due') AS due, json_extract(value, '$.low') AS low, "
@@ -155,7 +189,7 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
             'WHERE a."item_id" = w.item AND a."due_date" = w.due '
             'AND a."percent" >= w.low AND a."percent" < w.high AND a."status" <> \'verified\''
         )
-        return Q(pk__in=RawSQL(sql, [data]))
+        return Q(RawSQL(f'+"{table}"."id" IN ({sql})', [data], output_field=BooleanField()))
     if vendor == "postgresql":
         sql = (
             'SELECT a."id" FROM jsonb_to_recordset(%s::jsonb) '
