@@ -7,6 +7,14 @@ import re
 
 from checklist.extract import ExtractedDirective
 
+# A short speech the review tests share: two orders in one line, a statement, a "；" list.
+SPEECH = (
+    "一、全面开展隐患排查\n"
+    "各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。县应急管理局要牵头组织专家检查。\n"
+    "今年全县安全形势平稳。\n"
+    "各部门要落实监管责任；各企业要在年底前开展自查。"
+)
+
 _SENTENCE = re.compile(r"[^。！？\n]+[。！？]?")
 _ORDER = re.compile(r"要|必须|务必|确保|严格|立即|落实")
 

@@ -13,18 +13,11 @@ from django.utils import timezone
 from checklist import extract
 from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Source
 from checklist.spans import trim
-from tests.fake_extract import one_per_ordering_sentence
+from tests.fake_extract import SPEECH, one_per_ordering_sentence
 from tracker import selectors, speech_review
 from tracker.models import Assignment, StatusUpdate, UnitAlias
 from tracker.services import WorkflowError
 from tracker.speech_review import Acceptance
-
-SPEECH = (
-    "一、全面开展隐患排查\n"
-    "各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。县应急管理局要牵头组织专家检查。\n"
-    "今年全县安全形势平稳。\n"
-    "各部门要落实监管责任；各企业要在年底前开展自查。"
-)
 
 
 @pytest.fixture(autouse=True)
