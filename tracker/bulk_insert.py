@@ -62,8 +62,16 @@ def insert_rows(
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(meta.db_table), ", ".join(map(quote, names)), ", ".join(["%s"] * len(names))
     )
+
+    def prepare(row: tuple) -> tuple:
+        if adapters:
+            row = list(row)
+            for i, adapt in adapters:
+                row[i] = adapt(row[i])
+        return (*row, *fixed_values)
+
     written = 0
-    iterator = iter(rows)
+    prepared = map(prepare, rows)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY streams the rows in one statement. executemany sends one INSERT per row,
@@ -73,22 +81,11 @@ def insert_rows(
                 quote(meta.db_table), ", ".join(map(quote, names))
             )
             with cursor.cursor.copy(copy_sql) as copy:
-                for row in iterator:
-                    if adapters:
-                        row = list(row)
-                        for i, adapt in adapters:
-                            row[i] = adapt(row[i])
-                    copy.write_row((*row, *fixed_values))
+                for values in prepared:
+                    copy.write_row(values)
                     written += 1
             return written
-        while batch := list(islice(iterator, BATCH)):
-            params = []
-            for row in batch:
-                if adapters:
-                    row = list(row)
-                    for i, adapt in adapters:
-                        row[i] = adapt(row[i])
-                params.append((*row, *fixed_values))
-            cursor.executemany(sql, params)
+        while batch := list(islice(prepared, BATCH)):
+            cursor.executemany(sql, batch)
             written += len(batch)
     return written

@@ -13,14 +13,10 @@ def assignments_for_user(user: User) -> QuerySet[Assignment]:
 
     Staff see only published items; drafts are the office's work in progress.
     """
-    qs = Assignment.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_all_units:
-        return qs
-    if user.role == User.Role.STAFF and user.unit_id:
-        return qs.filter(unit_id=user.unit_id, item__state=ChecklistItem.State.PUBLISHED)
-    return qs.none()
+    qs = assignments_of_visible_units(user)
+    if user.is_authenticated and not user.sees_all_units:
+        return qs.filter(item__state=ChecklistItem.State.PUBLISHED)
+    return qs
 
 
 def assignments_of_visible_units(user: User) -> QuerySet[Assignment]:

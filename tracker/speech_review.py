@@ -15,10 +15,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Length
 from django.utils import timezone
 
 from checklist import extract
+from checklist.codes import last_code_number
 from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Source, Theme
 from checklist.services import items_publish
 from checklist.spans import trim
@@ -26,6 +26,7 @@ from checklist.titles import derive_title
 from tracker import services
 from tracker.models import Assignment, Unit, User
 from tracker.services import WorkflowError
+from tracker.unit_refs import unit_refs
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,6 @@ def _require_office(user: User) -> None:
 
 
 # --- entering a speech ---------------------------------------------------------------------
-
-
-def unit_refs() -> list[extract.UnitRef]:
-    """Every active unit with all the names a speech may call it by: name, short name, aliases."""
-    refs = []
-    units = Unit.objects.filter(active=True).prefetch_related("aliases").order_by("sort_order")
-    for unit in units:
-        names = [unit.name]
-        if unit.short_name and unit.short_name != unit.name:
-            names.append(unit.short_name)
-        names.extend(alias.alias for alias in unit.aliases.all())
-        refs.append(extract.UnitRef(key=unit.name, names=tuple(names), kind=unit.kind))
-    return refs
 
 
 def default_roles(named: Sequence[str], kinds: dict[str, str]) -> list[dict]:
@@ -319,26 +307,9 @@ def start_date_for(source: Source) -> date:
     return source.date or timezone.localdate()
 
 
-def _code_number(code: str, prefix: str) -> int | None:
-    tail = code[len(prefix) :]
-    return int(tail) if tail.isdigit() else None
-
-
 def next_item_code(year: int) -> str:
     """The next free 编号 of the year (2026-015 after 2026-014), as the Excel import numbers."""
-    prefix = f"{year}-"
-    # Longest and then highest first: 2026-1000 sorts after 2026-999 only by length.
-    codes = (
-        ChecklistItem.objects.filter(code__startswith=prefix)
-        .annotate(code_length=Length("code"))
-        .order_by("-code_length", "-code")
-        .values_list("code", flat=True)
-    )
-    for code in codes.iterator(chunk_size=200):
-        number = _code_number(code, prefix)
-        if number is not None:
-            return f"{prefix}{number + 1:03d}"
-    return f"{prefix}001"
+    return f"{year}-{last_code_number(year) + 1:03d}"
 
 
 def _check(acceptance: Acceptance, start: date) -> None:

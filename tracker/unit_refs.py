@@ -10,9 +10,10 @@ def unit_refs() -> list[UnitRef]:
     for unit_id, alias in UnitAlias.objects.values_list("unit_id", "alias"):
         aliases.setdefault(unit_id, []).append(alias)
     refs = []
-    for unit in Unit.objects.filter(active=True).only("id", "name", "short_name", "kind"):
+    units = Unit.objects.filter(active=True).only("id", "name", "short_name", "kind")
+    for unit in units.order_by("sort_order"):
         names = [unit.name]
-        if unit.short_name:
+        if unit.short_name and unit.short_name != unit.name:
             names.append(unit.short_name)
         names.extend(aliases.get(unit.id, []))
         refs.append(UnitRef(key=unit.name, names=tuple(names), kind=unit.kind))

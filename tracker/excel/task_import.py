@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from checklist.codes import last_code_number
 from checklist.models import ChecklistItem, Theme
 from tracker.bulk_insert import insert_rows
 from tracker.excel import parse_cache
@@ -42,14 +43,7 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int) -> dict:
         for item in ChecklistItem.objects.filter(title__in=[r.title for r in untitled]):
             by_title.setdefault(item.title, item)
         prefix = f"{year}-"
-        numbers = [
-            int(code[len(prefix) :])
-            for code in ChecklistItem.objects.filter(code__startswith=prefix).values_list(
-                "code", flat=True
-            )
-            if code[len(prefix) :].isdigit()
-        ]
-        next_number = max(numbers, default=0) + 1
+        next_number = last_code_number(year) + 1
         for row in untitled:
             match = by_title.get(row.title)
             if match:
