@@ -81,23 +81,14 @@ def _uptime() -> str:
 
 
 def run(args):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
-    os.environ["DEBUG"] = "0"
-    # Production mode refuses the development key; a throwaway one is right for a benchmark.
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
+    from bench.django_setup import setup_django
 
-    django.setup()
-    from django.conf import settings
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    settings.STORAGES["staticfiles"]["BACKEND"] = (
-        "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
     setup_test_environment()
     call_command("migrate", verbosity=0)
     from tracker.models import Unit, User

@@ -10,7 +10,6 @@ publishing. Prints JSON. The numbers include whatever checklist/extract.py does 
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -35,22 +34,13 @@ def main():
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="speech-bench-")
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
-    os.environ["DEBUG"] = "0"
-    # Production mode refuses the development key; a throwaway one is right for a benchmark.
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
+    from bench.django_setup import setup_django
 
-    django.setup()
-    from django.conf import settings
+    setup_django()
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
-    settings.STORAGES["staticfiles"]["BACKEND"] = (
-        "django.contrib.staticfiles.storage.StaticFilesStorage"
-    )
     call_command("migrate", verbosity=0)
     call_command(
         "loaddata",
