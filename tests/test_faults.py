@@ -6,16 +6,19 @@ database, and a full disk leaves no row, no file and a clear message in Chinese.
 
 import errno
 import io
+import logging
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
 import xlsxwriter
+from django.core.files import uploadedfile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError, connection
@@ -36,6 +39,15 @@ DISK_FULL = "服务器磁盘空间不足，文件未能保存，请稍后重试�
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def request_log(caplog):
+    # django.request does not propagate to the root logger, where caplog listens.
+    logger = logging.getLogger("django.request")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
 
 
 def files_in(root: Path) -> list[Path]:
@@ -194,6 +206,67 @@ def test_files_are_removed_when_the_commit_itself_fails(world, monkeypatch, _med
     monkeypatch.undo()
     assert state(world.a_item) == before and not Evidence.objects.exists()
     assert files_in(_media) == []
+
+
+class FullTempDir:
+    """Django's spool for uploads over FILE_UPLOAD_MAX_MEMORY_SIZE writes into /dev/full, where
+    the kernel answers every write with ENOSPC: the request body cannot even be read."""
+
+    def __init__(self, monkeypatch):
+        self.opened = 0
+
+        def named_temporary_file(**kwargs):
+            self.opened += 1
+            return open("/dev/full", "w+b")
+
+        spool = types.SimpleNamespace(NamedTemporaryFile=named_temporary_file)
+        monkeypatch.setattr(uploadedfile, "tempfile", spool)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_disk_while_a_large_upload_is_received_says_so_and_keeps_nothing(
+    login, world, monkeypatch, settings, request_log, _media
+):
+    settings.DEBUG = False
+    client = login(world.staff_a)
+    client.raise_request_exception = False
+    spool = FullTempDir(monkeypatch)
+    before = state(world.a_item)
+    history = StatusUpdate.objects.count()
+    big = SimpleUploadedFile("整改报告.pdf", pdf(3 * 1024 * 1024), content_type="application/pdf")
+    assert big.size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+    response = client.post(
+        reverse("assignment_report", args=[world.a_item.pk]),
+        {"action": "report", "version": world.a_item.version, "percent": 60, "files": [big]},
+    )
+    assert spool.opened == 1  # the body really went to the spool, and the spool was full
+    assert response.status_code == 507
+    page = response.content.decode()
+    assert DISK_FULL in page and "没有保存" in page
+    assert "Traceback" not in page and "Errno" not in page
+    [logged] = [r for r in request_log.records if r.name == "django.request"]
+    assert logged.exc_info[0] is OSError and logged.exc_info[1].errno == errno.ENOSPC
+    assert state(world.a_item) == before
+    assert StatusUpdate.objects.count() == history and not Evidence.objects.exists()
+    assert files_in(_media) == []
+
+
+def test_any_other_server_error_still_gets_the_500_page(login, world, monkeypatch, settings):
+    settings.DEBUG = False
+    client = login(world.staff_a)
+    client.raise_request_exception = False
+
+    def broken(**kwargs):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES), "/tmp")
+
+    monkeypatch.setattr(uploadedfile, "tempfile", types.SimpleNamespace(NamedTemporaryFile=broken))
+    big = SimpleUploadedFile("整改报告.pdf", pdf(3 * 1024 * 1024), content_type="application/pdf")
+    response = client.post(
+        reverse("assignment_report", args=[world.a_item.pk]),
+        {"action": "report", "version": world.a_item.version, "percent": 60, "files": [big]},
+    )
+    assert response.status_code == 500
+    assert "系统出错" in response.content.decode()
 
 
 # --- a full disk during the Excel uploads ------------------------------------------------------

@@ -14,6 +14,8 @@ from tracker.views import (
     speeches,
 )
 
+handler500 = "tracker.views.errors.server_error"
+
 admin.site.site_header = "安全生产任务督办台账 · 管理后台"
 admin.site.site_title = "督办台账管理"
 admin.site.index_title = "数据管理"
