@@ -4,6 +4,7 @@ Two townships (A and B), a department and the office; an office admin, a leader,
 member of township A and one of township B who must be refused A's work.
 """
 
+import logging
 import os
 import shutil
 from datetime import date, timedelta
@@ -131,6 +132,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture
+def request_log(caplog):
+    """Records of the django.request logger: server errors and their tracebacks."""
+    # django.request does not propagate to the root logger, where caplog listens.
+    logger = logging.getLogger("django.request")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
 
 
 @pytest.fixture(scope="session")

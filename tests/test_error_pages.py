@@ -31,15 +31,6 @@ def production(settings, client):
     return client
 
 
-@pytest.fixture
-def request_log(caplog):
-    # django.request does not propagate to the root logger, where caplog listens.
-    logger = logging.getLogger("django.request")
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
 def test_a_server_error_shows_the_chinese_page_and_is_logged(production, world, request_log):
     response = production.get("/boom/")
     assert response.status_code == 500

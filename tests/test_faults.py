@@ -6,7 +6,6 @@ database, and a full disk leaves no row, no file and a clear message in Chinese.
 
 import errno
 import io
-import logging
 import os
 import signal
 import sqlite3
@@ -39,15 +38,6 @@ DISK_FULL = "服务器磁盘空间不足，文件未能保存，请稍后重试�
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def request_log(caplog):
-    # django.request does not propagate to the root logger, where caplog listens.
-    logger = logging.getLogger("django.request")
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
 
 
 def files_in(root: Path) -> list[Path]:
