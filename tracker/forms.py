@@ -5,7 +5,14 @@ from django.contrib.auth.forms import AuthenticationForm
 from tracker import security
 from tracker.models import Assignment
 from tracker.progress import format_quantity
-from tracker.uploads import MAX_FILES_PER_REPORT, RejectedFile, check_evidence
+from tracker.uploads import (
+    MAX_EVIDENCE_BYTES,
+    MAX_FILES_PER_REPORT,
+    TOO_BIG,
+    TOO_MANY,
+    RejectedFile,
+    check_evidence,
+)
 
 ACCEPT = ".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,image/jpeg,image/png"
 NOTE_MAX = 2000
@@ -51,7 +58,14 @@ class MultipleFileField(forms.FileField):
     """Several files in one field; each is checked by content in the form's clean_files."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        attrs = {
+            "accept": ACCEPT,
+            "data-max-bytes": MAX_EVIDENCE_BYTES,
+            "data-max-files": MAX_FILES_PER_REPORT,
+            "data-too-big": TOO_BIG,
+            "data-too-many": TOO_MANY,
+        }
+        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
@@ -134,9 +148,7 @@ class ProgressForm(forms.Form):
     def clean_files(self):
         files = self.cleaned_data["files"]
         if len(files) > MAX_FILES_PER_REPORT:
-            raise forms.ValidationError(
-                f"一次最多上传 {MAX_FILES_PER_REPORT} 个文件，您选择了 {len(files)} 个。"
-            )
+            raise forms.ValidationError(TOO_MANY.format(count=len(files)))
         errors = []
         for upload in files:
             try:
@@ -227,11 +239,20 @@ class BulkForm(forms.Form):
         return cleaned
 
 
+def _workbook_too_big() -> str:
+    return f"文件超过 {settings.EXCEL_MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请拆分后再导入。"
+
+
 class WorkbookField(forms.FileField):
     """An .xlsx upload; its content is checked by the importer, its size here."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+        attrs = {
+            "accept": ".xlsx",
+            "data-max-bytes": settings.EXCEL_MAX_UPLOAD_BYTES,
+            "data-too-big": _workbook_too_big(),
+        }
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs=attrs))
         kwargs.setdefault(
             "error_messages", {"required": "请选择要导入的 .xlsx 文件。", "empty": "文件是空的。"}
         )
@@ -240,8 +261,7 @@ class WorkbookField(forms.FileField):
     def clean(self, data, initial=None):
         upload = super().clean(data, initial)
         if upload and upload.size > settings.EXCEL_MAX_UPLOAD_BYTES:
-            limit = settings.EXCEL_MAX_UPLOAD_BYTES // (1024 * 1024)
-            raise forms.ValidationError(f"文件超过 {limit} MB，请拆分后再导入。")
+            raise forms.ValidationError(_workbook_too_big())
         return upload
 
 

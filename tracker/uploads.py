@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_FILES_PER_REPORT = 20
+# Also shown by the browser before sending (static/js/uploads.js fills in {name} / {count}).
+TOO_BIG = f"文件「{{name}}」超过 {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB，请压缩后再上传。"
+TOO_MANY = f"一次最多上传 {MAX_FILES_PER_REPORT} 个文件，您选择了 {{count}} 个。"
 
 HEAD_BYTES = 64 * 1024  # how much of the start of a file is read to tell what it is
 PDF_HEADER_WINDOW = 1024  # "%PDF-" may follow some junk, but only this far in
@@ -104,8 +107,7 @@ def check_evidence(fileobj, name: str, size: int) -> CheckedFile:
     if size <= 0:
         raise RejectedFile(f"文件「{display}」是空文件。")
     if size > MAX_EVIDENCE_BYTES:
-        limit_mb = MAX_EVIDENCE_BYTES // (1024 * 1024)
-        raise RejectedFile(f"文件「{display}」超过 {limit_mb} MB，请压缩后再上传。")
+        raise RejectedFile(TOO_BIG.format(name=display))
     try:
         fileobj.seek(0)
         head = _read_head(fileobj)
