@@ -144,6 +144,17 @@ def request_log(caplog):
     logger.removeHandler(caplog.handler)
 
 
+@pytest.fixture
+def events(caplog):
+    """The tracker.security log's records so far (call it)."""
+    # tracker.security does not propagate to the root logger, where caplog listens.
+    logger = logging.getLogger("tracker.security")
+    logger.addHandler(caplog.handler)
+    caplog.set_level(logging.INFO, logger="tracker.security")
+    yield lambda: [r for r in caplog.records if r.name == "tracker.security"]
+    logger.removeHandler(caplog.handler)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright. Missing Chromium skips, unless REQUIRE_BROWSER=1."""

@@ -17,16 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 IP = "10.1.2.3"
 
 
-@pytest.fixture
-def events(caplog):
-    # tracker.security does not propagate to the root logger, where caplog listens.
-    logger = logging.getLogger("tracker.security")
-    logger.addHandler(caplog.handler)
-    caplog.set_level(logging.INFO, logger="tracker.security")
-    yield lambda: [r for r in caplog.records if r.name == "tracker.security"]
-    logger.removeHandler(caplog.handler)
-
-
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path

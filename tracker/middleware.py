@@ -1,5 +1,5 @@
-"""Small middlewares for production safety: the sign-in age limit, the idle expiry's renewal,
-the content security policy and the security log of refused requests."""
+"""Small middlewares for production safety: the request size limit, the sign-in age limit, the
+idle expiry's renewal, the content security policy and the security log of refused requests."""
 
 import logging
 
@@ -7,11 +7,48 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.template import loader
 from django.utils import timezone
 
 from tracker import security
 
 LOGIN_TOO_OLD = "登录已超过12小时，请重新登录"
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body is over MAX_REQUEST_BYTES before reading any of it.
+
+    Django spools uploads to a temporary file and only then lets the forms judge each file, so
+    without this a mistaken or hostile multi-gigabyte upload would fill the disk first. The
+    limit is what the largest legitimate request needs (20 evidence files of 20 MB).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        limit = settings.MAX_REQUEST_BYTES
+        if declared > limit:
+            security.log_event(
+                request,
+                "request_too_large",
+                "refused",
+                level=logging.WARNING,
+                path=request.path,
+                bytes=declared,
+            )
+            body = loader.get_template("413.html").render({"limit_mb": limit // (1024 * 1024)})
+            response = HttpResponse(body, status=413)
+            # The inner middlewares, which add the policy and close the session, never ran.
+            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)
 
 
 class LoginAgeMiddleware:

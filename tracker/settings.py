@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tracker.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -181,6 +182,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # The form allows 20 files per report and says so; past 200 the request is refused outright.
 DATA_UPLOAD_MAX_NUMBER_FILES = 200
+# A whole request: 20 evidence files of 20 MB and the form around them. Larger declared bodies
+# are refused unread (tracker.middleware.RequestSizeLimitMiddleware); the proxy's limit matches.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_MB", "410")) * 1024 * 1024
 # 催办: a 督办单 may go up a level (蓝 → 黄 → 红) after this many days without a report.
 SUPERVISION_ESCALATION_DAYS = int(os.environ.get("SUPERVISION_ESCALATION_DAYS", "3"))
 # Workbooks: more rows than this are refused before they are read.
