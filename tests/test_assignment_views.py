@@ -104,6 +104,14 @@ def test_a_staff_member_reports_a_counted_target_by_quantity(login, world):
     assert world.a_target.percent == 30
 
 
+def test_a_quantity_in_exponent_notation_is_refused_not_read_as_a_thousand(login, world):
+    response = post_report(login(world.staff_a), world.a_target, quantity="1e3")
+    assert response.status_code == 400
+    assert "已完成数量请填写数字，如 25 或 12.5。" in response.content.decode()
+    world.a_target.refresh_from_db()
+    assert world.a_target.quantity_done is None
+
+
 def test_submitting_puts_the_assignment_in_the_review_queue(login, world):
     response = post_report(login(world.staff_a), world.a_item, action="submit", note="完成")
     assert response.status_code == 302

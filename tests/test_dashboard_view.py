@@ -52,12 +52,31 @@ def test_the_red_list_shows_overdue_work_oldest_first(world):
     assert board.red_list[0]["days_overdue"] == 61
 
 
-def test_counted_targets_sum_the_units_quantities(world):
+def test_a_counted_target_is_each_units_own_and_the_whole_is_their_sum(world):
     Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=12)
     services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=20)
+    world.a_target.refresh_from_db()
+    assert world.a_target.percent == 50  # 20 of its own 40, as on the unit's page
     board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
     target = next(t for t in board.targets if t["code"] == "2026-002")
-    assert (target["done"], target["target"], target["rate"]) == (32, 40, 80.0)
+    assert (target["done"], target["target"], target["units"]) == (32, 80, 2)
+    assert target["rate"] == 40.0
+
+
+def test_one_units_surplus_does_not_make_up_for_anothers_shortfall(world):
+    Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=0)
+    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=70)
+    board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
+    target = next(t for t in board.targets if t["code"] == "2026-002")
+    assert (target["done"], target["target"]) == (70, 80)
+    assert target["rate"] == 50.0  # 40 of 40 for one unit, 0 of 40 for the other
+
+
+def test_the_targets_table_says_how_the_whole_target_is_made(login, world):
+    Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=12)
+    page = login(world.office).get(reverse("dashboard")).content.decode()
+    assert "2 个单位，各 40 家" in page
+    assert "每个单位最多计 100%" in page
 
 
 def test_a_long_term_item_without_a_report_this_period_is_listed(world):

@@ -16,6 +16,7 @@ from django.db.models import (
     Aggregate,
     Case,
     Count,
+    F,
     IntegerField,
     Q,
     QuerySet,
@@ -24,6 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 
@@ -363,28 +365,39 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
             }
         )
     # Counted targets: few items have one, so their quantities are summed by index lookups.
-    targets = dict(
-        qs.filter(
+    # An item's target is each unit's own (a unit's % is its quantity over it, as on its page and
+    # in the bulletin), so the item's whole target is that times its counted units, and a unit's
+    # surplus does not make up for another's shortfall.
+    done_so_far = Coalesce("quantity_done", Value(Decimal(0)))
+    targets = {
+        item_id: (done, units, capped)
+        for item_id, done, units, capped in qs.filter(
             role__in=Assignment.COUNTED_ROLES,
             item_id__in=ChecklistItem.objects.filter(target_quantity__isnull=False).values("pk"),
         )
         .values_list("item_id")
-        .annotate(done=Sum("quantity_done"))
-    )
+        .annotate(
+            done=Sum(done_so_far),
+            units=Count("pk"),
+            capped=Sum(Least(done_so_far, F("item__target_quantity"))),
+        )
+    }
     for item_id in sorted(
         (pk for pk in targets if pk in scope.items), key=lambda pk: scope.items[pk].code
     ):
-        item, done = scope.items[item_id], targets[item_id] or 0
-        target = item.target
+        item, (done, units, capped) = scope.items[item_id], targets[item_id]
+        whole = item.target * units
         board.targets.append(
             {
                 "code": item.code,
                 "title": item.title,
                 "theme": names.get(item.theme_id, ""),
-                "done": done,
-                "target": target,
+                "done": done or 0,
+                "target": whole,
+                "per_unit": item.target,
+                "units": units,
                 "unit": item.target_unit,
-                "rate": min(round(float(done) / float(target) * 100, 1), 100.0) if target else 0.0,
+                "rate": round(float(capped or 0) / float(whole) * 100, 1),
             }
         )
     return windows

@@ -145,6 +145,13 @@ class ProgressForm(forms.Form):
             f"照片、PDF、Word、Excel，每个不超过 20 MB，一次最多 {MAX_FILES_PER_REPORT} 个。"
         )
 
+    def clean_quantity(self):
+        # Python reads "1e3" as 1000; on a phone that is a slip of the keyboard, not a number.
+        raw = str(self.data.get(self.add_prefix("quantity"), ""))
+        if "e" in raw.lower():
+            raise forms.ValidationError("已完成数量请填写数字，如 25 或 12.5。")
+        return self.cleaned_data.get("quantity")
+
     def clean_files(self):
         files = self.cleaned_data["files"]
         if len(files) > MAX_FILES_PER_REPORT:
