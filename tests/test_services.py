@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tracker import services
-from tracker.models import Assignment, StatusUpdate, Unit
+from tracker.models import Assignment, Notice, StatusUpdate, Unit
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +108,21 @@ def test_returning_needs_a_reason_and_goes_back_to_in_progress(world):
     assert world.a_item.history.filter(kind="return", note="缺少整改照片").exists()
 
 
+def test_a_returned_submission_leaves_the_unit_a_notice_with_the_reason(world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a)
+    services.assignment_return(assignment=world.a_item, user=world.office, reason="缺少整改照片")
+    [notice] = Notice.objects.all()
+    assert notice.unit == world.town_a and notice.assignment == world.a_item
+    assert notice.title.startswith(f"退回：{world.a_item.item.code}")
+    assert "退回原因：缺少整改照片" in notice.body
+
+
+def test_a_failed_return_leaves_no_notice(world):
+    with pytest.raises(services.WorkflowError, match="只有待审核"):
+        services.assignment_return(assignment=world.a_item, user=world.office, reason="缺材料")
+    assert not Notice.objects.exists()
+
+
 def test_a_verified_assignment_takes_no_more_reports(world):
     services.assignment_submit(assignment=world.a_item, user=world.staff_a)
     services.assignment_approve(assignment=world.a_item, user=world.office)
@@ -190,6 +205,24 @@ def test_a_refused_extension_needs_a_reason_and_keeps_the_due_date(world):
     )
     world.a_item.refresh_from_db()
     assert world.a_item.due_date == date(2026, 12, 31)
+
+
+def test_the_unit_is_told_of_either_extension_decision(world):
+    def ask():
+        return services.extension_request(
+            assignment=world.a_item,
+            user=world.staff_a,
+            new_due_date=date(2027, 2, 28),
+            reason="汛期",
+        )
+
+    services.extension_decide(extension=ask(), user=world.office, approve=False, note="按期完成")
+    services.extension_decide(extension=ask(), user=world.office, approve=True)
+    approved, refused = Notice.objects.filter(unit=world.town_a, assignment=world.a_item)
+    assert refused.title.startswith("不同意延期：")
+    assert refused.body == "完成时限仍为 2026-12-31。安委办意见：按期完成"
+    assert approved.title.startswith("同意延期：")
+    assert approved.body == "完成时限由 2026-12-31 延至 2027-02-28。"
 
 
 def test_only_one_extension_request_waits_at_a_time(world):

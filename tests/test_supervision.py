@@ -94,3 +94,15 @@ def test_marking_notices_read_clears_the_bell(login, world, overdue):
     assert timezone.now() - world.staff_a.__class__.objects.get(
         pk=world.staff_a.pk
     ).notices_seen_at < timedelta(minutes=1)
+
+
+def test_a_returned_submission_reaches_the_units_bell_with_a_link_to_the_task(login, world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a)
+    services.assignment_return(assignment=world.a_item, user=world.office, reason="缺少整改照片")
+    client = login(world.staff_a)
+    assert client.get(reverse("home")).context["unread_notices"] == 1
+    page = client.get(reverse("notice_list")).content.decode()
+    assert "退回原因：缺少整改照片" in page
+    assert f'href="{reverse("assignment_detail", args=[world.a_item.pk])}"' in page
+    other = login(world.staff_b).get(reverse("notice_list")).content.decode()
+    assert "缺少整改照片" not in other

@@ -546,6 +546,15 @@ class Notice(models.Model):
     body = models.TextField("内容")
     level = models.CharField("等级", max_length=10, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
+    # The task a notice is about, for a link to it; reminders covering several tasks have none.
+    assignment = models.ForeignKey(
+        "Assignment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="责任分解",
+    )
 
     class Meta:
         verbose_name = "通知"

@@ -29,6 +29,7 @@ from tracker.models import (
     Unit,
     User,
 )
+from tracker.notices import notify
 
 Status = Assignment.Status
 Kind = StatusUpdate.Kind
@@ -510,6 +511,14 @@ def assignment_return(
         at=at,
         note=reason,
     )
+    notify(
+        assignment=locked,
+        key=f"return:{update.pk}",
+        title=f"退回：{locked.item.code} {locked.item.title}",
+        body=f"安委办退回了本单位提交的办结材料，请补充后重新提交。退回原因：{reason.strip()}",
+        level="yellow",
+        at=at,
+    )
     assignment.refresh_from_db()
     return update
 
@@ -592,7 +601,7 @@ def extension_decide(
     extension.decided_at = at
     extension.decision_note = note.strip()
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
-    return _record(
+    update = _record(
         assignment=locked,
         user=user,
         kind=Kind.EXTENSION_APPROVE if approve else Kind.EXTENSION_REFUSE,
@@ -602,3 +611,19 @@ def extension_decide(
         from_due_date=old_due,
         to_due_date=extension.requested_due_date if approve else old_due,
     )
+    was = f"{old_due:%Y-%m-%d}" if old_due else "长期"
+    if approve:
+        body = f"完成时限由 {was} 延至 {extension.requested_due_date:%Y-%m-%d}。"
+    else:
+        body = f"完成时限仍为 {was}。"
+    if note.strip():
+        body += f"安委办意见：{note.strip()}"
+    notify(
+        assignment=locked,
+        key=f"extension:{extension.pk}",
+        title=f"{'同意' if approve else '不同意'}延期：{locked.item.code} {locked.item.title}",
+        body=body,
+        level="" if approve else "yellow",
+        at=at,
+    )
+    return update

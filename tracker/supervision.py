@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.models import Assignment, Notice, StatusUpdate, Supervision, Unit, User
+from tracker.models import Assignment, StatusUpdate, Supervision, Unit, User
+from tracker.notices import notify
 from tracker.services import WorkflowError, _lock, _record, _require_office
 
 NEXT_LEVEL = {
@@ -66,13 +67,13 @@ def supervise(
         at=at,
         note=text,
     )
-    Notice.objects.create(
-        unit=locked.unit,
+    notify(
+        assignment=locked,
         key=f"supervision:{supervision.pk}",
-        title=f"{supervision.get_level_display()}：{locked.item.code} {locked.item.title}"[:200],
+        title=f"{supervision.get_level_display()}：{locked.item.code} {locked.item.title}",
         body=text,
         level=level,
-        created_at=at,
+        at=at,
     )
     return supervision
 
