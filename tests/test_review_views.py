@@ -1,8 +1,9 @@
 """The office's review: approve or return submissions, decide extensions, bulk actions."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker import services
 
@@ -112,6 +113,36 @@ def test_bulk_return_acts_only_on_submissions(login, world):
     assert world.a_item.status == "in_progress"
     assert "已退回 1 条" in response.content.decode()
     assert "未处理 1 条" in response.content.decode()
+
+
+def test_a_bulk_return_that_returns_nothing_is_not_reported_as_a_success(login, world):
+    response = login(world.office).post(
+        reverse("bulk_action"),
+        {"action": "return", "reason": "材料不全", "ids": [world.a_item.pk]},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "已退回 0 条" not in page
+    assert (
+        "未处理 1 条：" in page
+        and "可以退回。" in page
+        and "。；" not in page
+        and "。。" not in page
+    )
+
+
+def test_a_bulk_due_date_in_the_past_is_refused_and_nothing_changes(login, world):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    before = world.a_item.due_date
+    response = login(world.office).post(
+        reverse("bulk_action"),
+        {"action": "set_due", "due_date": yesterday.isoformat(), "ids": [world.a_item.pk]},
+        follow=True,
+    )
+    assert "新的完成时限不能早于今天" in response.content.decode()
+    world.a_item.refresh_from_db()
+    assert world.a_item.due_date == before
+    assert not world.a_item.history.filter(kind="edit").exists()
 
 
 def test_bulk_publish_publishes_the_items_of_the_chosen_rows(login, world):

@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
 
 from tracker import security
 from tracker.models import Assignment
@@ -241,8 +242,14 @@ class BulkForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("action") == "return" and not cleaned.get("reason", "").strip():
             self.add_error("reason", "批量退回时请填写退回原因。")
-        if cleaned.get("action") == "set_due" and not cleaned.get("due_date"):
-            self.add_error("due_date", "请填写新的完成时限。")
+        if cleaned.get("action") == "set_due":
+            due = cleaned.get("due_date")
+            if not due:
+                self.add_error("due_date", "请填写新的完成时限。")
+            elif due < timezone.localdate():
+                # A new deadline in the past makes every chosen task overdue at once; single
+                # corrections of past dates go through the admin, where each is seen.
+                self.add_error("due_date", f"新的完成时限不能早于今天（{timezone.localdate()}）。")
         return cleaned
 
 

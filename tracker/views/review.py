@@ -136,8 +136,14 @@ def _apply_bulk(request, data, chosen: list[Assignment]) -> None:
                     continue
             done += 1
         except services.WorkflowError as exc:
-            skipped.append(f"{assignment.item.code} {assignment.unit.label}：{exc}")
+            skipped.append(
+                f"{assignment.item.code} {assignment.unit.label}：{str(exc).rstrip('。')}"
+            )
     verb = "退回" if action == "return" else "修改完成时限"
-    messages.success(request, f"已{verb} {done} 条。")
+    if done or not skipped:
+        messages.success(request, f"已{verb} {done} 条。")
     if skipped:
-        messages.warning(request, f"未处理 {len(skipped)} 条：" + "；".join(skipped[:10]))
+        more = f"等（共 {len(skipped)} 条）" if len(skipped) > 10 else ""
+        messages.warning(
+            request, f"未处理 {len(skipped)} 条：" + "；".join(skipped[:10]) + more + "。"
+        )
