@@ -74,3 +74,22 @@ def test_the_office_turns_a_speech_into_a_published_task_a_township_then_sees(
     sign_in(page, live_server, "staff_b")
     page.get_by_role("link", name="我的任务").click()
     assert page.get_by_role("link", name="对辖区生产经营场所开展拉网式排查").count() == 0
+
+
+def test_a_refused_acceptance_opens_at_the_candidate_and_its_message(page, live_server, world):
+    sign_in(page, live_server, "office")
+    page.goto(f"{live_server.url}/speeches/new/")
+    page.get_by_label("讲话标题").fill("全县安全生产工作会议讲话（四月）")
+    page.get_by_label("讲话日期").fill("2026-04-16")
+    page.get_by_label("讲话全文").fill(SPEECH + "\n" + SPEECH.replace("一、", "二、"))
+    page.get_by_role("button", name="识别部署要求").click()
+    last = DirectiveCandidate.objects.order_by("start").last()
+    card = page.locator(f"#c{last.pk}")
+    card.get_by_label("领域").select_option(label="隐患排查治理")
+    card.get_by_label("完成时限").fill("")
+    card.get_by_role("button", name="接受为草稿").click()
+    assert page.url.endswith(f"#c{last.pk}")
+    error = page.locator(f"#c{last.pk}").get_by_text("请填写完成时限")
+    error.wait_for()
+    box = error.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"], box
