@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from tracker import services
+from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.excel.bulletin import CUT_MARK, write_bulletin
-from tracker.league import league_table
 from tracker.models import Assignment
 
 
@@ -36,16 +36,16 @@ def test_the_ranking_matches_the_league_table_the_pages_use(world):
     services.assignment_approve(assignment=world.a_item, user=world.office)
     today = date(2026, 12, 1)
     published = Assignment.objects.filter(item__state="published")
-    expected = league_table(
-        published.values_list("unit_id", "unit__name", "unit__kind", "role", "status", "due_date"),
-        today=today,
-    )
+    board = build_dashboard(world.office, DashboardFilters(), today=today)
+    expected = board.townships + board.departments + board.others
     ws = load_workbook(export(published, today)).active
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if isinstance(r[0], int)]
     assert [(r[0], r[1], r[3], r[4], r[8], r[9]) for r in rows] == [
         (s.rank, s.name, s.total, s.verified, s.overdue, s.rate) for s in expected
     ]
     assert rows[0][1] == "城关镇" and rows[0][9] == 50.0  # 1 of 2 counted assignments
+    # Townships and departments are ranked each among their own kind, as on the dashboard.
+    assert [(r[0], r[2]) for r in rows] == [(1, "乡镇街道"), (2, "乡镇街道"), (1, "部门")]
 
 
 def test_overdue_rows_are_listed_with_their_days(world):

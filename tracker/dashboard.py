@@ -32,7 +32,7 @@ from django.utils import timezone
 from checklist.models import ChecklistItem, Source, Theme
 from tracker.cadence import due_period
 from tracker.filters import light_filter
-from tracker.league import UnitStanding, rank_standings
+from tracker.league import UnitStanding, rank_within_kinds
 from tracker.models import Assignment, Unit, User
 from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
 from tracker.selectors import assignments_of_visible_units
@@ -95,12 +95,9 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
 
     # 1. League table: counted per unit, role and status by the database.
     standings = _league(qs, scope, today)
-    for s in standings:
-        {"township": board.townships, "department": board.departments}.get(
-            s.kind, board.others
-        ).append(s)
-    for group in (board.townships, board.departments, board.others):
-        _rerank(group)
+    groups = rank_within_kinds(standings)
+    board.townships, board.departments = groups["township"], groups["department"]
+    board.others = groups["other"]
     board.total = sum(s.total for s in standings)
     board.verified = sum(s.verified for s in standings)
 
@@ -254,7 +251,7 @@ def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
         setattr(s, status, getattr(s, status) + n)
         if status != Assignment.Status.VERIFIED:
             s.overdue += past
-    return rank_standings(list(standings.values()))
+    return list(standings.values())
 
 
 class _PercentValues(dict):
@@ -416,14 +413,6 @@ def _first_red_windows(windows: list[tuple]) -> list[tuple]:
         red += n
         last_due = due
     return chosen
-
-
-def _rerank(group: list[UnitStanding]) -> None:
-    previous = None
-    for position, s in enumerate(group, start=1):
-        key = (s.rate, s.overdue)
-        s.rank = previous[1] if previous and previous[0] == key else position
-        previous = (key, s.rank)
 
 
 def _weekly_completion(

@@ -56,3 +56,15 @@ def rank_standings(standings: list[UnitStanding]) -> list[UnitStanding]:
         s.rank = previous[1] if previous and previous[0] == key else position
         previous = (key, s.rank)
     return ordered
+
+
+KIND_ORDER = ("township", "department", "other")
+
+
+def rank_within_kinds(standings: list[UnitStanding]) -> dict[str, list[UnitStanding]]:
+    """Townships, departments and other units ranked each among their own kind: a township is
+    compared with townships, as on the dashboard and in the bulletin alike."""
+    groups: dict[str, list[UnitStanding]] = {kind: [] for kind in KIND_ORDER}
+    for s in standings:
+        groups.get(s.kind, groups["other"]).append(s)
+    return {kind: rank_standings(group) for kind, group in groups.items()}

@@ -28,7 +28,7 @@ from tracker.excel.xlsx_stream import (
     datetime_serial,
     text_cells,
 )
-from tracker.league import league_table
+from tracker.league import league_table, rank_within_kinds
 from tracker.models import Assignment, StatusUpdate
 from tracker.progress import LIGHT_LABELS, format_quantity, progress
 
@@ -78,7 +78,7 @@ OVERDUE_COLUMNS = [
 KIND = {"township": "乡镇街道", "department": "部门", "other": "其他"}
 NOTE = (
     "注：只统计已发布的任务；应完成、完成率只计牵头和责任单位，配合单位不计；"
-    "逾期为超过完成时限仍未办结。"
+    "逾期为超过完成时限仍未办结；乡镇街道、部门分别排名。"
 )
 COMPRESSION = 6  # zlib's default: level 1 would save about a second per 100 MB of sheet XML
 
@@ -327,4 +327,4 @@ def write_bulletin(
         standings = league_table(rows, today=today)
         if next(rows, None) is not None:  # the sheets would be short, and the ranking wrong
             raise RuntimeError("league_table stopped before the last assignment")
-        _write_summary(summary, standings, st)
+        _write_summary(summary, [s for g in rank_within_kinds(standings).values() for s in g], st)
