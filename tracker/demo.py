@@ -123,7 +123,7 @@ REPORT_NOTES = [
     "制定了工作方案，正在按时间节点推进。",
     "组织联合检查组开展第{n}轮检查，问题清单已建立台账。",
     "剩余问题已下发整改通知书，明确整改时限和责任人。",
-    "已开展宣传培训{n}场次，覆盖{m}人次。",
+    "已开展宣传培训{n}场次，覆盖{people}人次。",
     "对照任务要求逐项落实，相关资料已整理归档。",
 ]
 
@@ -136,7 +136,9 @@ def _moment(day: date, rng: random.Random) -> datetime:
 def _note(rng: random.Random) -> str:
     n = rng.randint(3, 40)
     m = rng.randint(1, n)
-    return rng.choice(REPORT_NOTES).format(n=n, m=m, k=rng.randint(0, m))
+    # People reached are derived, not drawn, so the demo's random sequence stays as it was.
+    people = n * (30 + m)
+    return rng.choice(REPORT_NOTES).format(n=n, m=m, k=rng.randint(0, m), people=people)
 
 
 def _plan(assignment: Assignment, today: date, rng: random.Random) -> str:
