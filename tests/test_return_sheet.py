@@ -100,13 +100,81 @@ def test_bad_percent_cells_are_row_errors_and_nothing_is_written(world, value, m
     assert world.a_target.quantity_done is None
 
 
-def test_a_row_changed_on_the_web_since_download_is_a_conflict(world):
+def test_a_row_changed_on_the_web_since_download_is_a_row_error_in_the_preview(world):
     sheet = filled(world.town_a, {"2026-001": {"完成%": 45}})
     services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
+    assert len(report.errors) == 1
+    assert str(report.errors[0]).startswith(
+        "第4行：任务 2026-001 在下载填报表后已在网页上更新（现为推进中，完成 10%）"
+    )
+    assert "清空本行" in str(report.errors[0]) and "重新下载填报表" in str(report.errors[0])
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
-    assert any("已被他人修改" in str(e) for e in report.errors)
+    assert not report.committed
     world.a_item.refresh_from_db()
     assert world.a_item.percent == 10
+
+
+def test_a_note_alone_on_a_row_changed_on_the_web_is_also_a_row_error(world):
+    sheet = filled(world.town_a, {"2026-001": {"本次进展说明": "已排查"}})
+    services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
+    assert len(report.errors) == 1 and "任务 2026-001" in str(report.errors[0])
+
+
+def test_a_row_left_alone_is_unchanged_whatever_was_saved_on_the_web_meanwhile(world):
+    sheet = filled(world.town_a, {"2026-002": {"完成数量": 12, "本次进展说明": "已完成12家"}})
+    services.assignment_report(
+        assignment=world.a_item, user=world.staff_a, percent=60, note="网页报送"
+    )
+    dry = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
+    assert dry.errors == []
+    assert (dry.counts["report"], dry.counts["unchanged"]) == (1, 1)
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert report.committed
+    world.a_item.refresh_from_db()
+    world.a_target.refresh_from_db()
+    assert world.a_item.percent == 60 and world.a_item.history.count() == 2
+    assert world.a_target.quantity_done == Decimal("12")
+
+
+def test_a_row_left_alone_is_unchanged_even_when_its_target_quantity_moved_on_the_web(world):
+    sheet = filled(world.town_a, {"2026-001": {"完成%": 30}})
+    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=5)
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert report.committed and report.counts["unchanged"] == 1
+    world.a_target.refresh_from_db()
+    assert world.a_target.quantity_done == Decimal("5")
+
+
+def old_format(sheet):
+    """The same sheet as downloaded before it carried the downloaded values."""
+    book = load_workbook(sheet)
+    ws = book.active
+    headers = [c.value for c in ws[3]]
+    ws.delete_cols(headers.index("下载时完成%") + 1, 2)
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return out
+
+
+def test_an_old_sheet_still_imports_when_nothing_changed_on_the_web(world):
+    sheet = old_format(filled(world.town_a, {"2026-001": {"完成%": 45}}))
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert report.committed and (report.counts["report"], report.counts["unchanged"]) == (1, 1)
+    world.a_item.refresh_from_db()
+    assert world.a_item.percent == 45
+
+
+def test_an_old_sheet_whose_row_changed_on_the_web_is_refused_with_a_clear_message(world):
+    sheet = old_format(filled(world.town_a, {"2026-002": {"本次进展说明": "已完成"}}))
+    services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
+    assert len(report.errors) == 1
+    message = str(report.errors[0])
+    assert message.startswith("第4行：任务 2026-001") and "旧版格式" in message
+    assert "重新下载填报表" in message
 
 
 def test_a_pdf_renamed_xlsx_is_refused_with_a_message(world):

@@ -33,7 +33,12 @@ COLUMNS = [
     ("完成数量", 10, True),
     ("本次进展说明", 44, True),
     ("版本", 6, False),
+    # What the fillable cells held at download: an upload changes only the rows the user
+    # edited, whatever was saved on the web in the meantime.
+    ("下载时完成%", 8, False),
+    ("下载时完成数量", 10, False),
 ]
+VERSION_COLUMN = 10  # this and the columns after it are hidden
 FILL_STATUS = {"推进中": "report", "提交审核": "submit", "待审核": "submit"}
 STATUS_CHOICES = ["推进中", "提交审核"]
 HEADERS = [c[0] for c in COLUMNS]
@@ -71,7 +76,7 @@ def write_return_sheet(target, *, unit: Unit, today) -> None:
     for col, (label, width, _) in enumerate(COLUMNS):
         sheet.set_column(col, col, width)
         sheet.write_string(HEADER_ROW, col, label, header)
-    sheet.set_column(len(COLUMNS) - 1, len(COLUMNS) - 1, 6, None, {"hidden": True})
+    sheet.set_column(VERSION_COLUMN, len(COLUMNS) - 1, 6, None, {"hidden": True})
     row = HEADER_ROW
     for row, a in enumerate(unit_assignments(unit), start=HEADER_ROW + 1):
         item = a.item
@@ -95,10 +100,13 @@ def write_return_sheet(target, *, unit: Unit, today) -> None:
         sheet.write_number(row, 7, a.percent, cell)
         if item.target_quantity:
             sheet.write_number(row, 8, float(a.quantity_done or 0), cell)
+            sheet.write_number(row, 12, float(a.quantity_done or 0), locked)
         else:
             sheet.write_blank(row, 8, None, cell)
+            sheet.write_blank(row, 12, None, locked)
         sheet.write_string(row, 9, "", cell)
         sheet.write_number(row, 10, a.version, locked)
+        sheet.write_number(row, 11, a.percent, locked)
     if row > HEADER_ROW:
         sheet.data_validation(
             HEADER_ROW + 1, 6, row, 6,
@@ -157,6 +165,29 @@ def _number(value, *, integer: bool):
     return number
 
 
+def _quiet_number(value, *, integer: bool):
+    """A locked cell written by the download: unreadable means unknown, not a user error."""
+    try:
+        return _number(value, integer=integer)
+    except cells.CellError:
+        return None
+
+
+def _stale_message(assignment: Assignment, *, known: bool) -> str:
+    code = assignment.item.code
+    now = f"现为{assignment.get_status_display()}，完成 {assignment.percent}%"
+    if not known:
+        return (
+            f"任务 {code} 在下载填报表后已在网页上更新（{now}），这份填报表是旧版格式，"
+            "无法判断本行是否由您改动，本行未导入。请重新下载填报表，填写后再上传。"
+        )
+    return (
+        f"任务 {code} 在下载填报表后已在网页上更新（{now}），本行填写的内容未导入，"
+        "以免覆盖网页上的报送。请先在网页上查看该任务（需要时直接在网页上报送），"
+        "再清空本行的填报状态、完成%、完成数量和本次进展说明后重新上传；或重新下载填报表后重新填写。"
+    )
+
+
 def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> ReturnReport:
     report = ReturnReport()
     try:
@@ -183,7 +214,16 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
     names = [cells.normalize_header(v) for v in rows[header_at]]
     col = {
         h: names.index(h)
-        for h in ("编号", "填报状态", "完成%", "完成数量", "本次进展说明", "版本")
+        for h in (
+            "编号",
+            "填报状态",
+            "完成%",
+            "完成数量",
+            "本次进展说明",
+            "版本",
+            "下载时完成%",
+            "下载时完成数量",
+        )  # fmt: skip
         if h in names
     }
     missing = [h for h in ("编号", "填报状态", "完成%", "本次进展说明") if h not in col]
@@ -260,20 +300,28 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
         except cells.CellError as exc:
             report.errors.append(RowError(row_no, col["本次进展说明"], str(exc)))
             continue
-        try:
-            version = _number(get(values, "版本"), integer=True)
-        except cells.CellError:
-            version = None
-        if not assignment.item.target_quantity:
+        version = _quiet_number(get(values, "版本"), integer=True)
+        has_target = bool(assignment.item.target_quantity)
+        was_percent = was_quantity = None
+        if "下载时完成%" in col:
+            was_percent = _quiet_number(get(values, "下载时完成%"), integer=True)
+            if has_target:
+                was_quantity = _quiet_number(get(values, "下载时完成数量"), integer=False)
+        known = was_percent is not None and (was_quantity is not None or not has_target)
+        if not known:
+            # A sheet from before the downloaded values were kept: the current values are the
+            # best guess, and exact whenever the version still matches.
+            was_percent = assignment.percent
+            was_quantity = assignment.quantity_done or Decimal(0)
+        if not has_target or quantity == was_quantity:
             quantity = None
-        else:
-            current = assignment.quantity_done or Decimal(0)
-            if quantity is not None and quantity == current:
-                quantity = None
-        if percent == assignment.percent:
+        if percent == was_percent:
             percent = None
         if action is None and percent is None and quantity is None and not note:
             report.counts["unchanged"] += 1
+            continue
+        if version is not None and version != assignment.version:
+            report.errors.append(RowError(row_no, None, _stale_message(assignment, known=known)))
             continue
         if assignment.status not in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS):
             report.errors.append(
@@ -311,7 +359,8 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
                         RowError(
                             r.row,
                             None,
-                            f"任务 {r.assignment.item.code} 在下载后已被他人修改，请重新下载填报表。",
+                            f"任务 {r.assignment.item.code} 在预览后已在网页上更新，"
+                            "请重新上传这份填报表查看最新的预览。",
                         )
                     )
                 except services.WorkflowError as exc:

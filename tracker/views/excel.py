@@ -55,18 +55,35 @@ def _park(request, upload, **meta) -> str:
     return token
 
 
-def _unpark(request, token: str) -> dict:
+EXPIRED = "导入已失效，请重新上传文件。"
+ALREADY_IMPORTED = "这份文件已经导入，无需重复确认。"
+KEEP_DONE = 20
+
+
+def _unpark(request, token: str) -> dict | None:
     pending = request.session.get("pending_imports", {})
     if not TOKEN.match(token or "") or token not in pending:
-        raise Http404("导入已失效，请重新上传文件。")
+        return None
     return pending[token]
 
 
-def _discard(request, token: str) -> None:
+def _discard(request, token: str, *, imported: bool = False) -> None:
     pending = request.session.get("pending_imports", {})
     pending.pop(token, None)
     request.session["pending_imports"] = pending
+    if imported:
+        # Remembered so that a second 确认导入 (browser Back, double click) can say the file
+        # is already in, instead of asking the user to upload it again.
+        done = request.session.get("done_imports", [])
+        request.session["done_imports"] = [*done, token][-KEEP_DONE:]
     default_storage.delete(f"imports/{token}.xlsx")
+
+
+def _gone(request, token: str) -> tuple[str, int]:
+    """Why a confirmation has nothing to confirm, and the status that says so."""
+    if token in request.session.get("done_imports", []):
+        return ALREADY_IMPORTED, 409
+    return EXPIRED, 410
 
 
 # --- the 任务分解表 -------------------------------------------------------------------------
@@ -96,6 +113,10 @@ def task_import_confirm(request):
     _require_office(request.user)
     token = request.POST.get("token", "")
     meta = _unpark(request, token)
+    if meta is None:
+        notice, status = _gone(request, token)
+        context = {"form": TaskImportForm(), "notice": notice, "imported": status == 409}
+        return render(request, "tracker/task_import.html", context, status=status)
     with default_storage.open(f"imports/{token}.xlsx", "rb") as handle:
         report = import_tasks(
             handle,
@@ -104,7 +125,7 @@ def task_import_confirm(request):
             on_conflict=meta["on_conflict"],
             label=f"「{meta['name']}」",
         )
-    _discard(request, token)
+    _discard(request, token, imported=report.committed)
     outcome = "committed" if report.committed else "failed"
     security.log_event(request, "task_import", outcome, file=meta["name"], counts=report.counts)
     if not report.committed:
@@ -133,12 +154,15 @@ def task_import_template(request):
 # --- the unit return sheet (填报表) ---------------------------------------------------------
 
 
-def _sheet_unit(request) -> Unit:
-    """Staff fill their own unit's sheet; the office may act for any unit (?unit=id)."""
+def _sheet_unit(request) -> Unit | None:
+    """Staff fill their own unit's sheet; the office may act for any unit (?unit=id) and gets
+    None until it has picked one."""
     user = request.user
     if user.is_office:
         unit_id = request.GET.get("unit") or request.POST.get("unit")
-        if not (unit_id or "").isdigit():
+        if not unit_id:
+            return None
+        if not unit_id.isdigit():
             raise Http404("请选择单位")
         return get_object_or_404(Unit, pk=unit_id)
     if user.role == user.Role.STAFF and user.unit_id:
@@ -146,8 +170,19 @@ def _sheet_unit(request) -> Unit:
     raise PermissionDenied("领导账号只能查看，不能填报。")
 
 
+def _sheet_page(request, unit: Unit | None, *, status: int = 200, **context):
+    """The return sheet page; the office also gets its unit picker."""
+    if request.user.is_office:
+        context["units"] = Unit.objects.filter(active=True).order_by("kind", "sort_order", "name")
+    if unit is not None:
+        context.setdefault("form", ReturnSheetForm())
+    return render(request, "tracker/return_sheet.html", {"unit": unit, **context}, status=status)
+
+
 def return_sheet_download(request):
     unit = _sheet_unit(request)
+    if unit is None:
+        return redirect("return_sheet")
     today = timezone.localdate()
     security.log_event(request, "export", "success", file="return_sheet", unit=unit.name)
     return _xlsx_response(
@@ -158,44 +193,44 @@ def return_sheet_download(request):
 
 def return_sheet_upload(request):
     unit = _sheet_unit(request)
-    context = {"unit": unit, "form": ReturnSheetForm()}
     if request.method != "POST":
-        return render(request, "tracker/return_sheet.html", context)
+        return _sheet_page(request, unit)
+    if unit is None:
+        return _sheet_page(request, None, status=400, notice="请先选择单位，再上传填报表。")
     form = ReturnSheetForm(request.POST, request.FILES)
-    context["form"] = form
     if not form.is_valid():
-        return render(request, "tracker/return_sheet.html", context, status=400)
+        return _sheet_page(request, unit, status=400, form=form)
     upload = form.cleaned_data["file"]
     report = read_return_sheet(upload, unit=unit, user=request.user, dry_run=True)
-    context.update(report=report, file_name=upload.name)
     if report.errors:
-        return render(request, "tracker/return_sheet.html", context, status=400)
+        return _sheet_page(
+            request, unit, status=400, form=form, report=report, file_name=upload.name
+        )
     try:
-        context["token"] = _park(request, upload, kind="return", unit_id=unit.pk)
+        token = _park(request, upload, kind="return", unit_id=unit.pk)
     except services.StorageFullError as exc:
         form.add_error("file", str(exc))
-        del context["report"]
-        return render(request, "tracker/return_sheet.html", context, status=507)
-    return render(request, "tracker/return_sheet.html", context)
+        return _sheet_page(request, unit, status=507, form=form)
+    return _sheet_page(request, unit, form=form, report=report, file_name=upload.name, token=token)
 
 
 @require_POST
 def return_sheet_confirm(request):
     token = request.POST.get("token", "")
-    meta = _unpark(request, token)
     unit = _sheet_unit(request)
-    if meta.get("unit_id") != unit.pk:
-        raise Http404("导入已失效，请重新上传文件。")
+    meta = _unpark(request, token)
+    if meta is None or unit is None or meta.get("unit_id") != unit.pk:
+        notice, status = _gone(request, token)
+        return _sheet_page(request, unit, status=status, notice=notice, imported=status == 409)
     with default_storage.open(f"imports/{token}.xlsx", "rb") as handle:
         report = read_return_sheet(handle, unit=unit, user=request.user, dry_run=False)
-    _discard(request, token)
+    _discard(request, token, imported=report.committed)
     outcome = "committed" if report.committed else "failed"
     security.log_event(
         request, "return_sheet_import", outcome, unit=unit.name, counts=report.counts
     )
     if not report.committed:
-        context = {"unit": unit, "form": ReturnSheetForm(), "report": report}
-        return render(request, "tracker/return_sheet.html", context, status=409)
+        return _sheet_page(request, unit, status=409, report=report)
     c = report.counts
     messages.success(
         request, f"填报表已导入：报送进度 {c['report']} 条，提交审核 {c['submit']} 条。"
