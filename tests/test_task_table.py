@@ -54,3 +54,14 @@ def test_an_overdue_row_shows_its_days_overdue_and_a_long_term_row_its_cadence(w
     assert '2026-03-01 <span class="tag-red">逾期10天</span>' in html
     assert "长期（每月28日前）" in html
     assert html.count('class="even"') == 1 and html.count('class="odd"') == 1
+
+
+def test_skipped_pages_are_plain_text_not_a_link(login, world, settings):
+    # Five rows, one a page, three page numbers shown: 1 … 5.
+    settings.DJANGO_TABLES2_PAGE_RANGE = 3
+    html = login(world.office).get(reverse("assignment_list"), {"per_page": 1}).content.decode()
+    pagination = html[html.index('<ul class="pagination">') :]
+    pagination = pagination[: pagination.index("</ul>")]
+    assert '<li class="gap">…</li>' in pagination
+    assert 'href="#"' not in pagination
+    assert '<a href="?per_page=1&amp;page=5">5</a>' in pagination
