@@ -83,6 +83,14 @@ def test_a_township_never_sees_the_draft_badge(login, world):
     assert "tag-draft" not in html and "草稿任务" not in html
 
 
+def test_the_select_all_box_waits_for_the_script_and_is_not_sent_with_the_rows(login, world):
+    html = login(world.office).get(reverse("assignment_list")).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    assert '<label class="check select-all" hidden>' in head
+    assert '<input type="checkbox" data-select-all="1" />' in head
+    assert 'name="ids"' not in head
+
+
 def test_skipped_pages_are_plain_text_not_a_link(login, world, settings):
     # Five rows, one a page, three page numbers shown: 1 … 5.
     settings.DJANGO_TABLES2_PAGE_RANGE = 3

@@ -15,14 +15,23 @@ def cell(label: str) -> dict:
     return {"td": {"data-label": label}}
 
 
+class SelectColumn(tables.CheckBoxColumn):
+    """The office's selection column; its header ticks every row of the page.
+
+    Ticking all only works with static/js/task_list.js, so the header box stays hidden until
+    that script shows it: without JavaScript the rows are ticked one by one.
+    """
+
+    @property
+    def header(self):
+        return mark_safe(
+            '<label class="check select-all" hidden>'
+            '<input type="checkbox" data-select-all="1" /> 全选</label>'
+        )
+
+
 class AssignmentTable(tables.Table):
-    select = tables.CheckBoxColumn(
-        accessor="pk",
-        attrs={
-            "th__input": {"aria-label": "全选", "data-select-all": "1"},
-            "td__input": {"name": "ids", "aria-label": "选择"},
-        },
-    )
+    select = SelectColumn(accessor="pk", attrs={"th": {"class": "select"}})
     code = tables.Column(
         "编号", accessor="item__code", order_by=("item__code",), attrs=cell("编号")
     )
