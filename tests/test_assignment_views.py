@@ -1,5 +1,6 @@
 """我的任务 and one assignment: list, filters, detail, the report form."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -261,3 +262,12 @@ def test_the_red_page_reads_by_due_date_instead_of_sorting_every_red_assignment(
     assert "assignment_due_item_role" in plan
     assert "MULTI-INDEX OR" not in plan
     assert "USE TEMP B-TREE FOR ORDER BY" not in plan  # only its right part, per due date
+
+
+@pytest.mark.parametrize("who", ["office", "staff_a"])
+def test_the_task_list_has_no_inline_handlers_or_styles_and_loads_its_script(login, world, who):
+    page = login(getattr(world, who)).get(reverse("assignment_list")).content.decode()
+    assert not re.search(r"\son[a-z]+=", page), "inline event handlers are blocked by the CSP"
+    assert "style=" not in page
+    assert re.search(r'<script src="[^"]*js/task_list[^"]*\.js" defer></script>', page)
+    assert "data-autosubmit" in page

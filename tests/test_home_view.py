@@ -1,3 +1,7 @@
+import re
+
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.urls import reverse
 
 
@@ -32,3 +36,31 @@ def test_counts_show_overdue_open_assignments(login, world, settings):
     response = login(world.staff_b).get(reverse("home"))
     assert response.context["counts"]["overdue"] == 1
     assert "逾期" in response.content.decode()
+
+
+def test_the_header_names_the_office_its_unit_and_role_once_each(login, world):
+    page = login(world.office).get(reverse("home")).content.decode()
+    assert '<span class="me">安委办张科长 · 安委办</span>' in page
+
+
+def test_the_header_names_a_township_member_their_unit_and_role(login, world):
+    page = login(world.staff_a).get(reverse("home")).content.decode()
+    assert '<span class="me">城关镇王干事 · 城关镇 · 单位联络员</span>' in page
+
+
+def test_the_header_names_a_leader_without_a_unit(login, world):
+    page = login(world.leader).get(reverse("home")).content.decode()
+    assert '<span class="me">李县长 · 领导</span>' in page
+
+
+def test_every_page_links_the_favicon(login, world):
+    page = login(world.staff_a).get(reverse("home")).content.decode()
+    assert re.search(r'<link rel="icon" href="[^"]*favicon[^"]*\.svg" type="image/svg\+xml">', page)
+
+
+def test_favicon_ico_leads_to_the_icon_even_before_signing_in(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("favicon.svg")
+    with open(finders.find("favicon.svg"), "rb") as icon:
+        assert icon.read().startswith(b"<svg")

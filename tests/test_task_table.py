@@ -54,3 +54,49 @@ def test_an_overdue_row_shows_its_days_overdue_and_a_long_term_row_its_cadence(w
     assert '2026-03-01 <span class="tag-red">逾期10天</span>' in html
     assert "长期（每月28日前）" in html
     assert html.count('class="even"') == 1 and html.count('class="odd"') == 1
+
+
+def test_the_office_sees_a_draft_badge_on_draft_rows_only(login, world):
+    html = login(world.office).get(reverse("assignment_list")).content.decode()
+    rows = {re.search(r'data-id="(\d+)"', r).group(1): r for r in rows_of(html)}
+    draft_row = rows[str(world.a_draft.pk)]
+    assert 'class="tag-draft"' in draft_row and ">草稿</span>" in draft_row
+    assert re.search(r'<tr data-id="\d+" class="(even|odd) draft">', draft_row)
+    for pk in (world.a_item.pk, world.b_item.pk, world.lead.pk, world.a_target.pk):
+        assert "tag-draft" not in rows[str(pk)] and " draft" not in rows[str(pk)]
+
+
+def test_the_draft_filter_counts_and_lists_exactly_the_draft_rows(login, world):
+    client = login(world.office)
+    drafts = client.get(reverse("assignment_list"), {"item_state": "draft"}).content.decode()
+    assert "共 1 条" in drafts
+    assert [r for r in rows_of(drafts) if "tag-draft" in r] == rows_of(drafts)
+    assert len(rows_of(drafts)) == 1
+    published = client.get(reverse("assignment_list"), {"item_state": "published"})
+    published = published.content.decode()
+    assert "共 4 条" in published
+    assert "tag-draft" not in published and len(rows_of(published)) == 4
+
+
+def test_a_township_never_sees_the_draft_badge(login, world):
+    html = login(world.staff_a).get(reverse("assignment_list")).content.decode()
+    assert "tag-draft" not in html and "草稿任务" not in html
+
+
+def test_the_select_all_box_waits_for_the_script_and_is_not_sent_with_the_rows(login, world):
+    html = login(world.office).get(reverse("assignment_list")).content.decode()
+    head = html[html.index("<thead") : html.index("</thead>")]
+    assert '<label class="check select-all" hidden>' in head
+    assert '<input type="checkbox" data-select-all="1" />' in head
+    assert 'name="ids"' not in head
+
+
+def test_skipped_pages_are_plain_text_not_a_link(login, world, settings):
+    # Five rows, one a page, three page numbers shown: 1 … 5.
+    settings.DJANGO_TABLES2_PAGE_RANGE = 3
+    html = login(world.office).get(reverse("assignment_list"), {"per_page": 1}).content.decode()
+    pagination = html[html.index('<ul class="pagination">') :]
+    pagination = pagination[: pagination.index("</ul>")]
+    assert '<li class="gap">…</li>' in pagination
+    assert 'href="#"' not in pagination
+    assert '<a href="?per_page=1&amp;page=5">5</a>' in pagination

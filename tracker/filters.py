@@ -4,7 +4,6 @@ import json
 from datetime import date, timedelta
 
 import django_filters
-from django import forms
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -132,9 +131,6 @@ class AssignmentFilter(django_filters.FilterSet):
             # Staff see one unit and published items only: those filters would be noise.
             del self.filters["unit"]
             del self.filters["item_state"]
-        for field in self.form.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs["onchange"] = "this.form.requestSubmit()"
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

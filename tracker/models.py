@@ -136,6 +136,16 @@ class User(AbstractUser):
     def sees_all_units(self) -> bool:
         return self.is_office or self.is_leader
 
+    @property
+    def header_label(self) -> str:
+        """Name · unit · role for the page header, each shown once.
+
+        The office's unit is usually called 安委办 like the role itself, which would read
+        "安委办 · 安委办".
+        """
+        parts = [str(self), self.unit.label if self.unit_id else "", self.get_role_display()]
+        return " · ".join(dict.fromkeys(part for part in parts if part))
+
 
 class AssignmentQuerySet(models.QuerySet):
     def open(self):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from checklist.models import ChecklistItem
 from tracker.models import Assignment
 from tracker.progress import format_quantity, progress
 
@@ -14,14 +15,23 @@ def cell(label: str) -> dict:
     return {"td": {"data-label": label}}
 
 
+class SelectColumn(tables.CheckBoxColumn):
+    """The office's selection column; its header ticks every row of the page.
+
+    Ticking all only works with static/js/task_list.js, so the header box stays hidden until
+    that script shows it: without JavaScript the rows are ticked one by one.
+    """
+
+    @property
+    def header(self):
+        return mark_safe(
+            '<label class="check select-all" hidden>'
+            '<input type="checkbox" data-select-all="1" /> 全选</label>'
+        )
+
+
 class AssignmentTable(tables.Table):
-    select = tables.CheckBoxColumn(
-        accessor="pk",
-        attrs={
-            "th__input": {"aria-label": "全选", "data-select-all": "1"},
-            "td__input": {"name": "ids", "aria-label": "选择"},
-        },
-    )
+    select = SelectColumn(accessor="pk", attrs={"th": {"class": "select"}})
     code = tables.Column(
         "编号", accessor="item__code", order_by=("item__code",), attrs=cell("编号")
     )
@@ -64,7 +74,8 @@ class AssignmentTable(tables.Table):
         for index, row in enumerate(self.paginated_rows):
             record = row.record
             parity = "even" if index % 2 == 0 else "odd"
-            parts.append(f'<tr data-id="{record.pk}" class="{parity}">')
+            draft = " draft" if record.item.state == ChecklistItem.State.DRAFT else ""
+            parts.append(f'<tr data-id="{record.pk}" class="{parity}{draft}">')
             for name in names:
                 if name == "select":
                     parts.append(
@@ -101,8 +112,15 @@ class AssignmentTable(tables.Table):
 
     def render_title(self, record):
         url = reverse("assignment_detail", args=[record.pk])
+        # Only the office and leaders see drafts; units see nothing of them until published.
+        badge = (
+            mark_safe('<span class="tag-draft" title="未发布，各单位看不到">草稿</span> ')
+            if record.item.state == ChecklistItem.State.DRAFT
+            else ""
+        )
         return format_html(
-            '<a href="{}">{}</a><div class="muted small">{}</div>',
+            '{}<a href="{}">{}</a><div class="muted small">{}</div>',
+            badge,
             url,
             record.item.title,
             record.item.theme.name,

@@ -22,6 +22,7 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("tasks/", assignments.assignment_list, name="assignment_list"),
     path("tasks/bulk/", review.bulk_action, name="bulk_action"),

@@ -1,5 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, F, Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from tracker.models import Assignment
@@ -27,3 +29,10 @@ def home(request):
         "supervisions": [] if request.user.sees_all_units else open_supervisions(visible),
     }
     return render(request, "tracker/home.html", context)
+
+
+@login_not_required
+def favicon(request):
+    """/favicon.ico, which browsers ask for on their own (PDF tabs, the admin, bookmarks)."""
+    # Not permanent: the static file's hashed name changes with its content.
+    return redirect(static("favicon.svg"))
