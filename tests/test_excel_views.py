@@ -277,3 +277,14 @@ def test_the_dashboard_links_each_unit_to_its_return_sheet_for_the_office_only(l
     link = f'{reverse("return_sheet")}?unit={world.town_a.pk}"'
     assert link in login(world.office).get(reverse("dashboard")).content.decode()
     assert link not in login(world.leader).get(reverse("dashboard")).content.decode()
+
+
+def test_the_task_list_leads_the_office_to_the_unit_picker_and_staff_to_their_sheet(login, world):
+    picker = f'href="{reverse("return_sheet")}">单位填报表（代填）'
+    own = f'href="{reverse("return_sheet")}">Excel 填报表'
+    office = login(world.office).get(reverse("assignment_list")).content.decode()
+    staff = login(world.staff_a).get(reverse("assignment_list")).content.decode()
+    leader = login(world.leader).get(reverse("assignment_list")).content.decode()
+    assert picker in office and own not in office
+    assert own in staff and picker not in staff
+    assert picker not in leader and own not in leader
