@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class ThemeManager(models.Manager):
@@ -116,6 +117,68 @@ class Directive(models.Model):
     natural_key.dependencies = ["checklist.source"]
 
 
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+def year_of_code(code: str) -> int | None:
+    """2026-015 → 2026; None for codes without a plausible year in front."""
+    head = code[:4]
+    if head.isdigit() and 2000 <= int(head) <= 2099:
+        return int(head)
+    return None
+
+
+class WorkYear(models.Model):
+    """年度: a year's plan of work. Closing it (年度归档) freezes its items and its figures.
+
+    A year without a row is open; the row is written when the year is closed.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", "进行中"
+        CLOSED = "closed", "已归档"
+
+    year = models.PositiveSmallIntegerField("年度", unique=True)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.OPEN)
+    # The day the figures stand at: pages of a closed year count as on that day.
+    closed_on = models.DateField("归档日期", null=True, blank=True)
+    closed_at = models.DateTimeField("归档时间", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="归档人",
+    )
+    note = models.TextField("归档说明", blank=True)
+    # The year's figures as they stood when it was closed (totals, league, lights).
+    frozen = models.JSONField("归档时的统计", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "年度"
+        verbose_name_plural = "年度"
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "closed"]), name="work_year_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="open")
+                | Q(closed_on__isnull=False, closed_at__isnull=False),
+                name="work_year_closed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year}年度"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == self.State.CLOSED
+
+
 class ChecklistItemQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=ChecklistItem.State.PUBLISHED)
@@ -138,6 +201,8 @@ class ChecklistItem(models.Model):
         QUARTERLY = "quarterly", "每季度"
 
     code = models.CharField("编号", max_length=30, unique=True)
+    # 年度: the year's plan the item belongs to; by default the year its code starts with.
+    year = models.PositiveSmallIntegerField("年度", default=this_year)
     title = models.CharField("任务", max_length=300)
     detail = models.TextField("具体要求", blank=True)
     theme = models.ForeignKey(
@@ -166,6 +231,15 @@ class ChecklistItem(models.Model):
     target_unit = models.CharField("计量单位", max_length=10, blank=True)
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    # 结转: a long-term item taken over from the previous year's plan when that year was closed.
+    carried_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name="结转自",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -204,10 +278,15 @@ class ChecklistItem(models.Model):
                 condition=Q(state="draft") | Q(published_at__isnull=False),
                 name="item_published_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2099), name="item_year_plausible"
+            ),
         ]
         indexes = [
             # Task list filtered by theme among published items.
             models.Index(fields=["state", "theme"], name="item_state_theme"),
+            # The current 年度 (newest open year with published items) and each year's items.
+            models.Index(fields=["year", "state"], name="item_year_state"),
         ]
 
     def __str__(self):

@@ -347,6 +347,8 @@ class StatusUpdate(AppendOnlyModel):
         EDIT = "edit", "修改"
         REMIND = "remind", "催办"
         IMPORT = "import", "导入"
+        # The item was taken over into the next 年度's plan when its year was closed.
+        CARRY_OVER = "carry_over", "结转"
 
     # Lookups by assignment use update_assignment_time (assignment, -created_at).
     assignment = models.ForeignKey(

@@ -30,6 +30,7 @@ from tracker.models import (
     User,
 )
 from tracker.notices import notify
+from tracker.work_years import is_closed
 
 Status = Assignment.Status
 Kind = StatusUpdate.Kind
@@ -92,8 +93,15 @@ def _require_reporter(user: User, assignment: Assignment) -> None:
     raise PermissionDenied("您无权办理该任务。")
 
 
+def require_open_year(item: ChecklistItem) -> None:
+    """A closed 年度's items are read-only: their figures stay as they stood when it closed."""
+    if is_closed(item.year):
+        raise WorkflowError(f"{item.year}年度已归档，其任务只能查看，不能再修改。")
+
+
 def _lock(assignment: Assignment, expected_version: int | None) -> Assignment:
     locked = Assignment.objects.select_for_update().select_related("item").get(pk=assignment.pk)
+    require_open_year(locked.item)
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(CONFLICT_MESSAGE)
     return locked
@@ -212,6 +220,7 @@ def assignment_create(
 ) -> Assignment:
     """Give one unit its share of an item. The due date defaults to the item's deadline."""
     _require_office(user)
+    require_open_year(item)
     at = at or timezone.now()
     if Assignment.objects.filter(item=item, unit=unit).exists():
         raise WorkflowError(f"「{unit.name}」已分解过任务 {item.code}。")

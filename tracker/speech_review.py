@@ -361,7 +361,7 @@ def _create_item(fields: dict, year: int) -> ChecklistItem:
     for _attempt in range(20):
         try:
             with transaction.atomic():
-                return ChecklistItem.objects.create(code=next_item_code(year), **fields)
+                return ChecklistItem.objects.create(code=next_item_code(year), year=year, **fields)
         except IntegrityError:
             # Another accept took the same 编号 at the same moment; the next one is free.
             continue
