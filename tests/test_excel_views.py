@@ -251,7 +251,7 @@ def test_the_office_picks_a_unit_on_the_return_sheet_page(login, world):
     chosen = office.get(reverse("return_sheet"), {"unit": world.town_a.pk}).content.decode()
     assert "城关镇 · 填报表" in chosen
     assert f'<option value="{world.town_a.pk}" selected>城关镇</option>' in chosen
-    assert f'?unit={world.town_a.pk}">下载城关镇的填报表' in chosen
+    assert f'?unit={world.town_a.pk}&amp;year={world.item.year}">下载城关镇{world.item.year}年度的填报表' in chosen
     assert office.get(reverse("return_sheet_download")).url == reverse("return_sheet")
 
 

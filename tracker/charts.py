@@ -32,13 +32,22 @@ def bar_chart(
     return mark_safe("".join(parts))
 
 
-def line_chart(points: list[tuple[str, float]], *, title: str = "", unit: str = "%") -> SafeString:
-    """A line over time (e.g. weekly completion), y from 0 to 100, with labelled ends."""
+def line_chart(
+    points: list[tuple[str, float]],
+    *,
+    title: str = "",
+    unit: str = "%",
+    compare: list[tuple[str, float]] | None = None,
+    legend: tuple[str, str] = ("本年度", "上年度同期"),
+) -> SafeString:
+    """A line over time (e.g. weekly completion), y from 0 to 100, with labelled ends; with
+    ``compare``, a second, dashed grey line over the same steps (last year's same weeks)."""
     width, height, pad = 520, 180, 34
     if not points:
         return mark_safe('<p class="muted">暂无数据</p>')
+    compare = compare or []
     step = (width - 2 * pad) / max(len(points) - 1, 1)
-    top = max(100.0, max(v for _, v in points))
+    top = max(100.0, max(v for _, v in [*points, *compare]))
 
     def xy(i, v):
         return pad + i * step, height - pad - (v / top) * (height - 2 * pad)
@@ -53,6 +62,20 @@ def line_chart(points: list[tuple[str, float]], *, title: str = "", unit: str = 
         f'<text x="{pad - 4}" y="{height - pad + 4}" text-anchor="end">0</text>',
         f'<polyline fill="none" stroke="#1d4ed8" stroke-width="2" points="{coords}"/>',
     ]
+    if compare:
+        old = " ".join(
+            f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, (_, v) in enumerate(compare))
+        )
+        parts.append(
+            f'<polyline class="compare" fill="none" stroke="#9ca3af" stroke-width="2" '
+            f'stroke-dasharray="5 4" points="{old}"><title>{escape(legend[1])}</title></polyline>'
+        )
+        parts.append(
+            f'<text x="{width - pad}" y="{pad - 14}" text-anchor="end" fill="#1d4ed8">'
+            f"— {escape(legend[0])}</text>"
+            f'<text x="{width - pad}" y="{pad - 2}" text-anchor="end" fill="#6b7280">'
+            f"- - {escape(legend[1])} {compare[-1][1]:g}{escape(unit)}</text>"
+        )
     for i, (label, value) in enumerate(points):
         x, y = xy(i, value)
         parts.append(

@@ -36,6 +36,7 @@ from tracker.league import UnitStanding, rank_within_kinds
 from tracker.models import Assignment, Unit, User
 from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
 from tracker.selectors import assignments_of_visible_units
+from tracker.work_years import selected_year
 
 PERIODS = {"8": 8, "13": 13, "26": 26, "52": 52}
 RED_LIST_SIZE = 50
@@ -48,10 +49,14 @@ class DashboardFilters:
     theme: Theme | None = None
     kind: str = ""
     source: Source | None = None
+    # 年度: None counts every year's items (used by callers that want the whole ledger).
+    year: int | None = None
 
     @classmethod
-    def from_params(cls, params) -> "DashboardFilters":
+    def from_params(cls, params, *, today: date | None = None) -> "DashboardFilters":
         f = cls()
+        if today is not None:
+            f.year = selected_year(params, today=today)
         f.weeks = PERIODS.get(params.get("weeks", ""), 13)
         theme, source = params.get("theme", ""), params.get("source", "")
         f.theme = Theme.objects.filter(pk=theme).first() if theme.isdigit() else None
@@ -72,6 +77,8 @@ class Dashboard:
     themes: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)
     weekly: list[tuple[str, float]] = field(default_factory=list)
+    # The same weeks one year earlier, over the previous 年度's items (empty without a year).
+    weekly_last_year: list[tuple[str, float]] = field(default_factory=list)
     missing_reports: list[dict] = field(default_factory=list)
     total: int = 0
     verified: int = 0
@@ -127,8 +134,11 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
             }
         )
 
-    # 5. Completion over time, weekly, from the approval times.
+    # 5. Completion over time, weekly, from the approval times; beside it the same weeks of
+    # the year before, over that year's own items.
     board.weekly = _weekly_completion(qs, filters.weeks, today, board.total)
+    if filters.year is not None:
+        board.weekly_last_year = _last_year_trend(user, filters, today)
 
     # 6. 未按期报送: long-term assignments without a report in their last due period.
     board.missing_reports = _missing_reports(qs, scope, today, detail_url)
@@ -169,17 +179,20 @@ class _Scope:
     @classmethod
     def of(cls, user: User, filters: DashboardFilters) -> "_Scope":
         visible_items = ChecklistItem.objects.filter(state=ChecklistItem.State.PUBLISHED)
+        if filters.year is not None:
+            visible_items = visible_items.filter(year=filters.year)
         if filters.theme:
             visible_items = visible_items.filter(theme=filters.theme)
         if filters.source:
             visible_items = visible_items.filter(directive__source=filters.source)
         theme_id = filters.theme.pk if filters.theme else None
         source_id = filters.source.pk if filters.source else None
+        year = filters.year
         items, hidden = {}, 0
-        for pk, state, source, code, title, theme, start, target, *rest in _plain_rows(
+        for pk, state, source, item_year, code, title, theme, start, target, *rest in _plain_rows(
             ChecklistItem.objects.order_by().values_list(
-                "pk", "state", "directive__source_id", "code", "title", "theme_id", "start_date",
-                "target_quantity", "target_unit", "cadence", "cadence_day",
+                "pk", "state", "directive__source_id", "year", "code", "title", "theme_id",
+                "start_date", "target_quantity", "target_unit", "cadence", "cadence_day",
             )
         ):  # fmt: skip
             if target is not None and not isinstance(target, Decimal):
@@ -188,6 +201,7 @@ class _Scope:
             # The same conditions as visible_items, which the database applies below.
             if (
                 state == ChecklistItem.State.PUBLISHED
+                and year in (None, item_year)
                 and theme_id in (None, item.theme_id)
                 and source_id in (None, source)
             ):
@@ -443,6 +457,24 @@ def _weekly_completion(
         done += per_week.get(week, 0)  # week k: approved before ends[k], not before ends[k-1]
         points.append((f"{first + timedelta(weeks=week):%m-%d}", round(100 * done / total, 1)))
     return points
+
+
+def _last_year_trend(user: User, filters: DashboardFilters, today: date) -> list:
+    """完成率 of the previous 年度's items over the same weeks one year (52 weeks) earlier."""
+    qs = assignments_of_visible_units(user).filter(
+        item__state=ChecklistItem.State.PUBLISHED, item__year=filters.year - 1
+    )
+    if filters.theme:
+        qs = qs.filter(item__theme=filters.theme)
+    if filters.source:
+        qs = qs.filter(item__directive__source=filters.source)
+    if filters.kind:
+        qs = qs.filter(unit__kind=filters.kind)
+    qs = qs.order_by()
+    total = qs.filter(role__in=Assignment.COUNTED_ROLES).count()
+    if not total:
+        return []
+    return _weekly_completion(qs, filters.weeks, today - timedelta(weeks=52), total)
 
 
 def _weeks_before(field: str, ends: list, low: int, high: int):

@@ -14,9 +14,7 @@ from checklist.models import ChecklistItem, WorkYear
 
 
 def closed_years() -> set[int]:
-    return set(
-        WorkYear.objects.filter(state=WorkYear.State.CLOSED).values_list("year", flat=True)
-    )
+    return set(WorkYear.objects.filter(state=WorkYear.State.CLOSED).values_list("year", flat=True))
 
 
 def is_closed(year: int) -> bool:

@@ -44,15 +44,16 @@ STATUS_CHOICES = ["推进中", "提交审核"]
 HEADERS = [c[0] for c in COLUMNS]
 
 
-def unit_assignments(unit: Unit) -> QuerySet[Assignment]:
-    return (
-        Assignment.objects.filter(unit=unit, item__state="published")
-        .select_related("item")
-        .order_by(F("due_date").asc(nulls_last=True), "item__code")
-    )
+def unit_assignments(unit: Unit, *, year: int | None = None) -> QuerySet[Assignment]:
+    """The unit's published tasks, of one 年度 when given (the sheet); reading it back matches
+    rows by code among all years, so a sheet kept over New Year still uploads."""
+    qs = Assignment.objects.filter(unit=unit, item__state="published")
+    if year is not None:
+        qs = qs.filter(item__year=year)
+    return qs.select_related("item").order_by(F("due_date").asc(nulls_last=True), "item__code")
 
 
-def write_return_sheet(target, *, unit: Unit, today) -> None:
+def write_return_sheet(target, *, unit: Unit, today, year: int | None = None) -> None:
     book = xlsxwriter.Workbook(
         target,
         {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
@@ -65,7 +66,10 @@ def write_return_sheet(target, *, unit: Unit, today) -> None:
     title = book.add_format({"bold": True, "font_size": 14, "font_name": "宋体"})
     sheet = book.add_worksheet("填报表")
     sheet.write_string(
-        TITLE_ROW, 0, f"安全生产重点工作任务进展填报表（{today:%Y年%m月%d日}导出）", title
+        TITLE_ROW,
+        0,
+        f"安全生产重点工作任务进展填报表（{year or ''}{'年度，' if year else ''}{today:%Y年%m月%d日}导出）",
+        title,
     )
     sheet.write_string(UNIT_ROW, 0, f"单位：{unit.name}")
     sheet.write_string(
@@ -78,7 +82,7 @@ def write_return_sheet(target, *, unit: Unit, today) -> None:
         sheet.write_string(HEADER_ROW, col, label, header)
     sheet.set_column(VERSION_COLUMN, len(COLUMNS) - 1, 6, None, {"hidden": True})
     row = HEADER_ROW
-    for row, a in enumerate(unit_assignments(unit), start=HEADER_ROW + 1):
+    for row, a in enumerate(unit_assignments(unit, year=year), start=HEADER_ROW + 1):
         item = a.item
         sheet.write_string(row, 0, item.code, locked)
         sheet.write_string(row, 1, safe_text(item.title), locked)

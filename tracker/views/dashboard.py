@@ -1,8 +1,10 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from checklist.models import WorkYear
 from tracker import charts
 from tracker.dashboard import DashboardFilters, build_dashboard, filter_choices
+from tracker.work_years import figures_day, year_choices
 
 SORTS = {
     "rate": lambda s: (-s.rate, s.overdue, s.name),
@@ -14,8 +16,10 @@ SORTS = {
 
 def dashboard(request):
     """Leaders and the office see the county; staff see the same page for their own unit."""
-    filters = DashboardFilters.from_params(request.GET)
-    board = build_dashboard(request.user, filters, today=timezone.localdate())
+    today = timezone.localdate()
+    filters = DashboardFilters.from_params(request.GET, today=today)
+    # A closed 年度 is counted as on its closing day: its figures as they stood.
+    board = build_dashboard(request.user, filters, today=figures_day(filters.year, today=today))
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "rate"
     for group in (board.townships, board.departments, board.others):
         group.sort(key=SORTS[sort])
@@ -23,11 +27,18 @@ def dashboard(request):
         "board": board,
         "filters": filters,
         "choices": filter_choices(),
+        "years": year_choices(today=today),
+        "work_year": WorkYear.objects.filter(year=filters.year).first(),
         "sort": sort,
         "theme_chart": charts.bar_chart(
             [(t["name"], t["rate"]) for t in board.themes], title="各领域完成率"
         ),
-        "weekly_chart": charts.line_chart(board.weekly, title="完成率走势（按周）"),
+        "weekly_chart": charts.line_chart(
+            board.weekly,
+            title="完成率走势（按周）",
+            compare=board.weekly_last_year,
+            legend=(f"{filters.year}年度", f"{filters.year - 1}年度同期"),
+        ),
         "light_chart": charts.light_bar(board.lights),
     }
     return render(request, "tracker/dashboard.html", context)

@@ -21,6 +21,7 @@ from tracker.excel.task_import import import_tasks
 from tracker.excel.template import write_task_template
 from tracker.forms import ReturnSheetForm, TaskImportForm
 from tracker.models import Unit
+from tracker.work_years import current_year, parse_year, year_choices
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -174,6 +175,9 @@ def _sheet_page(request, unit: Unit | None, *, status: int = 200, **context):
     """The return sheet page; the office also gets its unit picker."""
     if request.user.is_office:
         context["units"] = Unit.objects.filter(active=True).order_by("kind", "sort_order", "name")
+    today = timezone.localdate()
+    context["year"] = parse_year(request.GET.get("year")) or current_year(today=today)
+    context["years"] = year_choices(today=today)
     if unit is not None:
         context.setdefault("form", ReturnSheetForm())
     return render(request, "tracker/return_sheet.html", {"unit": unit, **context}, status=status)
@@ -184,9 +188,10 @@ def return_sheet_download(request):
     if unit is None:
         return redirect("return_sheet")
     today = timezone.localdate()
+    year = parse_year(request.GET.get("year")) or current_year(today=today)
     security.log_event(request, "export", "success", file="return_sheet", unit=unit.name)
     return _xlsx_response(
-        lambda f: write_return_sheet(f, unit=unit, today=today),
+        lambda f: write_return_sheet(f, unit=unit, today=today, year=year),
         f"填报表-{unit.label}-{today:%Y%m%d}.xlsx",
     )
 
@@ -244,8 +249,11 @@ def return_sheet_confirm(request):
 def bulletin_export(request):
     """The bulletin of exactly what the task list shows with the same filters."""
     filterset = selectors.assignment_list(request.user, request.GET)
-    today = timezone.localdate()
+    # A closed 年度 is reported as on its closing day, like its dashboard.
+    today = filterset.today
     scope = "" if request.user.sees_all_units else request.user.unit.name
+    if filterset.year:
+        scope = f"{filterset.year}年度" + (f" · {scope}" if scope else "")
     security.log_event(
         request, "export", "success", file="bulletin", filters=request.GET.urlencode()
     )

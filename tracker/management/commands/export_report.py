@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
-from django.utils import timezone
 
 from tracker.excel.bulletin import write_bulletin
 from tracker.models import User
 from tracker.selectors import assignment_list
+from tracker.work_years import parse_year
 
 
 class Command(BaseCommand):
@@ -22,6 +22,7 @@ class Command(BaseCommand):
             "--due", choices=["overdue", "7", "30", "long"], help="完成时限：逾期/7天内/30天内/长期"
         )
         parser.add_argument("--light", choices=["red", "yellow", "green", "grey"])
+        parser.add_argument("--year", help="年度，如 2026（默认当前年度；--year all 导出全部年度）")
 
     def handle(self, *args, file, **options):
         from checklist.models import Theme
@@ -41,10 +42,21 @@ class Command(BaseCommand):
             if unit is None:
                 raise CommandError(f"没有这个单位：{options['unit']}")
             params["unit"] = str(unit.pk)
+        if options.get("year"):
+            if options["year"] == "all":
+                params["year"] = ""
+            elif parse_year(options["year"]) is None:
+                raise CommandError(f"年度应为四位年份，如 2026：{options['year']}")
+            else:
+                params["year"] = options["year"]
         reader = User(username="export", role=User.Role.LEADER, is_active=True)
         filterset = assignment_list(reader, params)
         if not filterset.is_valid():
             raise CommandError(f"筛选条件有误：{filterset.errors.as_text()}")
-        today = timezone.localdate()
-        write_bulletin(file, assignments=filterset.qs, today=today)
+        write_bulletin(
+            file,
+            assignments=filterset.qs,
+            today=filterset.today,
+            scope=f"{filterset.year}年度" if filterset.year else "",
+        )
         self.stdout.write(self.style.SUCCESS(f"已导出 {filterset.qs.count()} 条到 {file}"))
