@@ -274,7 +274,7 @@ def test_staff_see_their_own_sheet_without_a_unit_picker(login, world):
 
 
 def test_the_dashboard_links_each_unit_to_its_return_sheet_for_the_office_only(login, world):
-    link = f'{reverse("return_sheet")}?unit={world.town_a.pk}"'
+    link = f'{reverse("return_sheet")}?unit={world.town_a.pk}&amp;year={world.item.year}"'
     assert link in login(world.office).get(reverse("dashboard")).content.decode()
     assert link not in login(world.leader).get(reverse("dashboard")).content.decode()
 
