@@ -493,6 +493,30 @@ def assignment_approve(
 
 
 @transaction.atomic
+def assignment_mark_carried(
+    *, assignment: Assignment, user: User, note: str, at: datetime | None = None
+) -> StatusUpdate:
+    """The item was carried over into the next 年度 (year_close): a history row, no change.
+
+    Written just before the year is closed, while its assignments can still be written.
+    """
+    _require_office(user)
+    at = at or timezone.now()
+    locked = _lock(assignment, None)
+    _save(locked, [])
+    return _record(
+        assignment=locked,
+        user=user,
+        kind=Kind.CARRY_OVER,
+        from_status=locked.status,
+        at=at,
+        note=note,
+        percent=locked.percent,
+        quantity=locked.quantity_done,
+    )
+
+
+@transaction.atomic
 def assignment_return(
     *,
     assignment: Assignment,

@@ -12,6 +12,7 @@ from tracker.views import (
     notices,
     review,
     speeches,
+    years,
 )
 
 handler500 = "tracker.views.errors.server_error"
@@ -44,6 +45,9 @@ urlpatterns = [
     path("return-sheet/", excel.return_sheet_upload, name="return_sheet"),
     path("return-sheet/download/", excel.return_sheet_download, name="return_sheet_download"),
     path("return-sheet/confirm/", excel.return_sheet_confirm, name="return_sheet_confirm"),
+    path("years/", years.work_year_list, name="work_year_list"),
+    path("years/<int:year>/", years.work_year_detail, name="work_year_detail"),
+    path("years/<int:year>/close/", years.work_year_close, name="work_year_close"),
     path("speeches/", speeches.speech_list, name="speech_list"),
     path("speeches/new/", speeches.speech_new, name="speech_new"),
     path("speeches/<int:pk>/review/", speeches.speech_review_page, name="speech_review"),

@@ -8,11 +8,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
+from checklist.models import ChecklistItem
 from tracker import selectors, services
 from tracker.forms import ExtensionForm, ProgressForm, ReviewForm
 from tracker.models import Assignment
 from tracker.progress import progress
 from tracker.tables import AssignmentTable
+from tracker.work_years import is_closed
 
 
 def can_report(user, assignment: Assignment) -> bool:
@@ -56,6 +58,14 @@ def _detail(
         "alert": alert,
         "supervision": assignment.supervisions.filter(resolved_at__isnull=True).first(),
     }
+    item = assignment.item
+    context["year_closed"] = closed = is_closed(item.year)
+    context["carried_from"] = item.carried_from
+    context["carried_to"] = ChecklistItem.objects.filter(carried_from=item).first()
+    if closed:
+        # A closed 年度 is read-only: the services refuse every change, so offer none.
+        context["can_supervise"] = False
+        return render(request, "tracker/assignment_detail.html", context, status=status)
     context["can_supervise"] = user.is_office and context["progress"].overdue
     if can_report(user, assignment):
         context["form"] = form or ProgressForm(
