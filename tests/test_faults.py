@@ -7,12 +7,13 @@ database, and a full disk leaves no row, no file and a clear message in Chinese.
 import errno
 import io
 import os
+import select
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import types
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError, connection
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from checklist.models import ChecklistItem
@@ -184,7 +186,14 @@ def test_files_are_removed_when_the_commit_itself_fails(world, monkeypatch, _med
             cursor.execute(
                 "INSERT INTO tracker_notice (unit_id, key, title, body, level, created_at) "
                 "VALUES (%s, %s, %s, %s, %s, %s)",
-                [987654321, "broken", "t", "b", "", "2026-01-01 00:00:00+00:00"],
+                [
+                    987654321,
+                    "broken",
+                    "t",
+                    "b",
+                    "",
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                ],
             )
         return original(self, *args, **kwargs)
 
@@ -318,21 +327,55 @@ def test_a_full_disk_during_the_return_sheet_upload_says_so_and_keeps_nothing(
 # --- the server killed during an import ------------------------------------------------------
 
 EXTRA_TOWNSHIPS = 40  # with the world's two: 42 townships + the lead = 43 assignments a row
+ROWS = 300  # 12,900 assignments and as many history rows: far more pages than the child caches
 APP_NAME = "import-under-kill-test"
+IN_TRANSACTION = "IN-WRITE-TRANSACTION"
 
+# The import command, run in a child process with one change: once the import has written the
+# last rows of its batch (the history), still inside its transaction, the child prints the
+# marker it is given and the counts it sees, then waits to be killed. The kill therefore lands
+# between the last write and the COMMIT whatever the machine's speed. On SQLite the child's page
+# cache is shrunk first, so that uncommitted pages spill into the WAL on disk, as a large
+# import's do. The child waits on its stdin, not on a clock: should the test itself die, the
+# pipe closes and the child exits without committing.
+CHILD = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from checklist.models import ChecklistItem
+from tracker.excel import task_import
+from tracker.models import Assignment, StatusUpdate
 
-def rows_to_import() -> int:
-    # Enough that the commit takes seconds. SQLite is killed a fixed time after it takes the
-    # write lock, so it gets more rows; PostgreSQL is caught at its first write.
-    default = "4000" if connection.vendor == "sqlite" else "2000"
-    return int(os.environ.get("FAULT_IMPORT_ROWS", default))
+write_history = task_import._write_history
+
+def write_history_then_wait(*args, **kwargs):
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size=20")
+    write_history(*args, **kwargs)
+    written = (
+        ChecklistItem.objects.filter(code__startswith="K-").count(),
+        Assignment.objects.filter(item__code__startswith="K-").count(),
+        StatusUpdate.objects.filter(kind="import").count(),
+    )
+    print(sys.argv[3], connection.in_atomic_block, *written, flush=True)
+    sys.stdin.read()
+    os._exit(1)
+
+task_import._write_history = write_history_then_wait
+call_command("import_tasks", sys.argv[1], "--user", sys.argv[2])
+"""
 
 
 def big_workbook(path: Path, rows: int) -> None:
     """The template's layout (title, issuer, header) with `rows` tasks for every township."""
+    year_end = date(timezone.localdate().year, 12, 31)
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("任务分解表")
-    sheet.write_row(0, 0, ["2026年安全生产重点工作任务分解表"])
+    sheet.write_row(0, 0, [f"{year_end.year}年安全生产重点工作任务分解表"])
     sheet.write_row(1, 0, ["县安委办"])
     sheet.write_row(2, 0, [label for label, _ in TEMPLATE_HEADERS])
     for n in range(rows):
@@ -348,7 +391,7 @@ def big_workbook(path: Path, rows: int) -> None:
                 "县应急管理局",
                 "各乡镇",
                 "",
-                "2026-12-31",
+                year_end.isoformat(),
                 "",
                 "",
                 "",
@@ -366,7 +409,8 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def run_import(path: Path, media: Path) -> subprocess.Popen:
+def run_import(path: Path, media: Path, username: str, *, stop_before_commit: bool = False):
+    """`manage.py import_tasks`, or with `stop_before_commit` the CHILD that waits to be killed."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -374,21 +418,38 @@ def run_import(path: Path, media: Path) -> subprocess.Popen:
         "PGAPPNAME": APP_NAME,
         "PYTHONUNBUFFERED": "1",
     }
+    if stop_before_commit:
+        command = ["-c", CHILD, str(path), username, IN_TRANSACTION]
+    else:
+        command = ["manage.py", "import_tasks", str(path), "--user", username]
     return subprocess.Popen(
-        [sys.executable, "manage.py", "import_tasks", str(path), "--user", "office"],
+        [sys.executable, *command],
         cwd=ROOT,
         env=env,
+        stdin=subprocess.PIPE if stop_before_commit else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
 
-def writing(process) -> bool:
-    """Is the import inside its write transaction?
+def wait_for_line(process, prefix: str) -> str:
+    """The child's first stdout line starting with `prefix`; fails if it exits without one."""
+    while True:
+        # Only a guard against a hung child, never a measure of speed.
+        ready, _, _ = select.select([process.stdout], [], [], 600)
+        assert ready, "the import printed nothing for ten minutes"
+        line = process.stdout.readline()
+        assert line, f"the import ended without reaching its commit: {process.stderr.read()}"
+        if line.startswith(prefix):
+            return line
+
+
+def writing() -> bool:
+    """Does some other session hold an open write transaction on the test database?
 
     PostgreSQL gives a transaction an id at its first write. SQLite (BEGIN IMMEDIATE) holds the
-    write lock from the start of the import's transaction, after the sheet has been read.
+    write lock from the start of the import's transaction to its end.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -411,19 +472,31 @@ def writing(process) -> bool:
         probe.close()
 
 
+def empty_the_wal() -> Path | None:
+    """SQLite: checkpoint and truncate the WAL, so that what is in it later is the child's."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = cursor.fetchone()
+    assert busy == 0
+    wal = Path(f"{connection.settings_dict['NAME']}-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    return wal
+
+
 def wait_until_gone():
     """PostgreSQL notices the dead client and rolls its transaction back; wait for that."""
     if connection.vendor != "postgresql":
         return
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    for _ in range(600):  # a guard against waiting forever, not a measure of speed
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APP_NAME]
             )
             if cursor.fetchone()[0] == 0:
                 return
-        time.sleep(0.1)
+        select.select([], [], [], 0.1)  # a pause; time.sleep fails under libfaketime
     raise AssertionError("the killed import's database session did not end")
 
 
@@ -445,48 +518,44 @@ def batch_counts() -> tuple[int, int, int]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_killing_the_server_during_an_import_leaves_no_partial_batch(world, tmp_path, capsys):
+def test_killing_the_server_during_an_import_leaves_no_partial_batch(world, tmp_path):
     Unit.objects.bulk_create(
         Unit(name=f"测试镇{n:02d}", kind="township", sort_order=100 + n)
         for n in range(EXTRA_TOWNSHIPS)
     )
     per_row = Unit.objects.filter(kind="township", active=True).count() + 1
-    rows = rows_to_import()
+    whole_batch = (ROWS, ROWS * per_row, ROWS * per_row)
     path = tmp_path / "大批任务.xlsx"
-    big_workbook(path, rows)
+    big_workbook(path, ROWS)
     media = tmp_path / "media"
-    wal = Path(f"{connection.settings_dict['NAME']}-wal")
+    username = world.office.username
+    wal = empty_the_wal()
 
-    started = time.monotonic()
-    process = run_import(path, media)
-    while not writing(process):
-        assert process.poll() is None, f"the import ended before it wrote: {process.stderr.read()}"
-        assert time.monotonic() - started < 120, "the import never started writing"
-        time.sleep(0.02)
-    in_transaction = time.monotonic()
-    time.sleep(0.5)  # well inside the commit, which takes seconds for this many rows
-    assert process.poll() is None, "the import finished before it could be killed: use more rows"
-    wal_size = wal.stat().st_size if wal.exists() else 0
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=30)
+    process = run_import(path, media, username, stop_before_commit=True)
+    try:
+        _, in_atomic_block, *written = wait_for_line(process, IN_TRANSACTION).split()
+        # The child has written the whole batch, inside its transaction, and not committed it.
+        assert in_atomic_block == "True"
+        assert tuple(map(int, written)) == whole_batch
+        assert writing()
+        assert batch_counts() == (0, 0, 0)  # uncommitted: not visible from here
+        if wal is not None:  # and on SQLite its pages already sit, uncommitted, in the WAL
+            assert wal.stat().st_size > 0
+        process.send_signal(signal.SIGKILL)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()  # no timeout: the child is killed, and waits under faketime fail
     assert process.returncode == -signal.SIGKILL
     wait_until_gone()
 
+    assert not writing()
     assert batch_counts() == (0, 0, 0)
     assert_consistent()
 
-    again = time.monotonic()
-    process = run_import(path, media)
-    out, err = process.communicate(timeout=600)
+    process = run_import(path, media, username)
+    out, err = process.communicate()
     assert process.returncode == 0, err
     assert "已导入" in out
-    finished = time.monotonic()
-    assert batch_counts() == (rows, rows * per_row, rows * per_row)
+    assert batch_counts() == whole_batch
     assert_consistent()
-    wal_note = f" (WAL {wal_size / 1e6:.1f} MB on disk)" if connection.vendor == "sqlite" else ""
-    with capsys.disabled():
-        print(
-            f"\n[{connection.vendor}] {rows} rows, {rows * per_row} assignments: start and "
-            f"reading took {in_transaction - started:.1f} s, killed 0.5 s into the write "
-            f"transaction{wal_note}; the full re-run took {finished - again:.1f} s"
-        )
