@@ -7,10 +7,12 @@ member of township A and one of township B who must be refused A's work.
 import logging
 import os
 import shutil
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Directive, Source, Theme
@@ -18,11 +20,33 @@ from tracker import services
 from tracker.accounts import office_group
 from tracker.models import Assignment, Unit, User
 
-PASSWORD = "Test-pass-2026"
+PASSWORD = "Test-pass-7391"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 # Live-server browser tests run Django's ORM from Playwright's event loop thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+COUNTY = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture
+def today():
+    """The day every test runs on: the county's real date, read before the clock is frozen."""
+    return datetime.now(COUNTY).date()
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(today):
+    """Every test starts at 10:00 of `today` in the county and time flows on from there, so
+    timeouts, file ages and throttle windows behave; no test straddles midnight."""
+    with time_machine.travel(datetime.combine(today, time(10), tzinfo=COUNTY), tick=True) as t:
+        yield t
+
+
+def local(day, at=time(9)):
+    """An aware datetime in the county on that day."""
+    return datetime.combine(day, at, tzinfo=COUNTY)
 
 
 class World:
@@ -30,8 +54,14 @@ class World:
 
 
 @pytest.fixture
-def world(db, django_user_model):
+def world(db, django_user_model, today):
+    """Dates follow `today`: the items started ten weeks ago and are due in eight weeks, so
+    their work is running, not yet due soon, and nothing is overdue."""
     w = World()
+    w.today = today
+    w.year = year = today.year
+    start = today - timedelta(weeks=10)
+    deadline = today + timedelta(weeks=8)
     w.office_unit = Unit.objects.create(
         name="县安委办", short_name="安委办", kind="other", sort_order=1
     )
@@ -51,32 +81,32 @@ def world(db, django_user_model):
         source=w.source, part=1, heading_path="一、", start=11, end=38, text=w.source.text[11:38]
     )
     w.item = ChecklistItem.objects.create(
-        code="2026-001",
+        code=f"{year}-001",
         title="开展拉网式隐患排查",
         theme=w.theme,
         directive=w.directive,
-        start_date=date(2026, 3, 1),
-        deadline=date(2026, 12, 31),
+        start_date=start,
+        deadline=deadline,
         state="published",
-        published_at="2026-03-01T09:00:00+08:00",
+        published_at=local(start),
     )
     w.item_target = ChecklistItem.objects.create(
-        code="2026-002",
+        code=f"{year}-002",
         title="完成40家小微企业标准化创建",
         theme=w.theme_std,
-        start_date=date(2026, 3, 1),
-        deadline=date(2026, 12, 31),
+        start_date=start,
+        deadline=deadline,
         target_quantity=40,
         target_unit="家",
         state="published",
-        published_at="2026-03-01T09:00:00+08:00",
+        published_at=local(start),
     )
     w.draft = ChecklistItem.objects.create(
-        code="2026-099",
+        code=f"{year}-099",
         title="草稿任务",
         theme=w.theme,
-        start_date=date(2026, 3, 1),
-        deadline=date(2026, 12, 31),
+        start_date=start,
+        deadline=deadline,
     )
 
     def user(username, role, unit, **extra):
@@ -203,15 +233,17 @@ def committed(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Moves Django's clock (throttle windows, cookie expiry, the 12-hour check) without sleeping."""
+def clock(_frozen_clock):
+    """Stops the clock and moves it on (throttle windows, cookie expiry, the 12-hour check)
+    without sleeping."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
 
-    class Clock:
-        now = timezone.now()
+        class Clock:
+            @property
+            def now(self):
+                return timezone.now()
 
-        def advance(self, **delta):
-            self.now += timedelta(**delta)
+            def advance(self, **delta):
+                traveller.shift(timedelta(**delta))
 
-    c = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: c.now)
-    return c
+        yield Clock()

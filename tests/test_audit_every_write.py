@@ -11,7 +11,7 @@ import ast
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -182,33 +182,33 @@ def test_returning_on_the_review_form_is_recorded_with_the_reason(login, world, 
 
 
 def test_an_extension_request_is_recorded_with_both_dates(login, world, audit):
+    later = world.item.deadline + timedelta(days=90)
     login(world.staff_a).post(
         reverse("extension_request", args=[world.a_item.pk]),
-        {"new_due_date": "2027-03-31", "reason": "冬季停工"},
+        {"new_due_date": later.isoformat(), "reason": "冬季停工"},
     )
     changes = audit.check(author=world.staff_a, kind=Kind.EXTENSION_REQUEST, count=1)
     last = changes[world.a_item.pk].history[-1]
-    assert (last.from_due_date, last.to_due_date) == (date(2026, 12, 31), date(2027, 3, 31))
+    assert (last.from_due_date, last.to_due_date) == (world.item.deadline, later)
 
 
 @pytest.mark.parametrize(
-    ("decision", "kind", "new_due"),
-    [
-        ("approve", Kind.EXTENSION_APPROVE, date(2027, 3, 31)),
-        ("refuse", Kind.EXTENSION_REFUSE, date(2026, 12, 31)),
-    ],
+    ("decision", "kind", "moved"),
+    [("approve", Kind.EXTENSION_APPROVE, True), ("refuse", Kind.EXTENSION_REFUSE, False)],
 )
 def test_an_extension_decision_is_recorded_by_the_office(
-    login, world, audit, decision, kind, new_due
+    login, world, audit, decision, kind, moved
 ):
+    later = world.item.deadline + timedelta(days=90)
     extension = services.extension_request(
-        assignment=world.a_item, user=world.staff_a, new_due_date=date(2027, 3, 31), reason="停工"
+        assignment=world.a_item, user=world.staff_a, new_due_date=later, reason="停工"
     )
     audit.start()
     login(world.office).post(
         reverse("extension_decide", args=[extension.pk]), {"decision": decision, "note": "理由"}
     )
     changes = audit.check(author=world.office, kind=kind, count=1)
+    new_due = later if moved else world.item.deadline
     assert changes[world.a_item.pk].after["due_date"] == new_due
 
 
@@ -231,7 +231,8 @@ def test_bulk_return_records_each_returned_assignment_and_no_other(login, world,
 
 def test_bulk_due_date_change_records_the_old_and_new_date(login, world, audit):
     ids = [world.a_item.pk, world.b_item.pk, world.a_target.pk]
-    bulk(login(world.office), action="set_due", due_date="2027-01-20", ids=ids)
+    later = world.item.deadline + timedelta(days=20)
+    bulk(login(world.office), action="set_due", due_date=later.isoformat(), ids=ids)
     audit.check(author=world.office, kind=Kind.EDIT, count=3)
 
 
@@ -311,7 +312,8 @@ def test_adding_an_assignment_in_the_admin_is_recorded_as_assign(login, world, a
 
 def test_changing_an_assignment_in_the_admin_is_recorded_as_edit(login, world, audit):
     url = reverse("admin:tracker_assignment_change", args=[world.a_item.pk])
-    response = login(world.office).post(url, {"role": "cooperate", "due_date": "2027-02-01"})
+    later = world.item.deadline + timedelta(days=30)
+    response = login(world.office).post(url, {"role": "cooperate", "due_date": later.isoformat()})
     assert response.status_code == 302
     changes = audit.check(author=world.office, kind=Kind.EDIT, count=1)
     assert "角色：责任→配合" in changes[world.a_item.pk].history[-1].note
@@ -322,7 +324,10 @@ def test_emptying_the_due_date_in_the_admin_makes_it_long_term_and_is_recorded(l
     login(world.office).post(url, {"role": "responsible", "due_date": ""})
     changes = audit.check(author=world.office, kind=Kind.EDIT, count=1)
     assert changes[world.a_item.pk].after["due_date"] is None
-    assert "完成时限：2026-12-31→长期" in changes[world.a_item.pk].history[-1].note
+    assert (
+        f"完成时限：{world.item.deadline:%Y-%m-%d}→长期"
+        in changes[world.a_item.pk].history[-1].note
+    )
 
 
 def test_the_inline_on_an_item_records_new_and_changed_assignments(login, world, audit):
@@ -333,7 +338,7 @@ def test_the_inline_on_an_item_records_new_and_changed_assignments(login, world,
     rows = int(data[f"{prefix}-TOTAL_FORMS"])
     for n in range(rows):  # move town B's due date
         if data[f"{prefix}-{n}-id"] == str(world.b_item.pk):
-            data[f"{prefix}-{n}-due_date"] = "2027-06-30"
+            data[f"{prefix}-{n}-due_date"] = (world.item.deadline + timedelta(days=180)).isoformat()
     data.update(
         {
             f"{prefix}-TOTAL_FORMS": str(rows + 1),
@@ -380,7 +385,7 @@ def task_sheet(*rows) -> io.BytesIO:
     """A 任务分解表 in the template's layout: title, issuer, header on the third row."""
     book = Workbook()
     ws = book.active
-    ws.append(["2026年安全生产重点工作任务分解表"])
+    ws.append([f"{timezone.localdate().year}年安全生产重点工作任务分解表"])
     ws.append(["县安委办"])
     headers = [label for label, _ in TEMPLATE_HEADERS]
     ws.append(headers)
@@ -393,19 +398,20 @@ def task_sheet(*rows) -> io.BytesIO:
     return buffer
 
 
-def task(code, title, lead="县应急管理局", responsible="", deadline="2026-12-31"):
+def task(world, code, title, lead="县应急管理局", responsible=""):
+    """A row due when the little world's items are."""
     return {
         "编号": code,
         "工作任务": title,
         "类别": "隐患排查治理",
         "牵头单位": lead,
         "责任单位": responsible,
-        "完成时限": deadline,
+        "完成时限": world.item.deadline.isoformat(),
     }
 
 
 def test_a_task_import_records_each_new_assignment_as_imported(world, audit):
-    sheet = task_sheet(task("2026-201", "导入任务", responsible="城关镇、河西镇"))
+    sheet = task_sheet(task(world, f"{world.year}-201", "导入任务", responsible="城关镇、河西镇"))
     report = import_tasks(sheet, user=world.office, dry_run=False)
     assert report.committed, report.errors
     audit.check(author=world.office, kind=Kind.IMPORT, count=3, from_status="")
@@ -415,7 +421,9 @@ def test_an_import_with_update_records_the_units_it_adds_and_touches_no_other(
     world, audit, tmp_path
 ):
     path = tmp_path / "更新.xlsx"
-    row = task("2026-001", "开展拉网式隐患排查（修订）", responsible="城关镇、河西镇、县安委办")
+    row = task(
+        world, world.item.code, "开展拉网式隐患排查（修订）", responsible="城关镇、河西镇、县安委办"
+    )
     path.write_bytes(task_sheet(row).getvalue())
     call_command("import_tasks", str(path), "--on-conflict", "update", "--user", "office")
     changes = audit.check(author=world.office, kind=Kind.IMPORT, count=1)
@@ -425,7 +433,7 @@ def test_an_import_with_update_records_the_units_it_adds_and_touches_no_other(
 
 def test_an_import_through_the_pages_is_recorded_as_imported(login, world, audit):
     client = login(world.office)
-    sheet = task_sheet(task("2026-202", "页面导入任务", responsible="各乡镇"))
+    sheet = task_sheet(task(world, f"{world.year}-202", "页面导入任务", responsible="各乡镇"))
     preview = client.post(reverse("task_import"), {"file": sheet, "on_conflict": "skip"})
     assert preview.status_code == 200
     assert audit.changes() == {}  # the preview writes nothing
@@ -453,8 +461,8 @@ def test_a_return_sheet_records_each_row_as_the_units_report_or_submission(login
     sheet = filled_return_sheet(
         client,
         {
-            "2026-001": {"完成%": 60, "本次进展说明": "已排查"},
-            "2026-002": {"填报状态": "提交审核", "完成数量": 40},
+            world.item.code: {"完成%": 60, "本次进展说明": "已排查"},
+            world.item_target.code: {"填报状态": "提交审核", "完成数量": 40},
         },
     )
     preview = client.post(reverse("return_sheet"), {"file": sheet})
@@ -486,7 +494,11 @@ def test_send_reminders_writes_notices_and_never_touches_an_assignment(world, au
 
 def test_load_demos_progress_is_recorded_as_each_units_own_reports(world, audit):
     # load_demo's writes after its fixtures: believable progress on untouched assignments.
-    seeded = demo.seed_all_progress(office=world.office, today=date(2026, 11, 20))
+    # Six of them, so that some get progress whatever the year in their codes draws.
+    for unit in (world.town_b, world.dept):
+        services.assignment_create(item=world.item_target, unit=unit, user=world.office)
+    audit.start()
+    seeded = demo.seed_all_progress(office=world.office, today=world.today)
     changes = audit.changes()
     assert seeded and len(changes) >= seeded and not audit.unrecorded(changes)
     for change in changes.values():

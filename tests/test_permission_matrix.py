@@ -1,7 +1,7 @@
 """Who may do what: office, leader, staff of township A, staff of township B, anonymous,
 against every view, on township A's assignment. Refused requests change nothing."""
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,6 +22,7 @@ def _media(settings, tmp_path):
 def prepare(world, view):
     """Put township A's assignment in the state the view acts on; return (url, method, data)."""
     a = world.a_item
+    later = world.item.deadline + timedelta(days=90)
     if view == "home":
         return reverse("home"), "get", None
     if view == "list":
@@ -53,7 +54,7 @@ def prepare(world, view):
             reverse("extension_request", args=[a.pk]),
             "post",
             {
-                "new_due_date": "2027-03-31",
+                "new_due_date": later.isoformat(),
                 "reason": "冬季停工",
             },
         )
@@ -70,7 +71,7 @@ def prepare(world, view):
         )
     if view == "decide":
         extension = services.extension_request(
-            assignment=a, user=world.staff_a, new_due_date=date(2027, 3, 31), reason="冬季停工"
+            assignment=a, user=world.staff_a, new_due_date=later, reason="冬季停工"
         )
         return reverse("extension_decide", args=[extension.pk]), "post", {"decision": "approve"}
     if view == "bulk":
@@ -79,7 +80,7 @@ def prepare(world, view):
             "post",
             {
                 "action": "set_due",
-                "due_date": "2027-05-01",
+                "due_date": (later + timedelta(days=30)).isoformat(),
                 "ids": [a.pk],
             },
         )

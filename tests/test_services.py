@@ -1,5 +1,5 @@
 import hashlib
-from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,6 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tracker import services
 from tracker.models import Assignment, Notice, StatusUpdate, Unit
+
+
+def later(world, days):
+    """The little world's due date moved by so many days."""
+    return world.item.deadline + timedelta(days=days)
 
 
 @pytest.fixture(autouse=True)
@@ -165,12 +170,12 @@ def test_assigning_to_all_townships_skips_those_that_have_it(world):
 
 def test_changing_the_due_date_keeps_the_old_one_in_history(world):
     services.assignment_change(
-        assignment=world.a_item, user=world.office, due_date=date(2027, 1, 31), note="雨雪天气顺延"
+        assignment=world.a_item, user=world.office, due_date=later(world, 31), note="雨雪天气顺延"
     )
     world.a_item.refresh_from_db()
-    assert world.a_item.due_date == date(2027, 1, 31)
+    assert world.a_item.due_date == later(world, 31)
     edit = world.a_item.history.get(kind=StatusUpdate.Kind.EDIT)
-    assert (edit.from_due_date, edit.to_due_date) == (date(2026, 12, 31), date(2027, 1, 31))
+    assert (edit.from_due_date, edit.to_due_date) == (world.item.deadline, later(world, 31))
     assert "雨雪天气顺延" in edit.note
 
 
@@ -178,15 +183,15 @@ def test_an_approved_extension_moves_the_due_date_and_history_keeps_the_old_one(
     extension = services.extension_request(
         assignment=world.a_item,
         user=world.staff_a,
-        new_due_date=date(2027, 2, 28),
+        new_due_date=later(world, 59),
         reason="汛期施工受阻",
     )
-    assert extension.current_due_date == date(2026, 12, 31)
+    assert extension.current_due_date == world.item.deadline
     services.extension_decide(extension=extension, user=world.office, approve=True, note="同意")
     world.a_item.refresh_from_db()
-    assert world.a_item.due_date == date(2027, 2, 28)
+    assert world.a_item.due_date == later(world, 59)
     decision = world.a_item.history.get(kind="extension_approve")
-    assert (decision.from_due_date, decision.to_due_date) == (date(2026, 12, 31), date(2027, 2, 28))
+    assert (decision.from_due_date, decision.to_due_date) == (world.item.deadline, later(world, 59))
     extension.refresh_from_db()
     assert extension.state == "approved" and extension.decided_by == world.office
 
@@ -195,7 +200,7 @@ def test_a_refused_extension_needs_a_reason_and_keeps_the_due_date(world):
     extension = services.extension_request(
         assignment=world.a_item,
         user=world.staff_a,
-        new_due_date=date(2027, 2, 28),
+        new_due_date=later(world, 59),
         reason="人手不足",
     )
     with pytest.raises(services.WorkflowError, match="理由"):
@@ -204,7 +209,7 @@ def test_a_refused_extension_needs_a_reason_and_keeps_the_due_date(world):
         extension=extension, user=world.office, approve=False, note="年底前必须完成"
     )
     world.a_item.refresh_from_db()
-    assert world.a_item.due_date == date(2026, 12, 31)
+    assert world.a_item.due_date == world.item.deadline
 
 
 def test_the_unit_is_told_of_either_extension_decision(world):
@@ -212,7 +217,7 @@ def test_the_unit_is_told_of_either_extension_decision(world):
         return services.extension_request(
             assignment=world.a_item,
             user=world.staff_a,
-            new_due_date=date(2027, 2, 28),
+            new_due_date=later(world, 59),
             reason="汛期",
         )
 
@@ -220,20 +225,23 @@ def test_the_unit_is_told_of_either_extension_decision(world):
     services.extension_decide(extension=ask(), user=world.office, approve=True)
     approved, refused = Notice.objects.filter(unit=world.town_a, assignment=world.a_item)
     assert refused.title.startswith("不同意延期：")
-    assert refused.body == "完成时限仍为 2026-12-31。安委办意见：按期完成"
+    assert refused.body == f"完成时限仍为 {world.item.deadline:%Y-%m-%d}。安委办意见：按期完成"
     assert approved.title.startswith("同意延期：")
-    assert approved.body == "完成时限由 2026-12-31 延至 2027-02-28。"
+    assert (
+        approved.body
+        == f"完成时限由 {world.item.deadline:%Y-%m-%d} 延至 {later(world, 59):%Y-%m-%d}。"
+    )
 
 
 def test_only_one_extension_request_waits_at_a_time(world):
     services.extension_request(
-        assignment=world.a_item, user=world.staff_a, new_due_date=date(2027, 2, 28), reason="原因"
+        assignment=world.a_item, user=world.staff_a, new_due_date=later(world, 59), reason="原因"
     )
     with pytest.raises(services.WorkflowError, match="待审批"):
         services.extension_request(
             assignment=world.a_item,
             user=world.staff_a,
-            new_due_date=date(2027, 3, 31),
+            new_due_date=later(world, 90),
             reason="再延",
         )
 
@@ -241,13 +249,13 @@ def test_only_one_extension_request_waits_at_a_time(world):
 def test_an_extension_must_move_the_date_later(world):
     with pytest.raises(services.WorkflowError, match="晚于"):
         services.extension_request(
-            assignment=world.a_item, user=world.staff_a, new_due_date=date(2026, 12, 1), reason="x"
+            assignment=world.a_item, user=world.staff_a, new_due_date=later(world, -30), reason="x"
         )
 
 
 def test_staff_cannot_decide_extensions(world):
     extension = services.extension_request(
-        assignment=world.a_item, user=world.staff_a, new_due_date=date(2027, 2, 28), reason="原因"
+        assignment=world.a_item, user=world.staff_a, new_due_date=later(world, 59), reason="原因"
     )
     with pytest.raises(PermissionDenied):
         services.extension_decide(extension=extension, user=world.staff_a, approve=True)
