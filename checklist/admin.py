@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils import timezone
 
-from checklist.models import ChecklistItem, Directive, Source, Theme
+from checklist.models import ChecklistItem, Directive, Source, Theme, WorkYear, year_of_code
 from checklist.services import items_publish
 
 
@@ -67,16 +67,16 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "theme", "deadline_label", "target_label", "state"]
+    list_display = ["code", "year", "title", "theme", "deadline_label", "target_label", "state"]
     list_display_links = ["code", "title"]
-    list_filter = ["state", "theme", DeadlineFilter, "cadence"]
+    list_filter = ["year", "state", "theme", DeadlineFilter, "cadence"]
     search_fields = ["code", "title", "detail"]
     list_select_related = ["theme"]
     autocomplete_fields = ["directive"]
-    readonly_fields = ["published_at", "created_at", "updated_at"]
+    readonly_fields = ["published_at", "carried_from", "created_at", "updated_at"]
     actions = ["publish"]
     fieldsets = [
-        (None, {"fields": ["code", "title", "detail", "theme", "directive"]}),
+        (None, {"fields": ["code", "year", "title", "detail", "theme", "directive"]}),
         ("时限与报送", {"fields": ["start_date", "deadline", "cadence", "cadence_day"]}),
         ("目标数量", {"fields": ["target_quantity", "target_unit"]}),
         ("发布", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
@@ -94,10 +94,24 @@ class ChecklistItemAdmin(admin.ModelAdmin):
         text = text.rstrip("0").rstrip(".") if "." in text else text
         return f"{text} {obj.target_unit}"
 
+    def has_change_permission(self, request, obj=None):
+        # A closed 年度's items are read-only, here as on every page.
+        if obj is not None and _closed(obj.year):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and _closed(obj.year):
+            return False
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         # Publishing through the form must stamp the time the database requires.
         if obj.state == ChecklistItem.State.PUBLISHED and obj.published_at is None:
             obj.published_at = timezone.now()
+        # A new item's 年度 follows its code (2025-007 → 2025) unless the office chose one.
+        if not change and "year" not in form.changed_data and year_of_code(obj.code):
+            obj.year = year_of_code(obj.code)
         super().save_model(request, obj, form, change)
 
     @admin.action(description="发布所选任务（发布后各单位可见）")
@@ -108,3 +122,21 @@ class ChecklistItemAdmin(admin.ModelAdmin):
         if already > 0:
             text += f"另有 {already} 项原已发布，未作改动。"
         self.message_user(request, text, messages.SUCCESS)
+
+
+def _closed(year: int) -> bool:
+    return WorkYear.objects.filter(year=year, state=WorkYear.State.CLOSED).exists()
+
+
+@admin.register(WorkYear)
+class WorkYearAdmin(admin.ModelAdmin):
+    """A record of each year's closing; closing itself is done on the 年度 page (归档…)."""
+
+    list_display = ["year", "state", "closed_on", "closed_by"]
+    readonly_fields = ["year", "state", "closed_on", "closed_at", "closed_by", "note", "frozen"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -185,7 +185,7 @@ def in_year(year: int) -> Q:
         table = Assignment._meta.db_table
         return Q(
             RawSQL(
-                f'+"{table}"."item_id" IN (SELECT "id" FROM "{items}" WHERE "year" = %s)',
+                f'+"{table}"."item_id" IN (SELECT y."id" FROM "{items}" AS y WHERE y."year" = %s)',
                 [year],
                 output_field=BooleanField(),
             )
