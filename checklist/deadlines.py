@@ -1,13 +1,24 @@
-"""Deadline phrases in a directive (本月底前, 3月上旬, 春节前, 30天内 …) resolved against the speech date.
+"""Deadline phrases in a directive (本月底前, 3月上旬, 春节前, 30天内 …) resolved against a reference
+date: the speech date, or for a 任务分解表 the import date (see tracker.excel.cells).
 
 Pure code. ``find_deadline`` reads the matching text of one sentence (see speech_text) and
 returns the date, the words it came from and whether the order is immediate. The phrase table
-below is the rule set of the labelling spec; a month or date already past the speech date means
-the next year's.
+below is the rule set of the labelling spec. ``place`` puts a phrase in its year, for both:
+
+- no year (3月底前, 上半年, 一季度, 国庆前, 年底): the next such date on or after the reference
+  date, so 3月底前 said or imported in December is next March;
+- 明年 / 下一年 / 下年 / 次年 / 来年: the year after the reference date's (明年底, 明年上半年);
+- 今年 / 本年: the reference date's year, even when that date is already past (今年3月底前 said in
+  December); the pages that show such a date flag it;
+- a written year (2027年3月底前) as written.
+
+Holidays are deadlines on their eve: 元旦前 is 31 December, 五一前 30 April, 国庆前 30 September,
+汛期前 31 May (the flood season starts in June), 春节前 the day before 正月初一.
 """
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -65,17 +76,26 @@ _NUM = r"(?:\d{1,3}|[一二两三四五六七八九十百]{1,4})"
 _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _DAY = r"(?:3[01]|[12]\d|0?[1-9]|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])"
 
+# Words that put a phrase in the year after the reference date's, or in its own year.
+NEXT_YEAR_WORDS = ("明年", "下一年", "下年", "次年", "来年")
+THIS_YEAR_WORDS = ("今年", "本年")
+_RELATIVE = "|".join(NEXT_YEAR_WORDS + THIS_YEAR_WORDS)
+
 # The phrase table. Order matters only where one phrase contains another (本月底 before 月底).
+# A 明年 / 今年 in front of a phrase that has no year of its own is read with it (明年上半年).
 _PHRASES = re.compile(
-    "|".join(
+    rf"(?:(?P<rel>{_RELATIVE})度?(?:的)?)?(?:"
+    + "|".join(
         [
             r"(?P<this_month>本月(?:底|末|内)|当月(?:底|内))",
             r"(?P<next_month>下(?:个)?月(?:底|末))",
-            r"(?P<half>上半年)",
+            r"(?P<half>[上下]半年)",
             r"(?P<quarter>(?:第)?(?P<q>[一二三四1-4])季度)",
             rf"(?<!去年)(?<!上年)(?<![\d一二三四五六七八九十])(?:(?P<dyear>\d{{4}})年)?(?P<dmonth>{_MONTH})月(?P<dday>{_DAY})[日号](?:之|以)?前",
             rf"(?<!去年)(?<!上年)(?<![\d一二三四五六七八九十])(?:(?P<myear>\d{{4}})年)?(?P<mmonth>{_MONTH})月(?:底|末|份底)",
             rf"(?<![\d一二三四五六七八九十])(?P<xmonth>{_MONTH})月(?P<xun>上旬|中旬|下旬)",
+            # 明年底, 明年年内: the end of the year the prefix names.
+            r"(?P<rel_end>(?(rel)(?:年)?(?:底|末|内|终)|(?!)))",
             # 年终 is read as 年底.
             r"(?P<year_end>(?<![去上前\d一二两三四五六七八九十])年(?:内|底|末|终)|今年(?:底|末|内)|年底前)",
             # A bare 今年 sets the year's end only with a completion verb in its own clause
@@ -90,6 +110,7 @@ _PHRASES = re.compile(
             rf"(?P<months>{_NUM})个月(?:内|之内|以内)",
         ]
     )
+    + ")"
 )
 
 
@@ -103,63 +124,94 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _not_past(d: date, speech_date: date, explicit_year: bool) -> date:
-    """A month/date already past the speech date means the next year's."""
-    if explicit_year or d >= speech_date:
-        return d
+def relative_year(word: str | None, reference: date) -> int | None:
+    """明年 → the reference date's next year, 今年 → its own year, anything else → None."""
+    if word in NEXT_YEAR_WORDS:
+        return reference.year + 1
+    if word in THIS_YEAR_WORDS:
+        return reference.year
+    return None
+
+
+def place(
+    make: Callable[[int], date | None], reference: date, *, year: int | None = None
+) -> date | None:
+    """The date ``make(year)`` gives, in the year the words name, else the first one on or
+    after the reference date.
+
+    ``make`` builds the phrase's date in a given year (None where it does not exist, such as
+    29 February in a common year). With ``year`` (written, or from 明年/今年) that year's date
+    is taken even when it is already past: the caller flags a past date, it never moves one.
+    Without it the reference year is tried first, then the following ones.
+    """
+    if year is not None:
+        return make(year)
+    for candidate_year in range(reference.year, reference.year + 9):
+        found = make(candidate_year)
+        if found is not None and found >= reference:
+            return found
+    return None
+
+
+def _day(year: int, month: int, day: int) -> date | None:
     try:
-        return d.replace(year=d.year + 1)
-    except ValueError:  # 29 Feb
-        return d.replace(year=d.year + 1, day=28)
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def spring_festival_eve(year: int) -> date | None:
+    festival = SPRING_FESTIVAL.get(year)
+    return festival - timedelta(days=1) if festival else None
+
+
+# Holidays and seasons a deadline is set before: the day before, in a given year. 元旦 is the
+# 1 January that starts that year, so 明年元旦前 said in 2026 is 31 December 2026.
+HOLIDAY_EVES: dict[str, Callable[[int], date | None]] = {
+    "spring": spring_festival_eve,
+    "newyear": lambda year: date(year - 1, 12, 31),
+    "mayday": lambda year: date(year, 4, 30),
+    "national": lambda year: date(year, 9, 30),
+    "flood": lambda year: date(year, 5, 31),
+}
 
 
 def _resolve(m: re.Match, d: date) -> date | None:
     g = m.groupdict()
+    year = relative_year(g["rel"], d)
     if g["this_month"]:
         return _month_end(d.year, d.month)
     if g["next_month"]:
         nxt = _add_months(d.replace(day=1), 1)
         return _month_end(nxt.year, nxt.month)
     if g["half"]:
-        return _not_past(date(d.year, 6, 30), d, False)
+        month = 6 if g["half"][0] == "上" else 12
+        return place(lambda y: _month_end(y, month), d, year=year)
     if g["quarter"]:
         q = cn_number(g["q"])
-        return _not_past(_month_end(d.year, q * 3), d, False)
+        return place(lambda y: _month_end(y, q * 3), d, year=year)
     if g["dmonth"]:
         month, day = cn_number(g["dmonth"]), cn_number(g["dday"])
-        year = int(g["dyear"]) if g["dyear"] else d.year
-        try:
-            return _not_past(date(year, month, day), d, bool(g["dyear"]))
-        except ValueError:
-            return None
+        year = int(g["dyear"]) if g["dyear"] else year
+        return place(lambda y: _day(y, month, day), d, year=year)
     if g["mmonth"]:
-        year = int(g["myear"]) if g["myear"] else d.year
-        return _not_past(_month_end(year, cn_number(g["mmonth"])), d, bool(g["myear"]))
+        month = cn_number(g["mmonth"])
+        year = int(g["myear"]) if g["myear"] else year
+        return place(lambda y: _month_end(y, month), d, year=year)
     if g["xmonth"]:
         month = cn_number(g["xmonth"])
         if g["xun"] == "上旬":
-            target = date(d.year, month, 10)
-        elif g["xun"] == "中旬":
-            target = date(d.year, month, 20)
-        else:
-            target = _month_end(d.year, month)
-        return _not_past(target, d, False)
+            return place(lambda y: date(y, month, 10), d, year=year)
+        if g["xun"] == "中旬":
+            return place(lambda y: date(y, month, 20), d, year=year)
+        return place(lambda y: _month_end(y, month), d, year=year)
+    if g["rel_end"] is not None and g["rel"]:
+        return date(year, 12, 31)
     if g["year_end"] or g["this_year"]:
         return date(d.year, 12, 31)
-    if g["spring"]:
-        for year in (d.year, d.year + 1):
-            festival = SPRING_FESTIVAL.get(year)
-            if festival and festival > d:
-                return festival - timedelta(days=1)
-        return None
-    if g["newyear"]:
-        return date(d.year, 12, 31)
-    if g["mayday"]:
-        return _not_past(date(d.year, 4, 30), d, False)
-    if g["national"]:
-        return _not_past(date(d.year, 9, 30), d, False)
-    if g["flood"]:
-        return _not_past(date(d.year, 5, 31), d, False)
+    for holiday, eve in HOLIDAY_EVES.items():
+        if g[holiday]:
+            return place(eve, d, year=year)
     if g["days"]:
         n = cn_number(g["days"])
         return d + timedelta(days=n) if n else None

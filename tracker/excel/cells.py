@@ -1,6 +1,6 @@
 """Cell values of a 任务分解表 → clean values, or a short Chinese message (CellError).
 
-Pure functions, no Django: the importer prefixes each message with 第N行 第X列.
+Pure functions, no Django (deadline phrases share checklist.deadlines): the importer prefixes each message with 第N行 第X列.
 """
 
 import calendar
@@ -10,6 +10,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+
+from checklist.deadlines import (
+    HOLIDAY_EVES,
+    NEXT_YEAR_WORDS,
+    THIS_YEAR_WORDS,
+    cn_number,
+    place,
+    relative_year,
+)
 
 
 class CellError(ValueError):
@@ -181,6 +190,33 @@ class Deadline:
 
 _LONG_TERM = ("长期", "持续", "常态", "常年")
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_M = r"(\d{1,2}|十[一二]?|[一二三四五六七八九])"
+_D = r"(\d{1,2}|三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])"
+_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+# 2027年 / 明年 / 今年 in front of the rest of the phrase; 度 as in 2027年度, 明年度.
+_YEAR = re.compile(
+    r"(?:(?P<year>\d{4})年|(?P<rel>" + "|".join(NEXT_YEAR_WORDS + THIS_YEAR_WORDS) + r"))度?的?"
+)
+_DAY_OF_MONTH = re.compile(_M + "月" + _D + "[日号]?")
+_MONTH_END = re.compile(_M + r"月(?:底|末|份|份底)?")
+_TEN_DAYS = re.compile(_M + r"月(上|中|下)旬")
+_YEAR_END = re.compile(r"年底|年末|年内|年终|底|末|内|年度内|年度")
+_HALF = re.compile(r"(上|下)半年(?:末|底)?")
+_QUARTER = re.compile(r"(?:第)?([一二三四1234])季度(?:末|底)?")
+_HOLIDAYS = {
+    "spring": re.compile(r"春节"),
+    "newyear": re.compile(r"元旦(?:节)?"),
+    "mayday": re.compile(r"五一(?:劳动节|节)?|劳动节"),
+    "national": re.compile(r"国庆(?:节)?|十一(?:节)?"),
+    "flood": re.compile(r"(?:主)?汛期(?:到来)?|入汛"),
+}
+
+
+def _month(word: str, text: str) -> int:
+    month = cn_number(word)
+    if month is None or not 1 <= month <= 12:
+        raise CellError(f"日期不存在：{text}")
+    return month
 
 
 def _make_date(year: int, month: int, day: int, text: str) -> date:
@@ -190,13 +226,54 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
         raise CellError(f"日期不存在：{text}") from None
 
 
-def _month_end(year: int, month: int, text: str) -> date:
-    if not 1 <= month <= 12:
-        raise CellError(f"日期不存在：{text}")
-    return date(year, month, calendar.monthrange(year, month)[1])
+def _phrase_date(rest: str, text: str):
+    """The phrase's date in a given year, as a function of the year; None if not a phrase."""
+    if m := _DAY_OF_MONTH.fullmatch(rest):
+        month, day = _month(m[1], text), cn_number(m[2]) or 0
+
+        def on_day(year):
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+
+        return on_day
+    if m := _MONTH_END.fullmatch(rest):
+        month = _month(m[1], text)
+        return lambda year: date(year, month, calendar.monthrange(year, month)[1])
+    if m := _TEN_DAYS.fullmatch(rest):
+        month = _month(m[1], text)
+        if m[2] == "下":
+            return lambda year: date(year, month, calendar.monthrange(year, month)[1])
+        day = 10 if m[2] == "上" else 20
+        return lambda year: date(year, month, day)
+    if _YEAR_END.fullmatch(rest):
+        return lambda year: date(year, 12, 31)
+    if m := _HALF.fullmatch(rest):
+        month_day = (6, 30) if m[1] == "上" else (12, 31)
+        return lambda year: date(year, *month_day)
+    if m := _QUARTER.fullmatch(rest):
+        month = 3 * _CN_DIGITS[m[1]]
+        return lambda year: date(year, month, calendar.monthrange(year, month)[1])
+    for name, pattern in _HOLIDAYS.items():
+        if pattern.fullmatch(rest):
+            return HOLIDAY_EVES[name]
+    return None
 
 
-def parse_deadline(value, *, year: int) -> Deadline:
+def parse_deadline(value, *, reference: date | None = None, year: int | None = None) -> Deadline:
+    """A 完成时限 cell → its date, or long-term.
+
+    Dates, Excel serials and phrases with a written year are taken as written. A phrase
+    without one (6月底前, 上半年, 一季度, 国庆前, 年底) is the next such date on or after
+    ``reference`` (the import date, see task_import); 明年 / 今年 in front name the year after
+    the reference date's or its own (see checklist.deadlines.place). ``year`` alone stands for
+    a reference of 1 January of that year.
+    """
+    if reference is None:
+        if year is None:
+            raise TypeError("parse_deadline needs a reference date")
+        reference = date(year, 1, 1)
     if isinstance(value, datetime):
         return Deadline(value.date(), False)
     if isinstance(value, date):
@@ -208,37 +285,30 @@ def parse_deadline(value, *, year: int) -> Deadline:
     text = normalize_text(value)
     if not text:
         raise CellError("完成时限不能为空")
-    compact = re.sub(r"\s+", "", text)
+    compact = re.sub(r"[\s“”\"'‘’]+", "", text)
     if any(word in compact for word in _LONG_TERM):
         return Deadline(None, True)
     body = re.sub(r"(以前|之前|前)$", "", compact)
-    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", body)
-    if m:
+    if m := _ISO.fullmatch(body):
         return Deadline(_make_date(int(m[1]), int(m[2]), int(m[3]), text), False)
-    m = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?", body)
-    if m:
-        return Deadline(_make_date(int(m[1] or year), int(m[2]), int(m[3]), text), False)
-    m = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(?:底|末|份)?", body)
-    if m:
-        return Deadline(_month_end(int(m[1] or year), int(m[2]), text), False)
-    m = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(上|中|下)旬", body)
-    if m:
-        y, month = int(m[1] or year), int(m[2])
-        if m[3] == "下":
-            return Deadline(_month_end(y, month, text), False)
-        return Deadline(_make_date(y, month, 10 if m[3] == "上" else 20, text), False)
-    m = re.fullmatch(r"(?:(\d{4})年)?(?:年底|年末|年内|底)", body)
-    if m or body in ("年底", "年内", "年末", "今年底", "本年度", "年度内"):
-        return Deadline(date(int(m[1]) if m and m[1] else year, 12, 31), False)
-    m = re.fullmatch(r"(?:(\d{4})年)?(上|下)半年(?:末)?", body)
-    if m:
-        y = int(m[1] or year)
-        return Deadline(date(y, 6, 30) if m[2] == "上" else date(y, 12, 31), False)
-    m = re.fullmatch(r"(?:(\d{4})年)?(?:第)?([一二三四1234])季度(?:末|底)?", body)
-    if m:
-        q = _CN_DIGITS[m[2]]
-        return Deadline(_month_end(int(m[1] or year), 3 * q, text), False)
-    raise CellError(f"无法识别的完成时限：{text}。可写成 2026-06-30、6月底前、年底前或长期坚持")
+    written = _YEAR.match(body)
+    named_year, rest = None, body
+    if written:
+        named_year = int(written["year"]) if written["year"] else None
+        named_year = named_year or relative_year(written["rel"], reference)
+        rest = body[written.end() :]
+    if rest:
+        make = _phrase_date(rest, text)
+    elif written and written["rel"] in THIS_YEAR_WORDS:  # 今年, 本年度: within this year
+        make = _phrase_date("年内", text)
+    else:  # a bare 2027年 or 明年(前) says no day: before that year, or within it?
+        make = None
+    if make is None:
+        raise CellError(f"无法识别的完成时限：{text}。可写成 2026-06-30、6月底前、年底前或长期坚持")
+    found = place(make, reference, year=named_year)
+    if found is None:
+        raise CellError(f"日期不存在：{text}")
+    return Deadline(found, False)
 
 
 def parse_cadence(value) -> tuple[str, int | None]:
