@@ -1,7 +1,7 @@
 """The bulletin opens cleanly, says the same as the pages, and never carries a live formula."""
 
 import io
-from datetime import date
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
@@ -12,29 +12,34 @@ from tracker.excel.bulletin import CUT_MARK, write_bulletin
 from tracker.models import Assignment
 
 
-def export(assignments, today=date(2026, 12, 1)):
+def export(assignments, today):
     buffer = io.BytesIO()
     write_bulletin(buffer, assignments=assignments, today=today)
     buffer.seek(0)
     return buffer
 
 
+def after_the_deadline(world):
+    """Ten days after the little world's items were due."""
+    return world.item.deadline + timedelta(days=10)
+
+
 def test_it_has_a_summary_a_detail_and_an_overdue_sheet_ready_to_print(world):
-    book = load_workbook(export(Assignment.objects.all()))
+    book = load_workbook(export(Assignment.objects.all(), world.today))
     assert book.sheetnames == ["汇总排名", "任务明细", "逾期清单"]
     for ws in book:
         assert ws.freeze_panes == "A4"
         assert ws.auto_filter.ref.startswith("A3:")
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
         assert ws.print_title_rows == "$3:$3"
-        assert ws.merged_cells.ranges and "截至 2026年12月01日" in ws["A2"].value
+        assert ws.merged_cells.ranges and f"截至 {world.today:%Y年%m月%d日}" in ws["A2"].value
         assert ws["A3"].font.b
 
 
 def test_the_ranking_matches_the_league_table_the_pages_use(world):
     services.assignment_submit(assignment=world.a_item, user=world.staff_a)
     services.assignment_approve(assignment=world.a_item, user=world.office)
-    today = date(2026, 12, 1)
+    today = world.today
     published = Assignment.objects.filter(item__state="published")
     board = build_dashboard(world.office, DashboardFilters(), today=today)
     expected = board.townships + board.departments + board.others
@@ -49,19 +54,17 @@ def test_the_ranking_matches_the_league_table_the_pages_use(world):
 
 
 def test_overdue_rows_are_listed_with_their_days(world):
-    ws = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))["逾期清单"]
+    ws = load_workbook(export(Assignment.objects.all(), after_the_deadline(world)))["逾期清单"]
     rows = list(ws.iter_rows(min_row=4, values_only=True))
-    assert (
-        len(rows) == 4
-    )  # every published assignment of the little world is open and due 2026-12-31
+    assert len(rows) == 4  # every published assignment of the little world is open and due then
     assert {r[7] for r in rows} == {10}
 
 
 def test_draft_items_are_left_out_of_every_sheet(world):
-    book = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))
+    book = load_workbook(export(Assignment.objects.all(), after_the_deadline(world)))
     detail_codes = {r[0] for r in book["任务明细"].iter_rows(min_row=4, values_only=True)}
     overdue_codes = {r[0] for r in book["逾期清单"].iter_rows(min_row=4, values_only=True)}
-    assert detail_codes == overdue_codes == {"2026-001", "2026-002"}
+    assert detail_codes == overdue_codes == {world.item.code, world.item_target.code}
     town_a = next(
         r for r in book["汇总排名"].iter_rows(min_row=4, values_only=True) if r[1] == "城关镇"
     )
@@ -75,34 +78,34 @@ def test_hostile_text_stays_text_and_control_characters_do_not_break_the_file(wo
         assignment=world.a_item, user=world.staff_a, note="坏字符\x00\x07\x1b结束"
     )
     services.assignment_report(assignment=world.lead, user=world.office, note="长" * 40_000)
-    data = export(Assignment.objects.all()).getvalue()
+    data = export(Assignment.objects.all(), world.today).getvalue()
     book = load_workbook(io.BytesIO(data))
     ws = book["任务明细"]
     notes = {(r[0], r[3]): r[10] for r in ws.iter_rows(min_row=4, values_only=True)}
-    assert notes["2026-001", "河西镇"] == "=1+1"  # the latest note, as text
-    assert notes["2026-001", "城关镇"] == "坏字符结束"
-    long_note = notes["2026-001", "县应急管理局"]
+    assert notes[world.item.code, "河西镇"] == "=1+1"  # the latest note, as text
+    assert notes[world.item.code, "城关镇"] == "坏字符结束"
+    long_note = notes[world.item.code, "县应急管理局"]
     assert long_note.endswith(CUT_MARK) and len(long_note) < 32_767
     for ws in book:
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
     note_cells = {(r[0].value, r[3].value): r[10] for r in book["任务明细"].iter_rows(min_row=4)}
-    assert note_cells["2026-001", "河西镇"].quotePrefix  # stays text even when edited in Excel
-    assert not note_cells["2026-001", "城关镇"].quotePrefix
+    assert note_cells[world.item.code, "河西镇"].quotePrefix  # stays text even when edited in Excel
+    assert not note_cells[world.item.code, "城关镇"].quotePrefix
     calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
     assert calamine.sheet_names == ["汇总排名", "任务明细", "逾期清单"]
 
 
 def test_traffic_lights_are_filled(world):
-    ws = load_workbook(export(Assignment.objects.all(), date(2027, 1, 10)))["任务明细"]
+    ws = load_workbook(export(Assignment.objects.all(), after_the_deadline(world)))["任务明细"]
     light = ws["J4"]
     assert light.value == "红灯"
     assert light.fill.fgColor.rgb.endswith("F8CBAD")
 
 
 def test_read_only_and_normal_openpyxl_read_the_same_values(world):
-    data = export(Assignment.objects.all(), date(2027, 1, 10)).getvalue()
+    data = export(Assignment.objects.all(), after_the_deadline(world)).getvalue()
     normal = load_workbook(io.BytesIO(data))
     streamed = load_workbook(io.BytesIO(data), read_only=True)
     for name in normal.sheetnames:

@@ -2,7 +2,7 @@
 
 import io
 from collections import Counter
-from datetime import date, timedelta
+from datetime import time, timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from checklist.models import ChecklistItem, Theme
+from tests.conftest import local
 from tracker import services
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.models import Assignment, Unit
@@ -42,12 +43,12 @@ def test_staff_see_only_their_own_unit(login, world):
 
 def test_the_red_list_shows_overdue_work_oldest_first(world):
     services.assignment_change(
-        assignment=world.b_item, user=world.office, due_date=date(2026, 4, 1)
+        assignment=world.b_item, user=world.office, due_date=world.today - timedelta(days=61)
     )
     services.assignment_change(
-        assignment=world.a_item, user=world.office, due_date=date(2026, 5, 1)
+        assignment=world.a_item, user=world.office, due_date=world.today - timedelta(days=31)
     )
-    board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
+    board = build_dashboard(world.office, DashboardFilters(), today=world.today)
     assert [r["assignment"] for r in board.red_list][:2] == [world.b_item, world.a_item]
     assert board.red_list[0]["days_overdue"] == 61
 
@@ -57,8 +58,8 @@ def test_a_counted_target_is_each_units_own_and_the_whole_is_their_sum(world):
     services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=20)
     world.a_target.refresh_from_db()
     assert world.a_target.percent == 50  # 20 of its own 40, as on the unit's page
-    board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
-    target = next(t for t in board.targets if t["code"] == "2026-002")
+    board = build_dashboard(world.office, DashboardFilters(), today=world.today)
+    target = next(t for t in board.targets if t["code"] == world.item_target.code)
     assert (target["done"], target["target"], target["units"]) == (32, 80, 2)
     assert target["rate"] == 40.0
 
@@ -66,8 +67,8 @@ def test_a_counted_target_is_each_units_own_and_the_whole_is_their_sum(world):
 def test_one_units_surplus_does_not_make_up_for_anothers_shortfall(world):
     Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=0)
     services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=70)
-    board = build_dashboard(world.office, DashboardFilters(), today=date(2026, 6, 1))
-    target = next(t for t in board.targets if t["code"] == "2026-002")
+    board = build_dashboard(world.office, DashboardFilters(), today=world.today)
+    target = next(t for t in board.targets if t["code"] == world.item_target.code)
     assert (target["done"], target["target"]) == (70, 80)
     assert target["rate"] == 50.0  # 40 of 40 for one unit, 0 of 40 for the other
 
@@ -81,7 +82,8 @@ def test_the_targets_table_says_how_the_whole_target_is_made(login, world):
 
 def test_a_long_term_item_without_a_report_this_period_is_listed(world):
     item = ChecklistItem.objects.create(
-        code="2026-077", title="网格员每月巡查", theme=world.theme, start_date=date(2026, 1, 1),
+        code=f"{world.year}-077", title="网格员每月巡查", theme=world.theme,
+        start_date=world.item.start_date,
         cadence="monthly", cadence_day=28, state="published", published_at=timezone.now(),
     )  # fmt: skip
     reported = services.assignment_create(item=item, unit=world.town_a, user=world.office)
@@ -99,7 +101,7 @@ def test_the_dashboard_the_list_and_the_bulletin_agree(login, world):
     services.assignment_submit(assignment=world.a_item, user=world.staff_a)
     services.assignment_approve(assignment=world.a_item, user=world.office)
     services.assignment_change(
-        assignment=world.b_item, user=world.office, due_date=date(2026, 3, 5)
+        assignment=world.b_item, user=world.office, due_date=world.item.start_date
     )
     client = login(world.office)
     board = client.get(reverse("dashboard")).context["board"]
@@ -132,10 +134,11 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, world):
     # list's length, targets, long-term items with missed reports, drafts, cooperating units.
     extra = Unit.objects.create(name="新增镇", kind="township", sort_order=90)
     theme = Theme.objects.create(name="消防安全", sort_order=40)
+    start = world.item.start_date  # most of it overdue
     for n in range(60):
         item = ChecklistItem.objects.create(
-            code=f"2026-5{n:02d}", title=f"任务{n}", theme=theme if n % 2 else world.theme,
-            start_date=date(2026, 1, 1), deadline=None if n % 5 == 0 else date(2026, 2, 1),
+            code=f"{world.year}-5{n:02d}", title=f"任务{n}", theme=theme if n % 2 else world.theme,
+            start_date=start, deadline=None if n % 5 == 0 else start + timedelta(days=31),
             cadence="monthly" if n % 5 == 0 else "none", cadence_day=28 if n % 5 == 0 else None,
             target_quantity=10 if n % 3 == 0 else None, target_unit="家" if n % 3 == 0 else "",
             state="draft" if n % 7 == 0 else "published", published_at=timezone.now(),
@@ -196,20 +199,17 @@ def test_filters_by_theme_and_unit_kind_keep_to_their_share(world):
 
 
 def test_the_weekly_trend_counts_approvals_before_each_local_week_end(world):
-    from datetime import datetime, time
-
-    def local(day, at=time.min):
-        return timezone.make_aware(datetime.combine(day, at))
-
-    week_three_ends = local(date(2026, 5, 4))  # weeks of 8 ending on 3 June start 13 April
+    # Eight weeks, the last one this week: the first starts on the Monday seven weeks before.
+    first_monday = world.today - timedelta(days=world.today.weekday(), weeks=7)
+    week_three_ends = local(first_monday + timedelta(weeks=3), time.min)
     approvals = [
-        (world.a_item, local(date(2026, 4, 1), time(10))),
+        (world.a_item, local(first_monday - timedelta(days=12), time(10))),
         (world.lead, week_three_ends - timedelta(microseconds=1)),
         (world.b_item, week_three_ends),
     ]
     for assignment, at in approvals:
         services.assignment_submit(assignment=assignment, user=world.office, at=at)
         services.assignment_approve(assignment=assignment, user=world.office, at=at)
-    board = build_dashboard(world.office, DashboardFilters(weeks=8), today=date(2026, 6, 3))
-    assert board.weekly[0] == ("04-13", 25.0)
+    board = build_dashboard(world.office, DashboardFilters(weeks=8), today=world.today)
+    assert board.weekly[0] == (f"{first_monday:%m-%d}", 25.0)
     assert [rate for _, rate in board.weekly] == [25.0, 25.0, 50.0, 75.0, 75.0, 75.0, 75.0, 75.0]

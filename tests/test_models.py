@@ -1,9 +1,10 @@
 """Constraints live in the database: these inserts must fail even when no form is involved."""
 
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from checklist.models import ChecklistItem, Directive
 from tracker.models import Assignment, Evidence, User
@@ -18,11 +19,11 @@ def refused(**create):
 def item_fields(world, **overrides):
     fields = dict(
         model=ChecklistItem,
-        code="2026-050",
+        code=f"{world.year}-050",
         title="测试任务",
         theme=world.theme,
-        start_date=date(2026, 3, 1),
-        deadline=date(2026, 6, 30),
+        start_date=world.item.start_date,
+        deadline=world.item.deadline,
     )
     fields.update(overrides)
     return fields
@@ -44,7 +45,7 @@ def test_a_long_term_item_with_a_monthly_cadence_is_accepted(world):
 
 
 def test_a_deadline_before_the_start_is_refused(world):
-    refused(**item_fields(world, deadline=date(2026, 2, 1)))
+    refused(**item_fields(world, deadline=world.item.start_date - timedelta(days=28)))
 
 
 def test_a_target_quantity_needs_a_unit(world):
@@ -128,12 +129,13 @@ def test_evidence_needs_a_real_sha256_and_a_size(world):
 
 
 def test_overdue_is_computed_from_due_date_and_status(world):
-    today = date(2027, 1, 5)
-    overdue = set(Assignment.objects.overdue(today))
+    due = world.a_item.due_date
+    later = due + timedelta(days=5)
+    overdue = set(Assignment.objects.overdue(later))
     assert world.a_item in overdue
     assert world.a_item.counts_towards_rate
     Assignment.objects.filter(pk=world.a_item.pk).update(
-        status="verified", verified_at="2026-12-01T10:00:00+08:00"
+        status="verified", verified_at=timezone.now()
     )
-    assert world.a_item not in set(Assignment.objects.overdue(today))
-    assert world.a_item not in set(Assignment.objects.overdue(date(2026, 12, 31)))
+    assert world.a_item not in set(Assignment.objects.overdue(later))
+    assert world.a_item not in set(Assignment.objects.overdue(due))

@@ -1,30 +1,37 @@
 """催办: 蓝 → 黄 → 红, each step only after the previous one was ignored; a report answers it."""
 
-from datetime import date, datetime, timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import local
 from tracker import services
 from tracker.models import Notice, Supervision
 from tracker.supervision import supervise, supervise_unit
 
 
 @pytest.fixture
-def overdue(world):
-    services.assignment_change(
-        assignment=world.a_item, user=world.office, due_date=date(2026, 3, 31)
-    )
+def due(today):
+    """The day the overdue work was due: a month ago."""
+    return today - timedelta(days=30)
+
+
+@pytest.fixture
+def overdue(world, due):
+    services.assignment_change(assignment=world.a_item, user=world.office, due_date=due)
     world.a_item.refresh_from_db()
     return world.a_item
 
 
-def at(day):
-    return timezone.make_aware(datetime(2026, 4, day, 10, 0))
+@pytest.fixture
+def at(due):
+    """10:00 on the given day after the due date."""
+    return lambda days: local(due + timedelta(days=days), time(10))
 
 
-def test_the_first_supervision_is_blue_and_reaches_the_unit(world, overdue):
+def test_the_first_supervision_is_blue_and_reaches_the_unit(world, overdue, at):
     s = supervise(assignment=overdue, user=world.office, note="请本周内报送", at=at(2))
     assert s.level == Supervision.Level.BLUE
     notice = Notice.objects.get(unit=world.town_a)
@@ -32,7 +39,7 @@ def test_the_first_supervision_is_blue_and_reaches_the_unit(world, overdue):
     assert overdue.history.filter(kind="remind").exists()
 
 
-def test_it_escalates_only_after_being_ignored_for_the_set_days(world, overdue, settings):
+def test_it_escalates_only_after_being_ignored_for_the_set_days(world, overdue, at, settings):
     settings.SUPERVISION_ESCALATION_DAYS = 3
     supervise(assignment=overdue, user=world.office, at=at(2))
     with pytest.raises(services.WorkflowError, match="还需 2 天"):
@@ -44,22 +51,20 @@ def test_it_escalates_only_after_being_ignored_for_the_set_days(world, overdue, 
     assert Supervision.objects.filter(assignment=overdue, resolved_at__isnull=True).count() == 1
 
 
-def test_a_report_answers_the_supervision_and_the_next_one_starts_blue(world, overdue):
+def test_a_report_answers_the_supervision_and_the_next_one_starts_blue(world, overdue, at):
     supervise(assignment=overdue, user=world.office, at=at(2))
     services.assignment_report(assignment=overdue, user=world.staff_a, percent=30, at=at(3))
     assert not Supervision.objects.filter(assignment=overdue, resolved_at__isnull=True).exists()
     assert supervise(assignment=overdue, user=world.office, at=at(10)).level == "blue"
 
 
-def test_work_that_is_not_overdue_cannot_be_supervised(world):
+def test_work_that_is_not_overdue_cannot_be_supervised(world, at):
     with pytest.raises(services.WorkflowError, match="尚未逾期"):
         supervise(assignment=world.a_item, user=world.office, at=at(2))
 
 
-def test_a_whole_unit_is_supervised_in_one_step(world, overdue):
-    services.assignment_change(
-        assignment=world.a_target, user=world.office, due_date=date(2026, 3, 31)
-    )
+def test_a_whole_unit_is_supervised_in_one_step(world, overdue, due):
+    services.assignment_change(assignment=world.a_target, user=world.office, due_date=due)
     done, skipped = supervise_unit(unit=world.town_a, user=world.office, today=timezone.localdate())
     assert done == 2 and skipped == []
     assert Notice.objects.filter(unit=world.town_a).count() == 2

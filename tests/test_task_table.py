@@ -1,7 +1,7 @@
 """The task list's rows: written in one pass, with what the phone cards and the office need."""
 
 import re
-from datetime import date
+from datetime import timedelta
 
 from django.urls import reverse
 
@@ -44,14 +44,15 @@ def test_an_empty_result_says_so_across_all_columns(login, world):
 
 
 def test_an_overdue_row_shows_its_days_overdue_and_a_long_term_row_its_cadence(world):
-    world.a_item.due_date = date(2026, 3, 1)
+    due = world.item.start_date
+    world.a_item.due_date = due
     world.a_target.due_date = None
     world.item_target.cadence = "monthly"
     world.item_target.cadence_day = 28
     table = AssignmentTable([world.a_item, world.a_target], show_unit=False, selectable=False)
-    table.today = date(2026, 3, 11)
+    table.today = due + timedelta(days=10)
     html = str(table.tbody_html)
-    assert '2026-03-01 <span class="tag-red">逾期10天</span>' in html
+    assert f'{due:%Y-%m-%d} <span class="tag-red">逾期10天</span>' in html
     assert "长期（每月28日前）" in html
     assert html.count('class="even"') == 1 and html.count('class="odd"') == 1
 
