@@ -14,6 +14,7 @@ from tracker.uploads import (
     RejectedFile,
     check_evidence,
 )
+from tracker.work_years import parse_year
 
 ACCEPT = ".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,image/jpeg,image/png"
 NOTE_MAX = 2000
@@ -286,7 +287,33 @@ class TaskImportForm(forms.Form):
         ("stop", "已存在的编号视为错误"),
     ]
     file = WorkbookField(label="任务分解表（.xlsx）")
+    year = forms.CharField(
+        label="年度",
+        required=False,
+        widget=forms.Select,
+        help_text="新任务归入这个年度；“6月底前”等不写年份的时限，从导入日期和该年度1月1日中"
+        "较晚的一天往后推算（12月导入明年的计划，请选明年）。",
+    )
     on_conflict = forms.ChoiceField(label="编号已存在时", choices=CONFLICT, initial="skip")
+
+    def __init__(self, *args, years: list[int], closed: set[int], current: int, **kwargs):
+        """``years``: the 年度 offered, newest first; closed ones are refused by name."""
+        super().__init__(*args, **kwargs)
+        self.closed = closed
+        self.fields["year"].widget.choices = [(str(y), f"{y}年度") for y in years]
+        self.fields["year"].initial = str(current)
+
+    def clean_year(self) -> int | None:
+        """None when the page sent no 年度: each item then takes its 编号's year."""
+        raw = self.cleaned_data.get("year")
+        if not raw:
+            return None
+        year = parse_year(raw)
+        if year is None:
+            raise forms.ValidationError("请选择有效的年度。")
+        if year in self.closed:
+            raise forms.ValidationError(f"{year}年度已归档，不能再导入任务。")
+        return year
 
 
 class ReturnSheetForm(forms.Form):

@@ -40,6 +40,19 @@ class TaskRow:
     target: Decimal | None
     target_unit: str
     units: list[tuple[Unit, str]]  # (unit, role) in sheet order, lead first
+    deadline_text: str = ""  # the 完成时限 cell as written, for the preview
+    year: int | None = None  # the 年度 a new item goes into, set when the import is planned
+
+
+# The preview lists this many rows; the counts, errors and past deadlines cover every row.
+PREVIEW_ROWS = 300
+PREVIEW_WARNINGS = 200
+
+
+def past_deadline_message(row: int, deadline: date) -> str:
+    return (
+        f"第{row}行：完成时限 {deadline:%Y-%m-%d} 已过（早于导入日期），确认导入后将立即显示为逾期"
+    )
 
 
 @dataclass
@@ -61,10 +74,38 @@ class ImportReport:
         )
     )
     committed: bool = False
+    today: date | None = None  # the import date: a deadline before it is already past
+    reference: date | None = None  # what deadlines without a year count forward from
+    year: int | None = None  # the 年度 chosen for new items (None: each code's year)
+    # Rows that would write a deadline already past on the import date: (row, deadline).
+    past_deadlines: list[tuple[int, date]] = field(default_factory=list)
+    refused: str = ""  # why a confirmation wrote nothing although every row is valid
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def preview_rows(self) -> list[tuple[TaskRow, bool]]:
+        """The first rows of the sheet, each with whether it writes a deadline already past."""
+        past = {row for row, _ in self.past_deadlines}
+        return [(row, row.row in past) for row in self.rows[:PREVIEW_ROWS]]
+
+    @property
+    def rows_not_listed(self) -> int:
+        return max(len(self.rows) - PREVIEW_ROWS, 0)
+
+    @property
+    def past_deadline_warnings(self) -> list[str]:
+        return [past_deadline_message(*p) for p in self.past_deadlines[:PREVIEW_WARNINGS]]
+
+    @property
+    def past_deadlines_not_listed(self) -> int:
+        return max(len(self.past_deadlines) - PREVIEW_WARNINGS, 0)
+
+    @property
+    def warnings_not_listed(self) -> int:
+        return max(len(self.warnings) - PREVIEW_WARNINGS, 0)
 
     @property
     def labelled_counts(self) -> list[tuple[str, int]]:

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from checklist.codes import last_code_number
-from checklist.models import ChecklistItem, Theme
+from checklist.models import ChecklistItem, Theme, year_of_code
 from tracker.bulk_insert import insert_rows
 from tracker.excel import parse_cache
 from tracker.excel.reading import open_sheet
@@ -20,14 +20,25 @@ from tracker.excel.report import COUNT_LABELS, ImportReport, RowError, TaskRow, 
 from tracker.excel.safety import UnsafeWorkbook
 from tracker.excel.task_sheet import TaskSheetParser
 from tracker.models import Assignment, StatusUpdate, Unit, UnitAlias, User
+from tracker.work_years import closed_years, is_closed
 
 __all__ = ["COUNT_LABELS", "ON_CONFLICT", "ImportReport", "RowError", "a1", "import_tasks"]
 
 ON_CONFLICT = ("skip", "update", "stop")
 
 
-def _plan(report: ImportReport, *, on_conflict: str, year: int) -> dict:
-    """Compare the parsed rows with the database: what to create, update or skip."""
+def item_year(code: str, *, chosen: int | None, reference: date) -> int:
+    """The 年度 of a new item: the one chosen for the import, else the year its 编号 starts
+    with, else the year of the reference date."""
+    return chosen or year_of_code(code) or reference.year
+
+
+def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference: date) -> dict:
+    """Compare the parsed rows with the database: what to create, update or skip.
+
+    New items go into ``year`` (the chosen 年度), else their code's year; a row that would
+    write into a closed 年度 is a row error.
+    """
     by_code = {r.code: r for r in report.rows if r.code}
     codes = list(by_code)
     if len(codes) > 5000:
@@ -38,12 +49,16 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int) -> dict:
     existing = ChecklistItem.objects.in_bulk(codes, field_name="code") if codes else {}
     untitled = [r for r in report.rows if not r.code]
     if untitled:
-        # Sheets without a 编号 column match items by title, so importing twice adds nothing.
+        # Sheets without a 编号 column match the 年度's items by title, so importing twice adds
+        # nothing; the same title in another year's plan is another task.
+        numbering = year or reference.year
         by_title = {}
-        for item in ChecklistItem.objects.filter(title__in=[r.title for r in untitled]):
+        for item in ChecklistItem.objects.filter(
+            title__in=[r.title for r in untitled], year=numbering
+        ):
             by_title.setdefault(item.title, item)
-        prefix = f"{year}-"
-        next_number = last_code_number(year) + 1
+        prefix = f"{numbering}-"
+        next_number = last_code_number(numbering) + 1
         for row in untitled:
             match = by_title.get(row.title)
             if match:
@@ -59,9 +74,22 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int) -> dict:
         ).values_list("item_id", "unit_id", "role"):
             have.setdefault(item_id, {})[unit_id] = role
     plan = {"create": [], "update": [], "assign": []}
+    closed = closed_years()
+    today = report.today
+    past = report.past_deadlines
+    other_year = []  # rows whose 编号 names another year than the chosen 年度
     for row in report.rows:
         item = existing.get(row.code)
         if item is None:
+            row.year = item_year(row.code, chosen=year, reference=reference)
+            if row.year in closed:
+                message = f"{row.year}年度已归档，不能再导入任务（编号 {row.code}）。"
+                report.errors.append(RowError(row.row, None, message))
+                continue
+            if year and year_of_code(row.code) not in (None, year):
+                other_year.append(row)
+            if row.deadline is not None and row.deadline < today:
+                past.append((row.row, row.deadline))
             plan["create"].append(row)
             report.counts["items_create"] += 1
             report.counts["assignments_create"] += len(row.units)
@@ -89,14 +117,36 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int) -> dict:
                 )
             new_units.append((unit, role))
         row.units = new_units
+        changes = _item_changes(item, row)
+        if item.year in closed and (changes or new_units):
+            report.errors.append(
+                RowError(
+                    row.row,
+                    None,
+                    f"编号 {row.code} 属于已归档的{item.year}年度，不能修改或补充单位。",
+                )
+            )
+            continue
+        if (
+            row.deadline is not None
+            and row.deadline < today
+            and (new_units or row.deadline != item.deadline)
+        ):
+            past.append((row.row, row.deadline))
         report.counts["assignments_create"] += len(new_units)
-        if _item_changes(item, row):
+        if changes:
             report.counts["items_update"] += 1
             plan["update"].append((item, row))
         else:
             report.counts["items_skip"] += 1
         if new_units:
             plan["assign"].append((item, row))
+    if other_year:
+        first = other_year[0]
+        report.warnings.append(
+            f"有 {len(other_year)} 行的编号年份与所选 {year} 年度不同（如第{first.row}行 "
+            f"{first.code}），这些任务按 {year} 年度导入。"
+        )
     return plan
 
 
@@ -117,11 +167,13 @@ def _item_changes(item: ChecklistItem, row: TaskRow) -> bool:
     return any(getattr(item, name) != value for name, value in _item_fields(row).items())
 
 
-def _commit(plan: dict, report: ImportReport, *, user: User, today: date, label: str) -> None:
+def _commit(plan: dict, report: ImportReport, *, user: User, start: date, label: str) -> None:
     """Write the plan: items, their assignments and one 导入 history row per assignment.
 
     Rows go in as plain tuples (see tracker.bulk_insert); new ids are read back by the
-    insertion time, which only this transaction's rows carry.
+    insertion time, which only this transaction's rows carry. New items start on ``start``
+    (the reference date: the import date, or 1 January of a later 年度), or on their
+    deadline if it is earlier.
     """
     now = timezone.now()
     if connection.vendor == "sqlite":
@@ -131,11 +183,12 @@ def _commit(plan: dict, report: ImportReport, *, user: User, today: date, label:
     field_names = list(_item_fields(plan["create"][0])) if plan["create"] else []
     insert_rows(
         ChecklistItem,
-        ["code", "start_date", *field_names],
+        ["code", "year", "start_date", *field_names],
         (
             (
                 row.code,
-                min(today, row.deadline) if row.deadline else today,
+                row.year,
+                min(start, row.deadline) if row.deadline else start,
                 *_item_fields(row).values(),
             )
             for row in plan["create"]
@@ -232,12 +285,21 @@ def import_tasks(
     dry_run: bool,
     on_conflict: str = "skip",
     year: int | None = None,
+    today: date | None = None,
+    accept_past_deadlines: bool = False,
     label: str = "任务分解表",
     max_rows: int | None = None,
 ) -> ImportReport:
     """Read, check and (unless dry_run, and only without errors) write a 任务分解表.
 
     Every problem is a row error; a commit writes all rows or none.
+
+    ``today`` is the import date (read once by the caller). ``year`` is the 年度 chosen for the
+    new items; a 完成时限 without a year (6月底前, 一季度) is then the next such date on or after
+    the later of the import date and 1 January of that 年度, else on or after the import date.
+    Rows that would write a deadline already before the import date are listed in
+    ``report.past_deadlines``; a commit with any of them writes nothing unless
+    ``accept_past_deadlines`` (the office ticked 已核对), and says so in ``report.refused``.
     """
     if not (user and user.is_office):
         raise PermissionError("只有安委办可以导入任务分解表。")
@@ -246,6 +308,7 @@ def import_tasks(
     with _collector_paused():
         return _import(
             source, user=user, dry_run=dry_run, on_conflict=on_conflict, year=year,
+            today=today or timezone.localdate(), accept_past=accept_past_deadlines,
             label=label, max_rows=max_rows,
         )  # fmt: skip
 
@@ -264,13 +327,30 @@ def _collector_paused():
             gc.enable()
 
 
-def _import(source, *, user, dry_run, on_conflict, year, label, max_rows) -> ImportReport:
-    today = timezone.localdate()
-    year = year or today.year
+def reference_date(*, today: date, year: int | None) -> date:
+    """What a deadline without a year counts forward from: the import date, or 1 January of
+    the chosen 年度 when that is later (a plan for next year imported in December)."""
+    return max(today, date(year, 1, 1)) if year else today
+
+
+def past_refusal(count: int) -> str:
+    return (
+        f"有 {count} 行的完成时限早于导入日期，确认导入后将立即显示为逾期。"
+        "请核对后勾选“已核对，仍按上述时限导入”再确认；本次没有写入任何数据。"
+    )
+
+
+def _import(
+    source, *, user, dry_run, on_conflict, year, today, accept_past, label, max_rows
+) -> ImportReport:
+    reference = reference_date(today=today, year=year)
     max_rows = max_rows or settings.EXCEL_MAX_ROWS
-    report = ImportReport()
+    report = ImportReport(today=today, reference=reference, year=year)
+    if year is not None and is_closed(year):
+        report.errors.append(RowError(0, None, f"{year}年度已归档，不能再导入任务。"))
+        return report
     cache_key = parse_cache.key(
-        file=parse_cache.file_digest(source), context=(_catalog(), year, today, max_rows)
+        file=parse_cache.file_digest(source), context=(_catalog(), reference, max_rows)
     )
     parsed = None if dry_run else parse_cache.load(cache_key)
     if parsed is not None:
@@ -281,16 +361,19 @@ def _import(source, *, user, dry_run, on_conflict, year, label, max_rows) -> Imp
         except UnsafeWorkbook as exc:
             report.errors.append(RowError(0, None, str(exc)))
             return report
-        TaskSheetParser(sheet, year=year, today=today).parse(report)
+        TaskSheetParser(sheet, reference=reference, today=today).parse(report)
         if report.errors:
             return report
         if dry_run:
             parse_cache.store(cache_key, _pack(report))
     with transaction.atomic():
-        plan = _plan(report, on_conflict=on_conflict, year=year)
+        plan = _plan(report, on_conflict=on_conflict, year=year, reference=reference)
         if report.errors or dry_run:
             return report
-        _commit(plan, report, user=user, today=today, label=label)
+        if report.past_deadlines and not accept_past:
+            report.refused = past_refusal(len(report.past_deadlines))
+            return report
+        _commit(plan, report, user=user, start=reference, label=label)
         report.committed = True
     parse_cache.discard(cache_key)
     return report
@@ -316,7 +399,7 @@ def _pack(report: ImportReport) -> tuple:
             r.deadline.toordinal() if r.deadline else None,
             str(r.cadence), r.cadence_day,
             str(r.target) if r.target is not None else None, str(r.target_unit),
-            tuple((unit.pk, str(role)) for unit, role in r.units),
+            tuple((unit.pk, str(role)) for unit, role in r.units), str(r.deadline_text),
         )
         for r in report.rows
     )  # fmt: skip
@@ -333,10 +416,10 @@ def _unpack(parsed: tuple, report: ImportReport) -> None:
             deadline=date.fromordinal(deadline) if deadline is not None else None,
             cadence=cadence, cadence_day=cadence_day,
             target=Decimal(target) if target is not None else None, target_unit=target_unit,
-            units=[(units[unit_id], role) for unit_id, role in pairs],
+            units=[(units[unit_id], role) for unit_id, role in pairs], deadline_text=written,
         )
         for (row, code, title, detail, theme_id, deadline, cadence, cadence_day, target,
-             target_unit, pairs) in rows
+             target_unit, pairs, written) in rows
     ]  # fmt: skip
     report.warnings = list(warnings)
     report.counts["rows"] = count

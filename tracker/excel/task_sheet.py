@@ -1,7 +1,7 @@
 """Reading a 任务分解表 sheet into TaskRows and row errors: headers found by name, units through
 their aliases, deadlines in the ways offices write them."""
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from checklist.models import Theme
@@ -57,9 +57,11 @@ class UnitIndex:
 class TaskSheetParser:
     """Turns sheet rows into TaskRows and row errors. Caches cell parsing: sheets repeat a lot."""
 
-    def __init__(self, sheet: Sheet, *, year: int, today: date):
+    def __init__(self, sheet: Sheet, *, reference: date, today: date):
+        """``reference``: the day a 完成时限 without a year counts forward from (the import
+        date, or 1 January of a later 年度 chosen for the import)."""
         self.sheet = sheet
-        self.year = year
+        self.reference = reference
         self.today = today
         self.themes = {cells.normalize_header(t.name): t for t in Theme.objects.all()}
         self.theme_names = [t.name for t in self.themes.values()]
@@ -73,8 +75,16 @@ class TaskSheetParser:
         )
         self.has_formulas = bool(sheet.formula_cells)
 
-    def _parse_deadline(self, value):
-        return cells.parse_deadline(value, year=self.year)
+    def _parse_deadline(self, value) -> tuple[cells.Deadline, str]:
+        """The cell's deadline and the cell as written, for the preview."""
+        parsed = cells.parse_deadline(value, reference=self.reference)
+        if isinstance(value, (date, datetime)):
+            written = f"{value:%Y-%m-%d}"
+        elif isinstance(value, float) and value.is_integer():
+            written = str(int(value))
+        else:
+            written = cells.normalize_text(value)
+        return parsed, written
 
     def parse(self, report: ImportReport) -> None:
         rows = self.sheet.rows
@@ -217,10 +227,10 @@ class TaskSheetParser:
         elif theme is None:
             error("theme" if "theme" in columns else "title", "没有类别：请填写“类别”列。")
 
-        deadline, long_term = None, False
+        deadline, long_term, deadline_text = None, False, ""
         if "deadline" in columns:
             try:
-                parsed = self._deadline(values[columns["deadline"]])
+                parsed, deadline_text = self._deadline(values[columns["deadline"]])
                 deadline, long_term = parsed.date, parsed.long_term
             except cells.CellError as exc:
                 error("deadline", str(exc))
@@ -295,6 +305,7 @@ class TaskSheetParser:
             target=target,
             target_unit=target_unit,
             units=units,
+            deadline_text=deadline_text,
         )
 
 

@@ -21,7 +21,7 @@ from tracker.excel.task_import import import_tasks
 from tracker.excel.template import write_task_template
 from tracker.forms import ReturnSheetForm, TaskImportForm
 from tracker.models import Unit
-from tracker.work_years import current_year, parse_year, year_choices
+from tracker.work_years import closed_years, current_year, parse_year, year_choices
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -90,18 +90,39 @@ def _gone(request, token: str) -> tuple[str, int]:
 # --- the 任务分解表 -------------------------------------------------------------------------
 
 
+def _import_form(today, *args) -> TaskImportForm:
+    """The import form; its 年度 select offers every open year with items, this year and next
+    year (a December import of next year's plan), the current 年度 first chosen."""
+    closed = closed_years()
+    years = set(year_choices(today=today)) | {today.year, today.year + 1}
+    return TaskImportForm(
+        *args,
+        years=sorted(years - closed, reverse=True),
+        closed=closed,
+        current=current_year(today=today),
+    )
+
+
 def task_import(request):
     _require_office(request.user)
+    today = timezone.localdate()
     if request.method != "POST":
-        return render(request, "tracker/task_import.html", {"form": TaskImportForm()})
-    form = TaskImportForm(request.POST, request.FILES)
+        return render(request, "tracker/task_import.html", {"form": _import_form(today)})
+    form = _import_form(today, request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "tracker/task_import.html", {"form": form}, status=400)
     upload = form.cleaned_data["file"]
     on_conflict = form.cleaned_data["on_conflict"]
-    report = import_tasks(upload, user=request.user, dry_run=True, on_conflict=on_conflict)
+    year = form.cleaned_data["year"]
+    report = import_tasks(
+        upload, user=request.user, dry_run=True, on_conflict=on_conflict, year=year, today=today
+    )
     try:
-        token = _park(request, upload, kind="tasks", on_conflict=on_conflict) if report.ok else ""
+        token = (
+            _park(request, upload, kind="tasks", on_conflict=on_conflict, year=year)
+            if report.ok
+            else ""
+        )
     except services.StorageFullError as exc:
         form.add_error("file", str(exc))
         return render(request, "tracker/task_import.html", {"form": form}, status=507)
@@ -111,12 +132,16 @@ def task_import(request):
 
 @require_POST
 def task_import_confirm(request):
+    """Write a previewed upload. Deadlines already past on the import date need the
+    已核对 tick; without it nothing is written and the preview is shown again, the upload
+    still waiting."""
     _require_office(request.user)
+    today = timezone.localdate()
     token = request.POST.get("token", "")
     meta = _unpark(request, token)
     if meta is None:
         notice, status = _gone(request, token)
-        context = {"form": TaskImportForm(), "notice": notice, "imported": status == 409}
+        context = {"form": _import_form(today), "notice": notice, "imported": status == 409}
         return render(request, "tracker/task_import.html", context, status=status)
     with default_storage.open(f"imports/{token}.xlsx", "rb") as handle:
         report = import_tasks(
@@ -124,20 +149,34 @@ def task_import_confirm(request):
             user=request.user,
             dry_run=False,
             on_conflict=meta["on_conflict"],
+            year=meta.get("year"),
+            today=today,
+            accept_past_deadlines=request.POST.get("accept_past") == "1",
             label=f"「{meta['name']}」",
         )
+    if report.refused:
+        context = {
+            "form": _import_form(today),
+            "report": report,
+            "token": token,
+            "file_name": meta["name"],
+            "notice": report.refused,
+        }
+        return render(request, "tracker/task_import.html", context, status=400)
     _discard(request, token, imported=report.committed)
     outcome = "committed" if report.committed else "failed"
     security.log_event(request, "task_import", outcome, file=meta["name"], counts=report.counts)
     if not report.committed:
-        context = {"form": TaskImportForm(), "report": report, "file_name": meta["name"]}
+        context = {"form": _import_form(today), "report": report, "file_name": meta["name"]}
         return render(request, "tracker/task_import.html", context, status=409)
     c = report.counts
+    past = len(report.past_deadlines)
     messages.success(
         request,
         f"已导入：新增任务 {c['items_create']} 项（草稿）、更新 {c['items_update']} 项、"
         f"跳过 {c['items_skip']} 项；新增责任分解 {c['assignments_create']} 条。"
-        "请核对后在任务列表或管理后台发布。",
+        + (f"其中 {past} 行的完成时限早于导入日期，已显示为逾期。" if past else "")
+        + "请核对后在任务列表或管理后台发布。",
     )
     return redirect("assignment_list")
 
