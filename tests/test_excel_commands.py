@@ -17,7 +17,10 @@ def sheet(path, *rows):
 
 
 def test_a_dry_run_writes_nothing_and_a_real_run_imports(world, tmp_path, capsys):
-    path = sheet(tmp_path / "t.xlsx", ["命令行任务", "隐患排查治理", "县应急管理局", "2026-12-31"])
+    path = sheet(
+        tmp_path / "t.xlsx",
+        ["命令行任务", "隐患排查治理", "县应急管理局", world.item.deadline.isoformat()],
+    )
     call_command("import_tasks", path, "--dry-run")
     assert "检查通过（未写入）" in capsys.readouterr().out
     assert not ChecklistItem.objects.filter(title="命令行任务").exists()
@@ -26,7 +29,9 @@ def test_a_dry_run_writes_nothing_and_a_real_run_imports(world, tmp_path, capsys
 
 
 def test_row_errors_fail_the_command_with_their_positions(world, tmp_path, capsys):
-    path = sheet(tmp_path / "t.xlsx", ["任务", "隐患排查治理", "火星局", "2026-12-31"])
+    path = sheet(
+        tmp_path / "t.xlsx", ["任务", "隐患排查治理", "火星局", world.item.deadline.isoformat()]
+    )
     with pytest.raises(CommandError, match="没有写入任何数据"):
         call_command("import_tasks", path)
     assert "第2行 第C列" in capsys.readouterr().err

@@ -46,7 +46,7 @@ def test_the_template_is_exactly_what_the_importer_reads(login, world, tmp_path)
             "县应急管理局",
             "城关镇",
             "",
-            "2026-12-31",
+            world.item.deadline.isoformat(),
             "",
             "",
             "",
@@ -108,7 +108,7 @@ def test_a_bad_import_shows_row_errors_and_offers_no_confirmation(login, world):
     upload = workbook_bytes(
         [
             ["工作任务", "类别", "牵头单位", "完成时限"],
-            ["任务", "隐患排查治理", "不存在局", "2024-02-30"],
+            ["任务", "隐患排查治理", "不存在局", f"{world.year}-02-30"],
         ]
     )
     response = client.post(reverse("task_import"), {"file": upload, "on_conflict": "skip"})
@@ -187,8 +187,8 @@ def sheet_upload(client, query=None, changes=None):
 
 def test_a_row_saved_on_the_web_after_download_does_not_stop_the_users_own_rows(login, world):
     client = login(world.staff_a)
-    upload = sheet_upload(client, changes={"J5": "已完成12家", "I5": 12})  # 2026-002
-    # Someone saves 2026-001 on the web after the download; its row in the file is untouched.
+    upload = sheet_upload(client, changes={"J5": "已完成12家", "I5": 12})  # the target item's row
+    # Someone saves the first item on the web after the download; its row in the file is untouched.
     client.post(
         reverse("assignment_report", args=[world.a_item.pk]),
         {"action": "report", "percent": 60, "note": "网页报送", "version": world.a_item.version},
@@ -207,7 +207,7 @@ def test_a_row_saved_on_the_web_after_download_does_not_stop_the_users_own_rows(
 
 def test_a_changed_row_whose_task_moved_on_the_web_is_reported_in_the_preview(login, world):
     client = login(world.staff_a)
-    upload = sheet_upload(client, changes={"H4": 45})  # 2026-001
+    upload = sheet_upload(client, changes={"H4": 45})  # the first item's row
     client.post(
         reverse("assignment_report", args=[world.a_item.pk]),
         {"action": "report", "percent": 60, "note": "网页报送", "version": world.a_item.version},
@@ -215,7 +215,7 @@ def test_a_changed_row_whose_task_moved_on_the_web_is_reported_in_the_preview(lo
     preview = client.post(reverse("return_sheet"), {"file": upload})
     page = preview.content.decode()
     assert preview.status_code == 400
-    assert "第4行：任务 2026-001 在下载填报表后已在网页上更新" in page
+    assert f"第4行：任务 {world.item.code} 在下载填报表后已在网页上更新" in page
     assert "确认导入" not in page
 
 
@@ -251,7 +251,10 @@ def test_the_office_picks_a_unit_on_the_return_sheet_page(login, world):
     chosen = office.get(reverse("return_sheet"), {"unit": world.town_a.pk}).content.decode()
     assert "城关镇 · 填报表" in chosen
     assert f'<option value="{world.town_a.pk}" selected>城关镇</option>' in chosen
-    assert f'?unit={world.town_a.pk}&amp;year={world.item.year}">下载城关镇{world.item.year}年度的填报表' in chosen
+    assert (
+        f'?unit={world.town_a.pk}&amp;year={world.item.year}">下载城关镇{world.item.year}年度的填报表'
+        in chosen
+    )
     assert office.get(reverse("return_sheet_download")).url == reverse("return_sheet")
 
 

@@ -36,7 +36,7 @@ def filled(unit, changes):
 def test_the_sheet_lists_only_the_units_published_assignments(world):
     ws = load_workbook(download(world.town_a)).active
     codes = [row[0] for row in ws.iter_rows(min_row=4, values_only=True)]
-    assert codes == ["2026-001", "2026-002"]
+    assert codes == [world.item.code, world.item_target.code]
     assert ws["A2"].value == "单位：城关镇"
     assert ws.protection.sheet
 
@@ -55,8 +55,12 @@ def test_filled_rows_write_the_same_history_as_the_web_form(world):
     sheet = filled(
         world.town_a,
         {
-            "2026-001": {"完成%": 45, "本次进展说明": "已排查18家"},
-            "2026-002": {"填报状态": "提交审核", "完成数量": 40, "本次进展说明": "全部完成"},
+            world.item.code: {"完成%": 45, "本次进展说明": "已排查18家"},
+            world.item_target.code: {
+                "填报状态": "提交审核",
+                "完成数量": 40,
+                "本次进展说明": "全部完成",
+            },
         },
     )
     dry = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
@@ -83,7 +87,7 @@ def test_another_units_sheet_is_refused(world):
 
 
 def test_staff_cannot_close_tasks_through_the_sheet(world):
-    sheet = filled(world.town_a, {"2026-001": {"填报状态": "已办结"}})
+    sheet = filled(world.town_a, {world.item.code: {"填报状态": "已办结"}})
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
     assert any("只有安委办可以审核销号" in str(e) for e in report.errors)
     assert not report.committed
@@ -91,7 +95,9 @@ def test_staff_cannot_close_tasks_through_the_sheet(world):
 
 @pytest.mark.parametrize("value, message", [(150, "0 到 100"), ("abc", "数字"), (12.5, "整数")])
 def test_bad_percent_cells_are_row_errors_and_nothing_is_written(world, value, message):
-    sheet = filled(world.town_a, {"2026-001": {"完成%": value}, "2026-002": {"完成数量": 3}})
+    sheet = filled(
+        world.town_a, {world.item.code: {"完成%": value}, world.item_target.code: {"完成数量": 3}}
+    )
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
     assert any(str(e).startswith("第4行 第H列") and message in str(e) for e in report.errors), (
         report.errors
@@ -101,12 +107,12 @@ def test_bad_percent_cells_are_row_errors_and_nothing_is_written(world, value, m
 
 
 def test_a_row_changed_on_the_web_since_download_is_a_row_error_in_the_preview(world):
-    sheet = filled(world.town_a, {"2026-001": {"完成%": 45}})
+    sheet = filled(world.town_a, {world.item.code: {"完成%": 45}})
     services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
     assert len(report.errors) == 1
     assert str(report.errors[0]).startswith(
-        "第4行：任务 2026-001 在下载填报表后已在网页上更新（现为推进中，完成 10%）"
+        f"第4行：任务 {world.item.code} 在下载填报表后已在网页上更新（现为推进中，完成 10%）"
     )
     assert "清空本行" in str(report.errors[0]) and "重新下载填报表" in str(report.errors[0])
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
@@ -116,14 +122,16 @@ def test_a_row_changed_on_the_web_since_download_is_a_row_error_in_the_preview(w
 
 
 def test_a_note_alone_on_a_row_changed_on_the_web_is_also_a_row_error(world):
-    sheet = filled(world.town_a, {"2026-001": {"本次进展说明": "已排查"}})
+    sheet = filled(world.town_a, {world.item.code: {"本次进展说明": "已排查"}})
     services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
-    assert len(report.errors) == 1 and "任务 2026-001" in str(report.errors[0])
+    assert len(report.errors) == 1 and f"任务 {world.item.code}" in str(report.errors[0])
 
 
 def test_a_row_left_alone_is_unchanged_whatever_was_saved_on_the_web_meanwhile(world):
-    sheet = filled(world.town_a, {"2026-002": {"完成数量": 12, "本次进展说明": "已完成12家"}})
+    sheet = filled(
+        world.town_a, {world.item_target.code: {"完成数量": 12, "本次进展说明": "已完成12家"}}
+    )
     services.assignment_report(
         assignment=world.a_item, user=world.staff_a, percent=60, note="网页报送"
     )
@@ -139,7 +147,7 @@ def test_a_row_left_alone_is_unchanged_whatever_was_saved_on_the_web_meanwhile(w
 
 
 def test_a_row_left_alone_is_unchanged_even_when_its_target_quantity_moved_on_the_web(world):
-    sheet = filled(world.town_a, {"2026-001": {"完成%": 30}})
+    sheet = filled(world.town_a, {world.item.code: {"完成%": 30}})
     services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=5)
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
     assert report.committed and report.counts["unchanged"] == 1
@@ -160,7 +168,7 @@ def old_format(sheet):
 
 
 def test_an_old_sheet_still_imports_when_nothing_changed_on_the_web(world):
-    sheet = old_format(filled(world.town_a, {"2026-001": {"完成%": 45}}))
+    sheet = old_format(filled(world.town_a, {world.item.code: {"完成%": 45}}))
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
     assert report.committed and (report.counts["report"], report.counts["unchanged"]) == (1, 1)
     world.a_item.refresh_from_db()
@@ -168,12 +176,12 @@ def test_an_old_sheet_still_imports_when_nothing_changed_on_the_web(world):
 
 
 def test_an_old_sheet_whose_row_changed_on_the_web_is_refused_with_a_clear_message(world):
-    sheet = old_format(filled(world.town_a, {"2026-002": {"本次进展说明": "已完成"}}))
+    sheet = old_format(filled(world.town_a, {world.item_target.code: {"本次进展说明": "已完成"}}))
     services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=10)
     report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
     assert len(report.errors) == 1
     message = str(report.errors[0])
-    assert message.startswith("第4行：任务 2026-001") and "旧版格式" in message
+    assert message.startswith(f"第4行：任务 {world.item.code}") and "旧版格式" in message
     assert "重新下载填报表" in message
 
 
