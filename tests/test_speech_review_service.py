@@ -1,8 +1,9 @@
 """Speech → checklist services: entering a speech runs extraction once; accepting, rejecting,
 merging, splitting and publishing; nothing reaches a unit before a person accepted and published."""
 
+import calendar
 import threading
-from datetime import date, datetime
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,8 +27,16 @@ def _fixed_extraction(monkeypatch):
 
 
 REAL_EXTRACT = extract.extract_directives
-DAY = date(2026, 3, 16)
-AT = timezone.make_aware(datetime(2026, 3, 20, 9, 0))
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@pytest.fixture
+def day(today):
+    """The speech's date: it was given today."""
+    return today
 
 
 def found(sentence: str, **labels) -> extract.ExtractedDirective:
@@ -37,30 +46,32 @@ def found(sentence: str, **labels) -> extract.ExtractedDirective:
     )
 
 
-LABELLED = [
-    found(
-        "各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。",
-        heading_path=("一、全面开展隐患排查",),
-        themes=["隐患排查治理"],
-        unit_groups=["township"],
-        deadline=date(2026, 3, 31),
-        deadline_phrase="本月底前",
-    ),
-    found(
-        "县应急管理局要牵头组织专家检查。",
-        themes=["隐患排查治理", "执法监察"],
-        units=["县应急管理局"],
-    ),
-    found("各部门要落实监管责任；", themes=["责任落实"], unit_groups=["department"]),
-    found(
-        "各企业要在年底前开展自查。",
-        unit_groups=["enterprise"],
-        deadline=date(2026, 12, 31),
-        deadline_phrase="年底前",
-        target_quantity=Decimal("40"),
-        target_unit="家",
-    ),
-]
+def labelled_directives(day: date) -> list[extract.ExtractedDirective]:
+    """What extraction found in SPEECH given on that day, labels and all."""
+    return [
+        found(
+            "各镇要对辖区生产经营场所开展拉网式排查，本月底前完成。",
+            heading_path=("一、全面开展隐患排查",),
+            themes=["隐患排查治理"],
+            unit_groups=["township"],
+            deadline=month_end(day),
+            deadline_phrase="本月底前",
+        ),
+        found(
+            "县应急管理局要牵头组织专家检查。",
+            themes=["隐患排查治理", "执法监察"],
+            units=["县应急管理局"],
+        ),
+        found("各部门要落实监管责任；", themes=["责任落实"], unit_groups=["department"]),
+        found(
+            "各企业要在年底前开展自查。",
+            unit_groups=["enterprise"],
+            deadline=date(day.year, 12, 31),
+            deadline_phrase="年底前",
+            target_quantity=Decimal("40"),
+            target_unit="家",
+        ),
+    ]
 
 
 @pytest.fixture
@@ -69,16 +80,16 @@ def labelled(monkeypatch):
 
     def fake(text, *, speech_date=None, units=()):
         calls.append({"text": text, "speech_date": speech_date, "units": list(units)})
-        return [extract.ExtractedDirective(**vars(d)) for d in LABELLED]
+        return labelled_directives(speech_date)
 
     monkeypatch.setattr(extract, "extract_directives", fake)
     return calls
 
 
 @pytest.fixture
-def speech(world, labelled):
+def speech(world, labelled, day):
     return speech_review.speech_create(
-        user=world.office, title="全县安全生产工作会议讲话", speaker="王县长", day=DAY, text=SPEECH
+        user=world.office, title="全县安全生产工作会议讲话", speaker="王县长", day=day, text=SPEECH
     )
 
 
@@ -87,53 +98,56 @@ def candidates(speech: Source) -> list[DirectiveCandidate]:
 
 
 def accept(world, candidate, **changes):
+    """Accept with the speech's 本月底前 as the deadline, unless changed."""
     values = {
         "title": "开展拉网式排查",
         "theme": world.theme,
         "responsible": [world.town_a, world.town_b],
-        "deadline": date(2026, 3, 31),
+        "deadline": month_end(candidate.source.date),
     }
     values.update(changes)
     return speech_review.candidate_accept(
-        candidate=candidate, user=world.office, acceptance=Acceptance(**values), at=AT
+        candidate=candidate, user=world.office, acceptance=Acceptance(**values)
     )
 
 
 # --- entering ------------------------------------------------------------------------------
 
 
-def test_entering_a_speech_runs_extraction_once_with_its_date_and_every_unit_name(world, labelled):
+def test_entering_a_speech_runs_extraction_once_with_its_date_and_every_unit_name(
+    world, labelled, day
+):
     UnitAlias.objects.create(unit=world.dept, alias="安监局")
-    source = speech_review.speech_create(user=world.office, title="讲话", day=DAY, text=SPEECH)
+    source = speech_review.speech_create(user=world.office, title="讲话", day=day, text=SPEECH)
     assert len(labelled) == 1
-    assert labelled[0]["speech_date"] == DAY
+    assert labelled[0]["speech_date"] == day
     refs = {ref.key: ref for ref in labelled[0]["units"]}
     assert refs["县应急管理局"].names == ("县应急管理局", "应急局", "安监局")
     assert refs["城关镇"].kind == "township"
     assert source.text == SPEECH and source.extracted_at is not None
-    assert source.kind == "speech" and source.key == "speech-20260316"
+    assert source.kind == "speech" and source.key == f"speech-{day:%Y%m%d}"
 
 
-def test_candidates_keep_the_labels_and_their_text_is_the_speechs_own(speech):
+def test_candidates_keep_the_labels_and_their_text_is_the_speechs_own(speech, day):
     rows = candidates(speech)
-    assert [c.text for c in rows] == [d.text for d in LABELLED]
+    assert [c.text for c in rows] == [d.text for d in labelled_directives(day)]
     assert all(SPEECH[c.start : c.end] == c.text for c in rows)
     first = rows[0]
     assert first.state == "pending" and first.item is None
-    assert first.groups == ["township"] and first.deadline == date(2026, 3, 31)
+    assert first.groups == ["township"] and first.deadline == month_end(day)
     assert first.heading_path == "一、全面开展隐患排查"
     assert rows[1].units == [{"unit": "县应急管理局", "role": "lead"}]
     assert rows[3].target_quantity == 40 and rows[3].target_unit == "家"
 
 
-def test_two_speeches_of_the_same_day_get_different_keys(world, labelled):
-    first = speech_review.speech_create(user=world.office, title="甲", day=DAY, text=SPEECH)
-    second = speech_review.speech_create(user=world.office, title="乙", day=DAY, text=SPEECH)
-    assert (first.key, second.key) == ("speech-20260316", "speech-20260316-2")
+def test_two_speeches_of_the_same_day_get_different_keys(world, labelled, day):
+    first = speech_review.speech_create(user=world.office, title="甲", day=day, text=SPEECH)
+    second = speech_review.speech_create(user=world.office, title="乙", day=day, text=SPEECH)
+    assert (first.key, second.key) == (f"speech-{day:%Y%m%d}", f"speech-{day:%Y%m%d}-2")
 
 
 def test_overlapping_or_out_of_range_spans_are_clipped_so_no_text_is_shown_twice(
-    world, monkeypatch
+    world, monkeypatch, day
 ):
     def fake(text, **kwargs):
         return [
@@ -143,34 +157,34 @@ def test_overlapping_or_out_of_range_spans_are_clipped_so_no_text_is_shown_twice
         ]
 
     monkeypatch.setattr(extract, "extract_directives", fake)
-    source = speech_review.speech_create(user=world.office, title="讲话", day=DAY, text=SPEECH)
+    source = speech_review.speech_create(user=world.office, title="讲话", day=day, text=SPEECH)
     spans = [(c.start, c.end) for c in candidates(source)]
     assert spans == [(11, 40), (len(SPEECH) - 5, len(SPEECH))]
 
 
-def test_a_fault_in_extraction_keeps_nothing_and_says_so(world, monkeypatch):
+def test_a_fault_in_extraction_keeps_nothing_and_says_so(world, monkeypatch, day):
     def broken(text, **kwargs):
         raise RuntimeError("bug")
 
     monkeypatch.setattr(extract, "extract_directives", broken)
     with pytest.raises(WorkflowError, match="自动识别部署要求时出错"):
-        speech_review.speech_create(user=world.office, title="讲话", day=DAY, text=SPEECH)
+        speech_review.speech_create(user=world.office, title="讲话", day=day, text=SPEECH)
     assert not Source.objects.filter(title="讲话").exists()
 
 
 @pytest.mark.parametrize("who", ["leader", "staff_a", "staff_b"])
-def test_only_the_office_enters_a_speech(world, labelled, who):
+def test_only_the_office_enters_a_speech(world, labelled, who, day):
     with pytest.raises(PermissionDenied):
-        speech_review.speech_create(user=getattr(world, who), title="讲话", day=DAY, text=SPEECH)
+        speech_review.speech_create(user=getattr(world, who), title="讲话", day=day, text=SPEECH)
     assert not Source.objects.filter(title="讲话").exists()
 
 
-def test_the_review_stores_exactly_what_the_extraction_rules_find(world, monkeypatch):
+def test_the_review_stores_exactly_what_the_extraction_rules_find(world, monkeypatch, day):
     monkeypatch.setattr(extract, "extract_directives", REAL_EXTRACT)
     text = SPEECH + "\n二、严格执法\n县应急管理局要在三个月内完成执法检查。"
-    found = REAL_EXTRACT(text, speech_date=DAY, units=speech_review.unit_refs())
+    found = REAL_EXTRACT(text, speech_date=day, units=speech_review.unit_refs())
     expected = sorted(found, key=lambda d: d.start)
-    source = speech_review.speech_create(user=world.office, title="讲话", day=DAY, text=text)
+    source = speech_review.speech_create(user=world.office, title="讲话", day=day, text=text)
     stored = candidates(source)
     assert stored
     assert [(c.start, c.end) for c in stored] == [trim(text, d.start, d.end) for d in expected]
@@ -181,13 +195,15 @@ def test_the_review_stores_exactly_what_the_extraction_rules_find(world, monkeyp
 # --- accepting -----------------------------------------------------------------------------
 
 
-def test_accepting_creates_a_draft_item_its_directive_and_assignments_with_history(world, speech):
+def test_accepting_creates_a_draft_item_its_directive_and_assignments_with_history(
+    world, speech, day
+):
     first = candidates(speech)[0]
     item = accept(world, first, lead=world.dept)
     first.refresh_from_db()
     assert first.state == "accepted" and first.item == item and first.decided_by == world.office
-    assert item.state == "draft" and item.code == "2026-100"  # after 2026-099
-    assert item.start_date == DAY and item.deadline == date(2026, 3, 31)
+    assert item.state == "draft" and item.code == f"{world.year}-100"  # after the world's 099
+    assert item.start_date == day and item.deadline == month_end(day)
     directive = item.directive
     assert (directive.source, directive.start, directive.end) == (speech, first.start, first.end)
     assert directive.text == first.text and directive.heading_path == "一、全面开展隐患排查"
@@ -223,15 +239,18 @@ def test_accepting_twice_is_refused(world, speech):
         ({"responsible": [], "lead": None}, "至少填写一个牵头单位或责任单位"),
         ({"responsible": [], "cooperate": ["town_a"]}, "只有配合单位"),
         ({"lead": "town_a"}, "同时填为牵头单位和责任单位"),
-        ({"deadline": date(2026, 3, 1)}, "不能早于开始日期 2026-03-16"),
+        ({"deadline": "the day before the speech"}, "不能早于开始日期 {day:%Y-%m-%d}"),
         ({"deadline": None}, "请填写完成时限"),
         ({"target_quantity": Decimal("40")}, "目标数量和计量单位要一起填写"),
         ({"title": "  "}, "请填写任务名称"),
     ],
 )
 def test_an_acceptance_that_does_not_add_up_is_refused_and_writes_nothing(
-    world, speech, changes, message
+    world, speech, changes, message, day
 ):
+    if changes.get("deadline") == "the day before the speech":
+        changes["deadline"] = day - timedelta(days=1)
+    message = message.format(day=day)
     for key in ("lead", "cooperate"):
         if changes.get(key) == "town_a":
             changes[key] = world.town_a
@@ -251,16 +270,17 @@ def test_a_long_term_item_has_no_deadline_and_a_cadence(world, speech):
     assert set(item.assignments.values_list("due_date", flat=True)) == {None}
 
 
-def test_item_codes_continue_the_years_numbering_past_999(world, speech):
+def test_item_codes_continue_the_years_numbering_past_999(world, speech, day):
+    year = world.year
     ChecklistItem.objects.create(
-        code="2026-999", title="x", theme=world.theme, start_date=DAY, deadline=DAY
+        code=f"{year}-999", title="x", theme=world.theme, start_date=day, deadline=day
     )
-    assert speech_review.next_item_code(2026) == "2026-1000"
+    assert speech_review.next_item_code(year) == f"{year}-1000"
     ChecklistItem.objects.create(
-        code="2026-1000", title="y", theme=world.theme, start_date=DAY, deadline=DAY
+        code=f"{year}-1000", title="y", theme=world.theme, start_date=day, deadline=day
     )
-    assert speech_review.next_item_code(2026) == "2026-1001"
-    assert speech_review.next_item_code(2031) == "2031-001"
+    assert speech_review.next_item_code(year) == f"{year}-1001"
+    assert speech_review.next_item_code(year + 5) == f"{year + 5}-001"
 
 
 # --- rejecting and restoring ---------------------------------------------------------------
@@ -303,13 +323,13 @@ def test_only_the_office_decides(world, speech, who):
 # --- merging and splitting -----------------------------------------------------------------
 
 
-def test_merging_joins_the_span_and_takes_the_text_between_from_the_speech(world, speech):
+def test_merging_joins_the_span_and_takes_the_text_between_from_the_speech(world, speech, day):
     third, fourth = candidates(speech)[2:]
     merged = speech_review.candidate_merge_next(candidate=third, user=world.office)
     assert (merged.start, merged.end) == (third.start, fourth.end)
     assert merged.text == "各部门要落实监管责任；各企业要在年底前开展自查。"
     assert merged.groups == ["department", "enterprise"]
-    assert merged.deadline == date(2026, 12, 31) and merged.target_quantity == 40
+    assert merged.deadline == date(day.year, 12, 31) and merged.target_quantity == 40
     assert speech.candidates.count() == 3
 
 
@@ -333,14 +353,14 @@ def test_merging_two_leads_keeps_one_lead(world, speech, monkeypatch):
     ]
 
 
-def test_splitting_leaves_two_pending_halves_and_the_deadline_with_its_words(world, speech):
+def test_splitting_leaves_two_pending_halves_and_the_deadline_with_its_words(world, speech, day):
     first = candidates(speech)[0]
     cut = SPEECH.index("本月底前")
     one, two = speech_review.candidate_split(candidate=first, user=world.office, at=cut)
     assert one.text == "各镇要对辖区生产经营场所开展拉网式排查，"
     assert two.text == "本月底前完成。"
     assert one.state == two.state == "pending"
-    assert one.deadline is None and two.deadline == date(2026, 3, 31)
+    assert one.deadline is None and two.deadline == month_end(day)
     assert one.groups == two.groups == ["township"]
     assert speech.candidates.count() == 5
 
@@ -362,9 +382,10 @@ def test_publishing_publishes_only_accepted_items_of_this_speech(world, speech):
     accepted = accept(world, first)
     speech_review.candidate_reject(candidate=second, user=world.office)
     drafts_elsewhere = ChecklistItem.objects.filter(state="draft").exclude(pk=accepted.pk).count()
-    assert speech_review.speech_publish(source=speech, user=world.office, at=AT) == 1
+    at = timezone.now()
+    assert speech_review.speech_publish(source=speech, user=world.office, at=at) == 1
     accepted.refresh_from_db()
-    assert accepted.state == "published" and accepted.published_at == AT
+    assert accepted.state == "published" and accepted.published_at == at
     assert ChecklistItem.objects.filter(state="draft").count() == drafts_elsewhere
     third.refresh_from_db()
     assert third.state == "pending" and third.item is None
