@@ -1,8 +1,9 @@
 """讲话分解 pages: who may see and do what, entering a speech from text or a file, the review
 page, accept / reject / merge / split / restore / publish, and what the units see when."""
 
+import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
@@ -25,10 +26,16 @@ def _fixed_extraction(monkeypatch):
 USERS = ["office", "leader", "staff_a", "staff_b"]
 
 
+def month_end(day: date) -> date:
+    """本月底: the last day of the day's month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
 @pytest.fixture
 def speech(world):
+    """A speech given today."""
     return speech_review.speech_create(
-        user=world.office, title="全县安全生产工作会议讲话", day=date(2026, 3, 16), text=SPEECH
+        user=world.office, title="全县安全生产工作会议讲话", day=world.today, text=SPEECH
     )
 
 
@@ -44,7 +51,7 @@ def accept_data(candidate, **changes) -> dict:
         "lead": "",
         "responsible": "城关镇",
         "cooperate": "",
-        "deadline": "2026-03-31",
+        "deadline": f"{month_end(candidate.source.date):%Y-%m-%d}",
         "cadence": "",
         "cadence_day": "",
         "target_quantity": "",
@@ -121,12 +128,12 @@ def test_the_office_has_the_nav_link(login, world):
 def test_the_office_enters_a_speech_by_pasting_its_text(login, world):
     response = login(world.office).post(
         reverse("speech_new"),
-        {"title": "全县会议讲话", "speaker": "王县长", "day": "2026-03-16", "text": SPEECH},
+        {"title": "全县会议讲话", "speaker": "王县长", "day": world.today, "text": SPEECH},
     )
     source = Source.objects.get(title="全县会议讲话")
     assert response.status_code == 302 and response["Location"] == url("speech_review", source)
     assert source.text == SPEECH and source.speaker == "王县长"
-    assert source.date == date(2026, 3, 16)
+    assert source.date == world.today
     assert source.candidates.count() == 3
     listed = login(world.office).get(reverse("speech_list"))
     assert "全县会议讲话" in listed.content.decode()
@@ -135,7 +142,7 @@ def test_the_office_enters_a_speech_by_pasting_its_text(login, world):
 def test_the_office_enters_a_speech_by_uploading_a_text_file(login, world):
     upload = SimpleUploadedFile("讲话.txt", SPEECH.replace("\n", "\r\n").encode("utf-8"))
     response = login(world.office).post(
-        reverse("speech_new"), {"title": "上传的讲话", "day": "2026-03-16", "file": upload}
+        reverse("speech_new"), {"title": "上传的讲话", "day": world.today, "file": upload}
     )
     assert response.status_code == 302
     source = Source.objects.get(title="上传的讲话")
@@ -155,7 +162,7 @@ def test_a_file_that_is_not_a_speech_is_refused_with_the_readers_message(login, 
         read_speech(data, name)
     response = login(world.office).post(
         reverse("speech_new"),
-        {"title": "坏文件", "day": "2026-03-16", "file": SimpleUploadedFile(name, data)},
+        {"title": "坏文件", "day": world.today, "file": SimpleUploadedFile(name, data)},
     )
     assert response.status_code == 400
     assert str(error.value) in text_of(response)
@@ -165,12 +172,13 @@ def test_a_file_that_is_not_a_speech_is_refused_with_the_readers_message(login, 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"title": "讲话", "day": "2026-03-16", "text": "  "}, "请粘贴讲话全文"),
-        ({"title": "", "day": "2026-03-16", "text": SPEECH}, "请填写讲话标题"),
-        ({"title": "讲话", "day": "2026-02-30", "text": SPEECH}, "请填写有效日期"),
+        ({"title": "讲话", "day": "{today}", "text": "  "}, "请粘贴讲话全文"),
+        ({"title": "", "day": "{today}", "text": SPEECH}, "请填写讲话标题"),
+        ({"title": "讲话", "day": "{year}-02-30", "text": SPEECH}, "请填写有效日期"),
     ],
 )
 def test_a_bad_entry_is_explained_and_the_text_is_kept(login, world, data, message):
+    data = {**data, "day": data["day"].format(today=world.today, year=world.year)}
     response = login(world.office).post(reverse("speech_new"), data)
     assert response.status_code == 400
     assert message in text_of(response)
@@ -206,14 +214,14 @@ def test_the_form_starts_from_what_extraction_found(login, world, monkeypatch):
                 themes=["隐患排查治理"],
                 unit_groups=["township", "department"],
                 units=["县应急管理局", "县煤炭办"],
-                deadline=date(2026, 3, 31),
+                deadline=month_end(world.today),
                 deadline_phrase="本月底前",
             )
         ]
 
     monkeypatch.setattr(extract, "extract_directives", labelled)
     speech = speech_review.speech_create(
-        user=world.office, title="讲话", day=date(2026, 3, 16), text=SPEECH
+        user=world.office, title="讲话", day=world.today, text=SPEECH
     )
     candidate = first_candidate(speech)
     response = login(world.office).get(url("speech_review", speech))
@@ -222,7 +230,7 @@ def test_the_form_starts_from_what_extraction_found(login, world, monkeypatch):
     assert form.initial["theme"] == world.theme.pk
     assert form.initial["lead"] == "县应急管理局"
     assert form.initial["all_townships"] is True
-    assert form.initial["deadline"] == date(2026, 3, 31)
+    assert form.initial["deadline"] == month_end(world.today)
     page = text_of(response)
     assert "未能对应到现有单位：县煤炭办" in page
     assert "讲话提到“各部门”：请选择相关部门。" in page
@@ -232,8 +240,8 @@ def test_the_form_starts_from_what_extraction_found(login, world, monkeypatch):
         in html
     )
     assert (
-        f'name="c{candidate.pk}-deadline" id="id_c{candidate.pk}-deadline" value="2026-03-31"'
-        in html
+        f'name="c{candidate.pk}-deadline" id="id_c{candidate.pk}-deadline" '
+        f'value="{month_end(world.today):%Y-%m-%d}"' in html
     )
     assert f'<option value="{world.theme.pk}" selected>隐患排查治理</option>' in html
 
@@ -300,7 +308,7 @@ def test_all_townships_assigns_every_active_township(login, world, speech):
     [
         ({"responsible": "城关镇、县煤炭办"}, "没有找到单位：县煤炭办"),
         ({"theme": ""}, "请选择领域。"),
-        ({"deadline": "2026-03-01"}, "完成时限不能早于开始日期 2026-03-16"),
+        ({"deadline": "{day_before}"}, "完成时限不能早于开始日期 {day}"),
         ({"deadline": "", "long_term": "on"}, "长期任务请选择报送频次。"),
         ({"lead": "城关镇"}, "同时填为牵头单位和责任单位"),
         ({"lead": "城关镇、河西镇", "responsible": ""}, "牵头单位只能有一个"),
@@ -311,6 +319,9 @@ def test_a_bad_acceptance_is_explained_on_the_page_and_writes_nothing(
     login, world, speech, changes, message
 ):
     candidate = first_candidate(speech)
+    dates = {"day": speech.date, "day_before": speech.date - timedelta(days=1)}
+    changes = {key: value.format(**dates) for key, value in changes.items()}
+    message = message.format(**dates)
     changes.setdefault("theme", world.theme.pk)
     items = ChecklistItem.objects.count()
     response = login(world.office).post(
@@ -413,7 +424,7 @@ def test_a_long_speech_shows_its_candidates_twenty_to_a_page_and_every_mark_find
 ):
     text = "\n".join(f"第{n}项，各镇要开展第{n}轮排查。" for n in range(1, 26))
     speech = speech_review.speech_create(
-        user=world.office, title="长讲话", day=date(2026, 3, 16), text=text
+        user=world.office, title="长讲话", day=world.today, text=text
     )
     rows = list(speech.candidates.order_by("start"))
     assert len(rows) == 25
