@@ -5,13 +5,14 @@ import re
 import sqlite3
 import threading
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
+from django.utils import timezone
 
 from checklist.models import ChecklistItem
 from tracker import backup, services
@@ -47,7 +48,7 @@ def test_a_manifest_lists_every_file_with_its_size_and_checksum(tmp_path):
         migrations={"tracker": ["0001_initial"]},
         counts={"tracker_assignment": 3},
         app_version=None,
-        created_at=datetime(2026, 11, 22, 22, 39),
+        created_at=timezone.localtime(),
     )
     backup.write_manifest(tmp_path, manifest)
     assert manifest["files"] == [
@@ -77,11 +78,12 @@ def test_a_path_leaving_the_backup_is_unsafe(path):
     assert not backup.safe_relative(path)
 
 
-def test_a_path_inside_the_backup_is_safe():
-    assert backup.safe_relative("media/evidence/2026/11/abc.png")
+def test_a_path_inside_the_backup_is_safe(today):
+    assert backup.safe_relative(f"media/evidence/{today:%Y/%m}/abc.png")
 
 
 def test_backup_directories_are_named_by_their_time():
+    # A fixed time whose every field has one digit: the name pads each to its full width.
     assert backup.backup_dir_name(datetime(2026, 3, 9, 7, 5, 1)) == "backup-20260309-070501"
 
 
@@ -107,7 +109,7 @@ def test_a_failed_backup_leaves_no_partial_directory(tmp_path):
             db=db,
             media_root=tmp_path,
             base_dir=tmp_path,
-            now=datetime(2026, 11, 22, 22, 39),
+            now=timezone.localtime(),
         )
     assert list((tmp_path / "out").iterdir()) == []
 
@@ -117,7 +119,7 @@ def test_a_failed_backup_leaves_no_partial_directory(tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_command_writes_a_dated_backup_with_the_evidence_it_refers_to(
-    world, media, tmp_path, capsys
+    world, media, tmp_path, capsys, today
 ):
     services.assignment_report(
         assignment=world.a_item,
@@ -141,7 +143,7 @@ def test_the_command_writes_a_dated_backup_with_the_evidence_it_refers_to(
     assert manifest["database"]["engine"] == connection.vendor
     assert "0002_history_append_only" in manifest["migrations"]["tracker"]
     assert manifest["counts"]["tracker_statusupdate"] == StatusUpdate.objects.count()
-    assert manifest["created_at"].startswith(f"{date.today():%Y}")
+    assert manifest["created_at"].startswith(f"{today:%Y-%m-%d}")
     assert "app_version" in manifest
     assert not (made / "media/imports").exists()
     assert backup.verify_backup(made) == manifest
@@ -173,13 +175,13 @@ class Writer(threading.Thread):
             while not self.stop.is_set():
                 n += 1
                 item = ChecklistItem.objects.create(
-                    code=f"2026-5{n:03d}",
+                    code=f"{w.year}-5{n:03d}",
                     title=f"备份期间新增任务{n}",
                     theme=w.theme,
-                    start_date=date(2026, 3, 1),
-                    deadline=date(2026, 12, 31),
+                    start_date=w.item.start_date,
+                    deadline=w.item.deadline,
                     state="published",
-                    published_at="2026-03-01T09:00:00+08:00",
+                    published_at=w.item.published_at,
                 )
                 new = services.assignment_create(item=item, unit=w.town_a, user=w.office)
                 for assignment in (new, w.a_item, w.b_item):

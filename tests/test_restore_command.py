@@ -2,13 +2,13 @@
 
 import json
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 
 from tracker import backup, services
 from tracker.models import Assignment, Evidence, StatusUpdate
@@ -170,18 +170,18 @@ def test_a_missing_backup_directory_is_a_clear_error(db, tmp_path):
 
 
 def fake_backup(root: Path) -> dict:
-    (root / "media/evidence/2026").mkdir(parents=True)
+    (root / "media/evidence/scans").mkdir(parents=True)
     (root / "database.sqlite3").write_bytes(b"SQLite format 3\x00")
-    (root / "media/evidence/2026/a.png").write_bytes(PNG)
+    (root / "media/evidence/scans/a.png").write_bytes(PNG)
     manifest = backup.build_manifest(
         root,
         engine="sqlite",
         database_file="database.sqlite3",
-        media_files=["media/evidence/2026/a.png"],
+        media_files=["media/evidence/scans/a.png"],
         migrations={},
         counts={},
         app_version="v1",
-        created_at=datetime(2026, 11, 22),
+        created_at=timezone.localtime(),
     )
     backup.write_manifest(root, manifest)
     return manifest
@@ -194,9 +194,9 @@ def test_an_intact_backup_has_no_problems(tmp_path):
 
 def test_a_file_of_another_size_is_named(tmp_path):
     manifest = fake_backup(tmp_path)
-    (tmp_path / "media/evidence/2026/a.png").write_bytes(PNG[:-1])
+    (tmp_path / "media/evidence/scans/a.png").write_bytes(PNG[:-1])
     assert backup.check_files(tmp_path, manifest) == [
-        f"文件大小不符：media/evidence/2026/a.png（清单 {len(PNG)} 字节，实际 {len(PNG) - 1} 字节）"
+        f"文件大小不符：media/evidence/scans/a.png（清单 {len(PNG)} 字节，实际 {len(PNG) - 1} 字节）"
     ]
 
 
@@ -221,12 +221,12 @@ def test_restoring_files_writes_missing_ones_and_keeps_others(tmp_path):
     (media / "evidence").mkdir(parents=True)
     (media / "evidence/later.png").write_bytes(b"uploaded after the backup")
     assert backup.restore_media(tmp_path / "b", manifest, media) == (1, 0)
-    assert (media / "evidence/2026/a.png").read_bytes() == PNG
+    assert (media / "evidence/scans/a.png").read_bytes() == PNG
     assert (media / "evidence/later.png").exists()
     assert backup.restore_media(tmp_path / "b", manifest, media) == (0, 1)
-    (media / "evidence/2026/a.png").write_bytes(b"damaged")
+    (media / "evidence/scans/a.png").write_bytes(b"damaged")
     assert backup.restore_media(tmp_path / "b", manifest, media) == (1, 0)
-    assert (media / "evidence/2026/a.png").read_bytes() == PNG
+    assert (media / "evidence/scans/a.png").read_bytes() == PNG
     assert not list(media.rglob(".restore-*"))
 
 
