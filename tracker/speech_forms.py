@@ -234,6 +234,32 @@ def initial_for(
     }
 
 
+def deadline_source(candidate: DirectiveCandidate) -> str:
+    """The words a deadline came from and the date they resolve to, shown beside the field:
+    "时限原文：6月底前 → 2027-06-30"."""
+    if not candidate.deadline_phrase:
+        return ""
+    resolved = f"{candidate.deadline:%Y-%m-%d}" if candidate.deadline else "未能推算，请填写"
+    return f"时限原文：{candidate.deadline_phrase} → {resolved}"
+
+
+def deadline_warnings(value: str, *, speech_date: date | None, today: date) -> list[str]:
+    """Warnings beside the 完成时限 field for the date it shows (ISO text, as in the input):
+    a date before the speech (今年3月底前 said in December) or already past today."""
+    try:
+        deadline = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return []
+    if speech_date and deadline < speech_date:
+        return [
+            f"完成时限 {deadline:%Y-%m-%d} 早于讲话日期 {speech_date:%Y-%m-%d}，"
+            "请核对是否应为下一年。"
+        ]
+    if deadline < today:
+        return [f"完成时限 {deadline:%Y-%m-%d} 已过（早于今天），接受后将立即显示为逾期。"]
+    return []
+
+
 def unresolved_names(candidate: DirectiveCandidate, kinds: dict[str, str]) -> list[str]:
     """Units extraction named that are no longer active units (renamed or disabled since)."""
     return [entry["unit"] for entry in candidate.units if entry.get("unit") not in kinds]

@@ -27,6 +27,7 @@ from tracker import services
 from tracker.models import Assignment, Unit, User
 from tracker.services import WorkflowError
 from tracker.unit_refs import unit_refs
+from tracker.work_years import is_closed
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +308,22 @@ def start_date_for(source: Source) -> date:
     return source.date or timezone.localdate()
 
 
+def work_year_for(*, speech_date: date | None, deadline: date | None, today: date) -> int:
+    """The 年度 an accepted item's work falls in; its 编号 is numbered in that year too.
+
+    A speech given in the last quarter of its year (October to December) whose deadline is
+    in the next year plans that year's work (a December meeting deploying next year's tasks):
+    the item belongs to the deadline's year. Otherwise it belongs to the speech's year, and
+    without a speech date to today's year. Long-term items (no deadline) stay in the speech's
+    year.
+    """
+    if speech_date is None:
+        return today.year
+    if speech_date.month >= 10 and deadline and deadline.year == speech_date.year + 1:
+        return deadline.year
+    return speech_date.year
+
+
 def next_item_code(year: int) -> str:
     """The next free 编号 of the year (2026-015 after 2026-014), as the Excel import numbers."""
     return f"{year}-{last_code_number(year) + 1:03d}"
@@ -377,7 +394,9 @@ def candidate_accept(
     at: datetime | None = None,
 ) -> ChecklistItem:
     """A person accepts a candidate: a draft item with its directive and units, each assignment
-    with its 下达 history row. Units see it only once the speech's items are published."""
+    with its 下达 history row. Units see it only once the speech's items are published.
+
+    The item's 年度 (and its 编号's year) is ``work_year_for`` the speech date and deadline."""
     _require_office(user)
     at = at or timezone.now()
     locked = _lock(candidate)
@@ -385,6 +404,11 @@ def candidate_accept(
     source = locked.source
     start = start_date_for(source)
     _check(acceptance, start)
+    year = work_year_for(
+        speech_date=source.date, deadline=acceptance.deadline, today=timezone.localdate(at)
+    )
+    if is_closed(year):
+        raise WorkflowError(f"{year}年度已归档，不能再接受为该年度的任务。")
     directive = _directive_for(locked, acceptance.theme)
     item = _create_item(
         {
@@ -399,7 +423,7 @@ def candidate_accept(
             "target_unit": acceptance.target_unit.strip() if acceptance.target_quantity else "",
             "state": ChecklistItem.State.DRAFT,
         },
-        year=timezone.localdate(at).year,
+        year=year,
     )
     given = [(acceptance.lead, Role.LEAD)] if acceptance.lead else []
     given += [(unit, Role.RESPONSIBLE) for unit in acceptance.responsible]

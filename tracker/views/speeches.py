@@ -29,6 +29,8 @@ from tracker.speech_forms import (
     FieldView,
     SpeechForm,
     SplitForm,
+    deadline_source,
+    deadline_warnings,
     field_views,
     group_hints,
     initial_for,
@@ -95,6 +97,8 @@ class CandidateRow:
     unresolved: list[str] = field(default_factory=list)
     has_next: bool = False
     assigned: list[str] = field(default_factory=list)  # "城关镇（责任）" for an accepted one
+    deadline_source: str = ""  # "时限原文：6月底前 → 2027-06-30"
+    deadline_warnings: list[str] = field(default_factory=list)
 
     @property
     def state_label(self) -> str:
@@ -114,6 +118,7 @@ def _review(request, speech, *, bound: dict | None = None, page: int | None = No
     page with every form would be megabytes and seconds to render.
     """
     bound = bound or {}
+    today = timezone.localdate()
     can_edit = request.user.is_office
     candidates = list(selectors.candidates_of(speech))
     units = UnitIndex()
@@ -139,6 +144,7 @@ def _review(request, speech, *, bound: dict | None = None, page: int | None = No
         row.hints = group_hints(candidate)
         row.unresolved = unresolved_names(candidate, kinds)
         row.assigned = assigned.get(candidate.item_id, [])
+        row.deadline_source = deadline_source(candidate)
         if can_edit and candidate.state == State.PENDING:
             row.form = bound.get(candidate.pk) or CandidateForm(
                 prefix=f"c{candidate.pk}",
@@ -148,6 +154,10 @@ def _review(request, speech, *, bound: dict | None = None, page: int | None = No
                 start=start,
             )
             row.fields = field_views(row.form)
+            if not row.fields["long_term"].checked:
+                row.deadline_warnings = deadline_warnings(
+                    row.fields["deadline"].value, speech_date=speech.date, today=today
+                )
             row.splits = split_points(speech.text, candidate.start, candidate.end)
     context = {
         "speech": speech,
