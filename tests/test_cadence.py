@@ -1,4 +1,5 @@
-"""Reporting periods, without a database."""
+"""Reporting periods, without a database, on fixed days: month ends, weeks and quarters are
+the point."""
 
 from datetime import date
 

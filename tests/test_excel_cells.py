@@ -1,4 +1,5 @@
-"""Cell values of a 任务分解表: pure functions, no database."""
+"""Cell values of a 任务分解表: pure functions, no database; deadlines are read against an
+explicit year, so the dates are fixed."""
 
 from datetime import date
 from decimal import Decimal

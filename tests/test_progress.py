@@ -1,4 +1,4 @@
-"""The traffic light arithmetic, without a database."""
+"""The traffic light arithmetic, without a database, on a fixed one-year window."""
 
 from datetime import date
 

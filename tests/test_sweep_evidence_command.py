@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker import media_sweep, services
 from tracker.models import Evidence
@@ -33,7 +34,8 @@ def age(path: Path, seconds: float) -> Path:
 
 def left_by_a_crash(media, name: str, *, hours_ago: float) -> Path:
     """What a server killed between writing the file and committing its row leaves behind."""
-    saved = default_storage.save(f"evidence/2026/11/{name}", ContentFile(PDF))
+    month = f"{timezone.localdate():%Y/%m}"  # where uploads of this month are stored
+    saved = default_storage.save(f"evidence/{month}/{name}", ContentFile(PDF))
     return age(Path(media) / saved, hours_ago * 3600)
 
 
@@ -60,7 +62,7 @@ def test_without_delete_the_orphans_are_listed_and_nothing_is_removed(world, med
     orphan = left_by_a_crash(media, "orphan.pdf", hours_ago=30)
     out, err = sweep()
     assert "无引用 1 个" in out
-    assert "evidence/2026/11/orphan.pdf" in out
+    assert f"evidence/{world.today:%Y/%m}/orphan.pdf" in out
     assert evidence.file.name not in out
     assert "未删除任何文件" in out and err == ""
     assert orphan.exists() and Path(evidence.file.path).exists()
