@@ -1,7 +1,8 @@
 """Sign-in throttle: 5 failures of one username from one address lock that pair for 15 minutes."""
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+import pytest
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -27,28 +28,33 @@ def fail(client, username, times, ip=NAT):
 # --- pure arithmetic ------------------------------------------------------------------------
 
 
-T0 = datetime(2026, 5, 1, 9, 0)
 WINDOW = timedelta(minutes=15)
+
+
+@pytest.fixture
+def t0(today):
+    """09:00 this morning."""
+    return datetime.combine(today, time(9))
 
 
 def until(failures, now):
     return security.lockout_until(failures, now=now, limit=5, window=WINDOW, lockout=WINDOW)
 
 
-def test_four_failures_do_not_lock():
-    failures = [T0 + timedelta(minutes=i) for i in range(4)]
-    assert until(failures, T0 + timedelta(minutes=4)) is None
+def test_four_failures_do_not_lock(t0):
+    failures = [t0 + timedelta(minutes=i) for i in range(4)]
+    assert until(failures, t0 + timedelta(minutes=4)) is None
 
 
-def test_the_fifth_failure_within_15_minutes_locks_for_15_minutes_from_it():
-    failures = [T0 + timedelta(minutes=i * 3) for i in range(5)]  # 09:00 … 09:12
-    assert until(failures, T0 + timedelta(minutes=13)) == T0 + timedelta(minutes=27)
-    assert until(failures, T0 + timedelta(minutes=27)) is None
+def test_the_fifth_failure_within_15_minutes_locks_for_15_minutes_from_it(t0):
+    failures = [t0 + timedelta(minutes=i * 3) for i in range(5)]  # 09:00 … 09:12
+    assert until(failures, t0 + timedelta(minutes=13)) == t0 + timedelta(minutes=27)
+    assert until(failures, t0 + timedelta(minutes=27)) is None
 
 
-def test_failures_spread_over_more_than_15_minutes_do_not_lock():
-    failures = [T0 + timedelta(minutes=i * 4) for i in range(5)]  # 09:00 … 09:16
-    assert until(failures, T0 + timedelta(minutes=17)) is None
+def test_failures_spread_over_more_than_15_minutes_do_not_lock(t0):
+    failures = [t0 + timedelta(minutes=i * 4) for i in range(5)]  # 09:00 … 09:16
+    assert until(failures, t0 + timedelta(minutes=17)) is None
 
 
 def test_the_client_address_is_remote_addr_without_a_proxy():
