@@ -165,8 +165,7 @@ class WorkYear(models.Model):
                 condition=Q(state__in=["open", "closed"]), name="work_year_state_valid"
             ),
             models.CheckConstraint(
-                condition=Q(state="open")
-                | Q(closed_on__isnull=False, closed_at__isnull=False),
+                condition=Q(state="open") | Q(closed_on__isnull=False, closed_at__isnull=False),
                 name="work_year_closed_has_time",
             ),
         ]

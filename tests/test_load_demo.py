@@ -6,9 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from checklist.models import ChecklistItem
+from checklist.models import ChecklistItem, Source
 from tracker import demo
-from tracker.models import Assignment, StatusUpdate, User
+from tracker.models import Assignment, ExtensionRequest, StatusUpdate, Supervision, User
 from tracker.selectors import assignments_for_user
 
 
@@ -21,7 +21,10 @@ def snapshot():
         ),
         "history": StatusUpdate.objects.count(),
         "users": sorted(User.objects.values_list("username", "role", "unit__name")),
-        "items": sorted(ChecklistItem.objects.values_list("code", "state", "deadline")),
+        "items": sorted(ChecklistItem.objects.values_list("code", "year", "state", "deadline")),
+        "extensions": sorted(ExtensionRequest.objects.values_list("assignment_id", "state")),
+        "supervisions": sorted(Supervision.objects.values_list("assignment_id", "level")),
+        "sources": sorted(Source.objects.values_list("key", "date")),
     }
 
 

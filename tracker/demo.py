@@ -6,18 +6,21 @@ assignments that have no progress yet, so running it twice changes nothing the s
 
 import json
 import random
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
-from tracker import services
+from tracker import demo_calendar, services
 from tracker.accounts import office_group
-from tracker.models import Assignment, StatusUpdate, Unit, User
+from tracker.models import Assignment, ExtensionRequest, StatusUpdate, Supervision, Unit, User
+from tracker.supervision import supervise as services_supervise
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CATALOG_FIXTURES = ["themes", "units", "sources", "directives", "items"]
@@ -92,25 +95,71 @@ def ensure_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     return accounts
 
 
-def ensure_assignments(office: User) -> int:
+def _fixture(name: str) -> list[dict]:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def demo_shift(today: date) -> int:
+    """Whole years the fixtures' plan is moved by: kept from the first load, so loading again
+    on any later day changes nothing; otherwise chosen so that today is mid-plan."""
+    first = _fixture("items")[0]["fields"]
+    number = first["code"].partition("-")[2]
+    loaded = (
+        ChecklistItem.objects.filter(title=first["title"], code__endswith=f"-{number}")
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    year = loaded or demo_calendar.plan_year(today)
+    return year - demo_calendar.TEMPLATE_YEAR
+
+
+def load_catalog(years: int) -> None:
+    """Themes, units, speeches, directives and items, with the calendar moved by ``years``."""
+    plan = demo_calendar.TEMPLATE_YEAR + years
+    moved = {
+        "sources": [
+            {**row, "fields": demo_calendar.shift_source(row["fields"], years, plan)}
+            for row in _fixture("sources")
+        ],
+        "items": [
+            {**row, "fields": demo_calendar.shift_item(row["fields"], years)}
+            for row in _fixture("items")
+        ],
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        files = []
+        for name in CATALOG_FIXTURES:
+            if name in moved:
+                path = Path(folder) / f"demo_{name}.json"
+                path.write_text(json.dumps(moved[name], ensure_ascii=False), encoding="utf-8")
+                files.append(path)
+            else:
+                files.append(FIXTURES / f"{name}.json")
+        call_command("loaddata", *files, verbosity=0)
+
+
+def ensure_assignments(office: User, *, years: int = 0) -> int:
     """Create the fixture's assignments that do not exist yet, each with its 下达 history row."""
-    rows = json.loads((FIXTURES / "assignments.json").read_text(encoding="utf-8"))
+    rows = _fixture("assignments")
     items = {item.code: item for item in ChecklistItem.objects.all()}
     units = {unit.name: unit for unit in Unit.objects.all()}
     existing = set(Assignment.objects.values_list("item__code", "unit__name"))
     created = 0
     for row in rows:
         fields = row["fields"]
-        code, unit_name = fields["item"][0], fields["unit"][0]
+        code = demo_calendar.shift_code(fields["item"][0], years)
+        unit_name = fields["unit"][0]
         if (code, unit_name) in existing:
             continue
         item = items[code]
+        due = demo_calendar.shift_value(fields.get("due_date"), years)
         services.assignment_create(
             item=item,
             unit=units[unit_name],
             user=office,
             role=fields["role"],
-            due_date=date.fromisoformat(fields["due_date"]) if fields.get("due_date") else None,
+            due_date=date.fromisoformat(due) if due else None,
             at=item.published_at or timezone.now(),
         )
         created += 1
@@ -151,26 +200,28 @@ def _plan(assignment: Assignment, today: date, rng: random.Random) -> str:
         return "not_started" if roll < 0.1 else "in_progress"
     span = max((assignment.due_date - item.start_date).days, 1)
     elapsed = (today - item.start_date).days / span
+    # A county mid-stream: most past-due work closed, a few shares late, the running work
+    # mostly on schedule (see _final_fraction), little not started once its time is running.
     if assignment.due_date < today:
         weights = [
-            ("verified", 0.62),
-            ("submitted", 0.1),
-            ("in_progress", 0.18),
-            ("not_started", 0.1),
+            ("verified", 0.74),
+            ("submitted", 0.08),
+            ("in_progress", 0.13),
+            ("not_started", 0.05),
         ]
     elif elapsed > 0.5:
         weights = [
             ("verified", 0.15),
             ("submitted", 0.15),
-            ("in_progress", 0.5),
-            ("not_started", 0.2),
+            ("in_progress", 0.62),
+            ("not_started", 0.08),
         ]
     else:
         weights = [
             ("verified", 0.05),
             ("submitted", 0.05),
-            ("in_progress", 0.55),
-            ("not_started", 0.35),
+            ("in_progress", 0.6),
+            ("not_started", 0.3 if elapsed < 0.25 else 0.1),
         ]
     if assignment.role == Assignment.Role.COOPERATE:
         weights = [(s, w * (0.5 if s in ("verified", "submitted") else 1.3)) for s, w in weights]
@@ -181,6 +232,16 @@ def _plan(assignment: Assignment, today: date, rng: random.Random) -> str:
             return status
         roll -= weight
     return weights[-1][0]
+
+
+def _final_fraction(assignment: Assignment, today: date, rng: random.Random) -> float | None:
+    """Where a running dated share stands: around its 序时进度, seldom far behind; None for
+    long-term and past-due shares, whose reports keep their own spread."""
+    due, start = assignment.due_date, assignment.item.start_date
+    if due is None or due < today:
+        return None
+    elapsed = (today - start).days / max((due - start).days, 1)
+    return min(max(elapsed + rng.uniform(-0.25, 0.3), 0.1), 0.95)
 
 
 def _progress(assignment: Assignment, fraction: float) -> dict:
@@ -205,6 +266,10 @@ def seed_progress(assignment: Assignment, *, office: User, reporter: User, today
     reports = rng.randint(1, 3) if assignment.due_date else min(span // 30 + 1, 6)
     days = sorted({first + timedelta(days=rng.randint(0, span)) for _ in range(reports)})
     fractions = sorted(rng.uniform(0.15, 0.9) for _ in days)
+    final = _final_fraction(assignment, today, rng)
+    if final is not None:
+        # Reports climb to where this share stands today, near the time-elapsed share.
+        fractions = [f * final / fractions[-1] for f in fractions]
     for day, fraction in zip(days, fractions, strict=True):
         services.assignment_report(
             assignment=assignment,
@@ -241,8 +306,14 @@ def seed_progress(assignment: Assignment, *, office: User, reporter: User, today
 
 
 def seed_all_progress(*, office: User, today: date | None = None) -> int:
-    """Seed assignments that have nothing but their 下达 row; returns how many got progress."""
+    """Seed assignments that have nothing but their 下达 row; returns how many got progress.
+
+    Only on the first load with progress: the demo's story is told as of that day, so loading
+    again on any later day (when the shares still untouched would tell a later one) adds nothing.
+    """
     today = today or timezone.localdate()
+    if StatusUpdate.objects.exclude(kind=StatusUpdate.Kind.ASSIGN).exists():
+        return 0
     untouched = (
         Assignment.objects.filter(item__state=ChecklistItem.State.PUBLISHED)
         .exclude(history__kind__in=[k for k in StatusUpdate.Kind.values if k != "assign"])
@@ -276,3 +347,53 @@ def unit_reporter(unit: Unit) -> User:
     user.set_unusable_password()
     user.save()
     return user
+
+
+EXTENSION_REASONS = [
+    "涉及企业停产检修，现场核查需顺延，申请延期一个月。",
+    "配套资金尚未下达，整改工程需待资金到位后实施。",
+    "恰逢汛期和防汛值守，检查组人员不足，申请延期。",
+]
+
+
+def seed_requests(*, office: User, today: date) -> int:
+    """A few 延期申请 waiting for the office and a 督办单 or two, as a county mid-year has.
+
+    Written once: when the demo already holds any, nothing is added.
+    """
+    if ExtensionRequest.objects.exists() or Supervision.objects.exists():
+        return 0
+    open_shares = (
+        Assignment.objects.filter(
+            item__state=ChecklistItem.State.PUBLISHED,
+            role__in=Assignment.COUNTED_ROLES,
+            status__in=[Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS],
+            due_date__isnull=False,
+        )
+        .select_related("item", "unit")
+        .order_by("due_date", "item__code", "unit__sort_order")
+    )
+    written = 0
+    due_soon = [a for a in open_shares if today <= a.due_date <= today + timedelta(days=30)]
+    asked = _moment(today - timedelta(days=2), random.Random("extensions"))
+    for assignment, reason in zip(
+        due_soon[:: max(len(due_soon) // 3, 1)], EXTENSION_REASONS, strict=False
+    ):
+        services.extension_request(
+            assignment=assignment,
+            user=unit_reporter(assignment.unit),
+            new_due_date=assignment.due_date + timedelta(days=30),
+            reason=reason,
+            at=asked,
+        )
+        written += 1
+    overdue = [a for a in open_shares if a.due_date < today - timedelta(days=3)]
+    for assignment in overdue[-2:]:  # the most recently overdue: the office chases them first
+        services_supervise(
+            assignment=assignment,
+            user=office,
+            note="请于3个工作日内报送整改进展。",
+            at=_moment(today - timedelta(days=1), random.Random(assignment.item.code)),
+        )
+        written += 1
+    return written

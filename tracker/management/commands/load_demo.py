@@ -1,8 +1,8 @@
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from tracker import demo
+from tracker import demo, demo_calendar
 from tracker.models import User
 
 
@@ -27,17 +27,20 @@ class Command(BaseCommand):
             raise CommandError(
                 f"缺少演示数据文件：{', '.join(f'fixtures/{m}.json' for m in missing)}"
             )
+        today = timezone.localdate()
         with transaction.atomic():
-            call_command(
-                "loaddata",
-                *[demo.FIXTURES / f"{name}.json" for name in demo.CATALOG_FIXTURES],
-                verbosity=0,
-            )
+            years = demo.demo_shift(today)
+            demo.load_catalog(years)
             accounts = demo.ensure_accounts(password)
             office = User.objects.get(username="anweiban")
-            created = demo.ensure_assignments(office)
-            seeded = 0 if no_progress else demo.seed_all_progress(office=office)
-        self.stdout.write(f"演示数据已就绪：新增责任分解 {created} 条，生成演示进度 {seeded} 条。")
+            created = demo.ensure_assignments(office, years=years)
+            seeded = 0 if no_progress else demo.seed_all_progress(office=office, today=today)
+            extras = 0 if no_progress else demo.seed_requests(office=office, today=today)
+        plan = demo_calendar.TEMPLATE_YEAR + years
+        self.stdout.write(
+            f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
+            f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条。"
+        )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
         for account in accounts:
