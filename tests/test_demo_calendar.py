@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from checklist.models import ChecklistItem, Source
+from checklist.models import ChecklistItem, Source, WorkYear
 from tracker import demo
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.demo_calendar import (
@@ -87,10 +87,16 @@ def test_loaded_on_any_day_the_demo_is_a_county_mid_stream(db, today, years_on, 
     when = date(today.year + years_on, month, day)
     load_on(when)
     plan = plan_year(when)
-    assert set(ChecklistItem.objects.values_list("year", flat=True)) == {plan}
-    assert all(
-        code.startswith(f"{plan}-") for code in ChecklistItem.objects.values_list("code", flat=True)
-    )
+    # This year's plan, and last year's, closed on 1 March with its figures frozen.
+    assert set(ChecklistItem.objects.values_list("year", flat=True)) == {plan - 1, plan}
+    for year, code in ChecklistItem.objects.values_list("year", "code"):
+        assert code.startswith(f"{year}-")
+    closed = WorkYear.objects.get(year=plan - 1)
+    assert closed.is_closed and closed.closed_on == date(plan, 3, 1)
+    assert closed.frozen["total"] > 0 and closed.frozen["verified"] > closed.frozen["total"] / 3
+    assert not StatusUpdate.objects.filter(
+        assignment__item__year=plan - 1, created_at__gt=closed.closed_at
+    ).exists()
     assert {s.year for s in Source.objects.values_list("date", flat=True) if s} == {plan}
 
     with time_machine.travel(datetime.combine(when, time(11), tzinfo=COUNTY), tick=False):
@@ -103,8 +109,13 @@ def test_loaded_on_any_day_the_demo_is_a_county_mid_stream(db, today, years_on, 
         assert lights["grey"] > lights["red"], lights  # most past-due work is closed
         assert lights["yellow"] and lights["green"] > lights["red"], lights
         assert board.red_list and board.missing_reports and board.weekly[-1][1] > 0
-        assert Assignment.objects.filter(status="submitted").count() >= 5
-        assert ExtensionRequest.objects.filter(state="pending").count() >= 2
+        assert board.weekly_last_year and board.weekly_last_year[-1][1] > 0
+        this_years = Assignment.objects.filter(item__year=plan)
+        assert this_years.filter(status="submitted").count() >= 5
+        assert (
+            ExtensionRequest.objects.filter(state="pending", assignment__item__year=plan).count()
+            >= 2
+        )
         assert Supervision.objects.filter(resolved_at__isnull=True).exists()
         # No history from the future: everything the demo wrote happened by today.
         assert not StatusUpdate.objects.filter(created_at__gt=datetime.now(COUNTY)).exists()

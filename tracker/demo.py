@@ -16,11 +16,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from checklist.models import ChecklistItem
+from checklist.models import ChecklistItem, WorkYear
 from tracker import demo_calendar, services
 from tracker.accounts import office_group
 from tracker.models import Assignment, ExtensionRequest, StatusUpdate, Supervision, Unit, User
 from tracker.supervision import supervise as services_supervise
+from tracker.year_close import year_close
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CATALOG_FIXTURES = ["themes", "units", "sources", "directives", "items"]
@@ -251,7 +252,14 @@ def _progress(assignment: Assignment, fraction: float) -> dict:
     return {"percent": int(fraction * 100)}
 
 
-def seed_progress(assignment: Assignment, *, office: User, reporter: User, today: date) -> str:
+def seed_progress(
+    assignment: Assignment,
+    *,
+    office: User,
+    reporter: User,
+    today: date,
+    until: datetime | None = None,
+) -> str:
     rng = random.Random("/".join(assignment.natural_key()))
     goal = _plan(assignment, today, rng)
     if goal == "not_started":
@@ -279,7 +287,7 @@ def seed_progress(assignment: Assignment, *, office: User, reporter: User, today
             **_progress(assignment, fraction),
         )
     if goal in ("submitted", "verified"):
-        now = timezone.now()
+        now = until or timezone.now()
         if goal == "submitted":
             # Still waiting for review: submitted recently, as a real queue would be.
             submit_day = max(days[-1], today - timedelta(days=rng.randint(1, 20)))
@@ -305,18 +313,24 @@ def seed_progress(assignment: Assignment, *, office: User, reporter: User, today
     return goal
 
 
-def seed_all_progress(*, office: User, today: date | None = None) -> int:
+def seed_all_progress(
+    *, office: User, today: date | None = None, year: int | None = None, until=None
+) -> int:
     """Seed assignments that have nothing but their 下达 row; returns how many got progress.
 
-    Only on the first load with progress: the demo's story is told as of that day, so loading
-    again on any later day (when the shares still untouched would tell a later one) adds nothing.
+    Only on the first load with progress (per 年度 when ``year`` is given): the demo's story
+    is told as of that day, so loading again on any later day (when the shares still untouched
+    would tell a later one) adds nothing. ``until`` ends the story earlier than now (the day
+    last year's plan was closed).
     """
     today = today or timezone.localdate()
-    if StatusUpdate.objects.exclude(kind=StatusUpdate.Kind.ASSIGN).exists():
+    plan = Assignment.objects.filter(item__state=ChecklistItem.State.PUBLISHED)
+    if year is not None:
+        plan = plan.filter(item__year=year)
+    if StatusUpdate.objects.filter(assignment__in=plan).exclude(kind="assign").exists():
         return 0
     untouched = (
-        Assignment.objects.filter(item__state=ChecklistItem.State.PUBLISHED)
-        .exclude(history__kind__in=[k for k in StatusUpdate.Kind.values if k != "assign"])
+        plan.exclude(history__kind__in=[k for k in StatusUpdate.Kind.values if k != "assign"])
         .select_related("item", "unit")
         .order_by("item__code", "unit__sort_order")
     )
@@ -326,11 +340,37 @@ def seed_all_progress(*, office: User, today: date | None = None) -> int:
         unit = assignment.unit
         if unit.pk not in reporters:
             reporters[unit.pk] = unit_reporter(unit)
-        if seed_progress(assignment, office=office, reporter=reporters[unit.pk], today=today) != (
-            "not_started"
-        ):
+        goal = seed_progress(
+            assignment, office=office, reporter=reporters[unit.pk], today=today, until=until
+        )
+        if goal != "not_started":
             seeded += 1
     return seeded
+
+
+def last_year_closing_day(plan: int) -> date:
+    """Last year's plan is closed on the first of March: its deadlines still running then
+    stay open in it, as the close page lists."""
+    return date(plan, 3, 1)
+
+
+def close_last_year(*, office: User, plan: int) -> bool:
+    """Seed last year's plan as of its closing day and close it (年度归档), once."""
+    last = plan - 1
+    if WorkYear.objects.filter(year=last, state=WorkYear.State.CLOSED).exists():
+        return False
+    day = last_year_closing_day(plan)
+    moment = timezone.make_aware(datetime.combine(day, time(16, 30)))
+    seed_all_progress(office=office, today=day, year=last, until=moment - timedelta(hours=1))
+    year_close(
+        year=last,
+        user=office,
+        carry_item_ids=[],
+        today=day,
+        note="演示：上年度计划按3月1日的进度归档；长期任务已列入本年度计划。",
+        at=moment,
+    )
+    return True
 
 
 def unit_reporter(unit: Unit) -> User:
@@ -356,7 +396,7 @@ EXTENSION_REASONS = [
 ]
 
 
-def seed_requests(*, office: User, today: date) -> int:
+def seed_requests(*, office: User, today: date, year: int) -> int:
     """A few 延期申请 waiting for the office and a 督办单 or two, as a county mid-year has.
 
     Written once: when the demo already holds any, nothing is added.
@@ -365,6 +405,7 @@ def seed_requests(*, office: User, today: date) -> int:
         return 0
     open_shares = (
         Assignment.objects.filter(
+            item__year=year,
             item__state=ChecklistItem.State.PUBLISHED,
             role__in=Assignment.COUNTED_ROLES,
             status__in=[Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS],

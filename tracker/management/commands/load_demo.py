@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from tracker import demo, demo_calendar
 from tracker.models import User
+from tracker.work_years import is_closed
 
 
 class Command(BaseCommand):
@@ -30,13 +31,21 @@ class Command(BaseCommand):
         today = timezone.localdate()
         with transaction.atomic():
             years = demo.demo_shift(today)
+            plan = demo_calendar.TEMPLATE_YEAR + years
+            # Last year's plan too (closed), for the 年度 switcher and the trend's comparison.
+            demo.load_catalog(years - 1)
             demo.load_catalog(years)
             accounts = demo.ensure_accounts(password)
             office = User.objects.get(username="anweiban")
-            created = demo.ensure_assignments(office, years=years)
-            seeded = 0 if no_progress else demo.seed_all_progress(office=office, today=today)
-            extras = 0 if no_progress else demo.seed_requests(office=office, today=today)
-        plan = demo_calendar.TEMPLATE_YEAR + years
+            created = 0
+            if not is_closed(plan - 1):
+                created += demo.ensure_assignments(office, years=years - 1)
+            created += demo.ensure_assignments(office, years=years)
+            seeded = extras = 0
+            if not no_progress:
+                demo.close_last_year(office=office, plan=plan)
+                seeded = demo.seed_all_progress(office=office, today=today, year=plan)
+                extras = demo.seed_requests(office=office, today=today, year=plan)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
             f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条。"
