@@ -1,22 +1,30 @@
 """Signing in in a real browser, on a phone-sized screen."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.test_browser_flow import browser  # noqa: F401  (Chromium on the real clock)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def on_login_page(live_server):
+    return re.compile(rf"^{re.escape(live_server.url)}/login/")
+
+
 def test_a_township_user_signs_in_and_sees_only_their_units_tasks(page, live_server, world):
     page.goto(f"{live_server.url}/")
-    assert page.url.startswith(f"{live_server.url}/login/")
+    expect(page).to_have_url(on_login_page(live_server))
     page.get_by_label("用户名").fill("staff_b")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("heading", name="河西镇 · 我的任务").is_visible()
-    assert page.get_by_text("开展拉网式隐患排查").is_visible()
-    assert page.get_by_text("完成40家小微企业标准化创建").count() == 0
+    expect(page.get_by_role("heading", name="河西镇 · 我的任务")).to_be_visible()
+    expect(page.get_by_text(world.item.title)).to_be_visible()
+    expect(page.get_by_text(world.item_target.title)).to_have_count(0)
 
 
 def test_a_wrong_password_is_told_in_chinese(page, live_server, world):
@@ -24,7 +32,8 @@ def test_a_wrong_password_is_told_in_chinese(page, live_server, world):
     page.get_by_label("用户名").fill("staff_b")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
-    assert page.get_by_role("alert").inner_text().strip() == "用户名或密码不正确。"
+    expect(page.get_by_role("alert")).to_have_text("用户名或密码不正确。")
+    expect(page).to_have_url(on_login_page(live_server))
 
 
 def test_signing_out_returns_to_the_login_page(page, live_server, world):
@@ -36,4 +45,4 @@ def test_signing_out_returns_to_the_login_page(page, live_server, world):
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(f"{live_server.url}/login/")
     page.goto(f"{live_server.url}/")
-    assert page.url.startswith(f"{live_server.url}/login/")
+    expect(page).to_have_url(on_login_page(live_server))

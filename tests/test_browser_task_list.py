@@ -7,7 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser_flow import sign_in
+from tests.test_browser_flow import (
+    browser,  # noqa: F401  (Chromium on the real clock)
+    sign_in,
+)
 from tracker import services
 from tracker.models import Unit
 
@@ -38,13 +41,13 @@ def test_a_township_filters_by_choosing_a_status_without_pressing_the_button(
     services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=30)
     sign_in(page, live_server, "staff_a")
     page.goto(f"{live_server.url}/tasks/")
-    assert page.locator("tbody tr").count() == 2
+    expect(page.locator("tbody tr")).to_have_count(2)
     page.get_by_label("状态").select_option("in_progress")
-    page.wait_for_url(re.compile(r"status=in_progress"))
-    assert page.get_by_label("状态").input_value() == "in_progress"
-    assert page.locator("tbody tr").count() == 1
-    assert page.locator("tbody tr").get_by_text("开展拉网式隐患排查").is_visible()
-    assert page.get_by_text("共 1 条").is_visible()
+    expect(page).to_have_url(re.compile(r"[?&]status=in_progress(&|$)"))
+    expect(page.get_by_label("状态")).to_have_value("in_progress")
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page.locator("tbody tr").get_by_text(world.item.title)).to_be_visible()
+    expect(page.get_by_text("共 1 条")).to_be_visible()
     assert problems(console) == []
 
 
@@ -52,34 +55,37 @@ def test_the_office_ticks_and_unticks_every_row_with_select_all(page, live_serve
     sign_in(page, live_server, "office")
     page.goto(f"{live_server.url}/tasks/")
     select_all = page.get_by_label("全选")
-    assert select_all.is_visible()
+    expect(select_all).to_be_visible()
     boxes = row_boxes(page)
-    assert boxes.count() == 5
+    expect(boxes).to_have_count(5)
 
     select_all.check()
-    assert all(boxes.nth(i).is_checked() for i in range(5))
-    assert page.get_by_text("已选 5 条").is_visible()
+    for i in range(5):
+        expect(boxes.nth(i)).to_be_checked()
+    expect(page.get_by_text("已选 5 条")).to_be_visible()
 
     # Unticking one row clears the header box; ticking it again sets it.
     boxes.nth(2).uncheck()
-    assert not select_all.is_checked()
-    assert select_all.evaluate("box => box.indeterminate")
-    assert page.get_by_text("已选 4 条").is_visible()
+    expect(select_all).not_to_be_checked()
+    expect(select_all).to_have_js_property("indeterminate", True)
+    expect(page.get_by_text("已选 4 条")).to_be_visible()
     boxes.nth(2).check()
-    assert select_all.is_checked()
+    expect(select_all).to_be_checked()
+    expect(select_all).to_have_js_property("indeterminate", False)
 
     select_all.uncheck()
-    assert not any(boxes.nth(i).is_checked() for i in range(5))
-    assert not page.locator("[data-bulk-bar]").is_visible()
+    for i in range(5):
+        expect(boxes.nth(i)).not_to_be_checked()
+    expect(page.locator("[data-bulk-bar]")).to_be_hidden()
     assert problems(console) == []
 
 
 def test_a_township_has_no_selection_column(page, live_server, world, console):
     sign_in(page, live_server, "staff_a")
     page.goto(f"{live_server.url}/tasks/")
-    assert page.locator("tbody tr").count() == 2
-    assert page.get_by_label("全选").count() == 0
-    assert page.locator("[data-bulk-bar]").count() == 0
+    expect(page.locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_label("全选")).to_have_count(0)
+    expect(page.locator("[data-bulk-bar]")).to_have_count(0)
     assert problems(console) == []
 
 
@@ -97,19 +103,23 @@ def test_on_a_phone_the_ticked_count_stays_in_view_and_leads_to_the_bulk_form(
     page.goto(f"{live_server.url}/tasks/?status=not_started")
     viewport = page.viewport_size["height"]
     bulk_form = page.get_by_role("group", name="对勾选的任务")
+    expect(bulk_form).to_be_attached()
     assert bulk_form.bounding_box()["y"] > 3 * viewport, "the list should be long for this test"
     bar = page.locator("[data-bulk-bar]")
-    assert not bar.is_visible()
+    expect(bar).to_be_hidden()
 
     for i in range(3):
         row_boxes(page).nth(i).check()
-    assert bar.is_visible()
-    assert bar.get_by_text("已选 3 条").is_visible()
+    expect(bar).to_be_visible()
+    expect(bar.get_by_text("已选 3 条")).to_be_visible()
+    expect(bar).to_be_in_viewport()
     box = bar.bounding_box()
     assert box["y"] + box["height"] <= viewport + 1 and box["y"] > viewport - 100
 
     # Further down the list the bar is still at the foot of the screen.
     page.evaluate(f"window.scrollTo(0, {2 * viewport})")
+    assert page.evaluate("window.scrollY") > viewport, "the page should have scrolled"
+    expect(bar).to_be_in_viewport()
     box = bar.bounding_box()
     assert viewport - 100 < box["y"] and box["y"] + box["height"] <= viewport + 1
 
@@ -124,6 +134,8 @@ def test_the_header_keeps_sign_out_on_one_line_on_a_phone(page, live_server, wor
     world.staff_a.save()
     sign_in(page, live_server, "staff_a")
     button = page.get_by_role("button", name="退出")
+    expect(button).to_be_visible()
+    expect(page.locator(".who .me")).to_be_visible()
     box = button.bounding_box()
     line = button.evaluate("b => parseFloat(getComputedStyle(b).lineHeight)")
     assert box["height"] < 1.5 * line, f"退出 wraps: {box}"
