@@ -156,3 +156,25 @@ def test_after_closing_with_carry_over_the_next_year_is_current(world, today):
     next_january = date(world.year + 1, 1, 10)
     assert current_year(today=next_january) == world.year + 1
     assert WorkYear.objects.get(year=world.year + 1).state == WorkYear.State.OPEN
+
+
+def test_a_closed_years_work_leaves_the_queues_reminders_and_chasing(world, today):
+    from tracker import reminders, selectors
+    from tracker.supervision import supervise_unit
+
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a, percent=100)
+    services.extension_request(
+        assignment=world.b_item,
+        user=world.staff_b,
+        new_due_date=world.b_item.due_date + timedelta(days=30),
+        reason="汛期施工受阻",
+    )
+    assert list(selectors.review_queue(world.office)) == [world.a_item]
+    assert selectors.pending_extensions(world.office).count() == 1
+    year_close(year=world.year, user=world.office, carry_item_ids=[], today=today)
+
+    assert not selectors.review_queue(world.office).exists()
+    assert not selectors.pending_extensions(world.office).exists()
+    long_after = world.item.deadline + timedelta(days=10)  # every share overdue by then
+    assert reminders.collect(long_after) == []
+    assert supervise_unit(unit=world.town_b, user=world.office, today=long_after) == (0, [])

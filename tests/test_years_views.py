@@ -152,3 +152,18 @@ def test_the_dashboard_of_a_closed_year_says_so_and_counts_as_on_its_closing_day
     record = WorkYear.objects.get(year=world.year)
     assert dict(board.lights) == record.frozen["lights"]
     assert sum(s.overdue for s in board.townships + board.departments) == 0  # not yet due then
+
+
+def test_the_home_page_leaves_out_a_closed_years_unfinished_work(login, world, today):
+    old = last_years_item(world)
+    client = login(world.staff_a)
+    assert old in client.get(reverse("home")).context["assignments"]
+    WorkYear.objects.create(
+        year=world.year - 1,
+        state=WorkYear.State.CLOSED,
+        closed_on=date(world.year, 3, 1),
+        closed_at=datetime.combine(date(world.year, 3, 1), time(16), tzinfo=COUNTY),
+    )
+    home = client.get(reverse("home")).context
+    assert old not in home["assignments"]
+    assert home["counts"]["overdue"] == 0

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from checklist.models import ChecklistItem
+from checklist.models import ChecklistItem, WorkYear
 
 
 class UnitManager(models.Manager):
@@ -154,6 +154,11 @@ class AssignmentQuerySet(models.QuerySet):
     def overdue(self, today: date):
         """Past the due date and not yet verified. Computed from the row, never stored."""
         return self.open().filter(due_date__lt=today)
+
+    def in_open_years(self):
+        """Leaves out closed 年度: their work is frozen, so no queue, reminder or 催办 holds it."""
+        closed = WorkYear.objects.filter(state=WorkYear.State.CLOSED).values("year")
+        return self.exclude(item__year__in=closed)
 
     def counted(self):
         """Only 牵头 and 责任 count towards completion rates; 配合 is shown but not counted."""

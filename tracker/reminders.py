@@ -53,6 +53,7 @@ def collect(today: date) -> list[UnitReminder]:
     by_unit: dict[int, UnitReminder] = {}
     open_work = (
         Assignment.objects.filter(item__state="published")
+        .in_open_years()
         .exclude(status__in=["verified", "submitted"])
         .select_related("item", "unit")
         .annotate(

@@ -85,6 +85,7 @@ def review_queue(user: User) -> QuerySet[Assignment]:
     """Submissions waiting for the office, oldest first."""
     return (
         assignments_for_user(user)
+        .in_open_years()
         .filter(status=Assignment.Status.SUBMITTED)
         .select_related("item", "unit")
         .order_by("submitted_at", "id")
@@ -92,7 +93,7 @@ def review_queue(user: User) -> QuerySet[Assignment]:
 
 
 def pending_extensions(user: User) -> QuerySet[ExtensionRequest]:
-    visible = assignments_for_user(user)
+    visible = assignments_for_user(user).in_open_years()
     return (
         ExtensionRequest.objects.filter(
             state=ExtensionRequest.State.PENDING, assignment__in=visible

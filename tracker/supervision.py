@@ -85,7 +85,9 @@ def supervise_unit(
     _require_office(user)
     today = today or timezone.localdate()
     done, skipped = 0, []
-    overdue = Assignment.objects.filter(unit=unit, item__state="published").overdue(today)
+    overdue = (
+        Assignment.objects.filter(unit=unit, item__state="published").in_open_years().overdue(today)
+    )
     for assignment in overdue.select_related("item"):
         try:
             supervise(assignment=assignment, user=user, note=note)

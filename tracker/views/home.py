@@ -11,7 +11,8 @@ from tracker.supervision import open_supervisions
 
 def home(request):
     today = timezone.localdate()
-    visible = assignments_for_user(request.user)
+    # A closed 年度's unfinished work is frozen in its record, not today's to-do list.
+    visible = assignments_for_user(request.user).in_open_years()
     counts = visible.aggregate(
         total=Count("pk"),
         **{status: Count("pk", filter=Q(status=status)) for status in Assignment.Status.values},
