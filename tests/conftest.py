@@ -185,9 +185,20 @@ def events(caplog):
     logger.removeHandler(caplog.handler)
 
 
+def real_clock_env():
+    """The environment without libfaketime: Chromium hangs at start under it, and the dates a
+    page shows come from the server, whose clock is the one a date-independence run moves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
+    preload = [lib for lib in env.pop("LD_PRELOAD", "").split() if "faketime" not in lib]
+    if preload:
+        env["LD_PRELOAD"] = " ".join(preload)
+    return env
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium driven by Playwright. Missing Chromium skips, unless REQUIRE_BROWSER=1."""
+    """Debian's Chromium driven by Playwright, on the real clock even when the suite runs under
+    faketime. Missing Chromium skips, unless REQUIRE_BROWSER=1."""
     executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
     if not os.path.exists(executable):
         message = f"没有找到 Chromium（{executable}），请先 apt-get install chromium"
@@ -197,7 +208,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS, env=real_clock_env()
+        )
         yield launched
         launched.close()
 

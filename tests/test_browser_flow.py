@@ -1,46 +1,13 @@
 """The whole loop in a real browser: a township reports from a phone, the office closes it."""
 
-import os
-import shutil
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ARTIFACTS, CHROMIUM_ARGS, PASSWORD
+from tests.conftest import ARTIFACTS, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def real_clock_env():
-    """The environment without libfaketime: Chromium hangs at start under it, and the dates a
-    page shows come from the server, whose clock is the one a date-independence run moves."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAKETIME")}
-    preload = [lib for lib in env.pop("LD_PRELOAD", "").split() if "faketime" not in lib]
-    if preload:
-        env["LD_PRELOAD"] = " ".join(preload)
-    return env
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium on the real clock (the suite may run under faketime); modules that use
-    it import it. Missing Chromium skips, unless REQUIRE_BROWSER=1."""
-    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(executable):
-        message = f"没有找到 Chromium（{executable}），请先 apt-get install chromium"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_ARGS, env=real_clock_env()
-        )
-        yield launched
-        launched.close()
 
 
 def sign_in(page, live_server, username):

@@ -6,7 +6,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.test_browser_flow import browser  # noqa: F401  (Chromium on the real clock)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,6 @@ from checklist import extract
 from checklist.models import DirectiveCandidate
 from tests.fake_extract import one_per_ordering_sentence
 from tests.test_browser_flow import (
-    browser,  # noqa: F401  (Chromium on the real clock)
     shot,
     sign_in,
     sign_out,

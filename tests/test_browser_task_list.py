@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.test_browser_flow import (
-    browser,  # noqa: F401  (Chromium on the real clock)
     sign_in,
 )
 from tracker import services

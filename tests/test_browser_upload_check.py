@@ -5,7 +5,6 @@ from playwright.sync_api import expect
 
 from tests.test_browser_flow import (
     PDF,
-    browser,  # noqa: F401  (Chromium on the real clock)
     sign_in,
 )
 from tracker.models import StatusUpdate
