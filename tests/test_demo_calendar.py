@@ -107,7 +107,7 @@ def test_loaded_on_any_day_the_demo_is_a_county_mid_stream(db, today, years_on, 
         counted = sum(lights.values())
         assert lights["red"] < counted / 3, lights
         assert lights["grey"] > lights["red"], lights  # most past-due work is closed
-        assert lights["yellow"] and lights["green"] > lights["red"], lights
+        assert lights["yellow"] and lights["green"] > counted / 10, lights
         assert board.red_list and board.missing_reports and board.weekly[-1][1] > 0
         assert board.weekly_last_year and board.weekly_last_year[-1][1] > 0
         this_years = Assignment.objects.filter(item__year=plan)

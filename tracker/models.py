@@ -413,7 +413,8 @@ class StatusUpdate(AppendOnlyModel):
 def evidence_upload_to(instance, filename):
     # Stored names are generated; the user's name is kept only as data (original_name).
     suffix = PurePath(filename).suffix.lower()[:10]
-    now = timezone.now()
+    # The county's month, not UTC's: a file saved at 07:00 on the 1st is filed in that month.
+    now = timezone.localtime()
     return f"evidence/{now:%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 

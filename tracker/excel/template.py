@@ -18,7 +18,7 @@ TEMPLATE_HEADERS = [
 ]
 
 INSTRUCTIONS = [
-    ("编号", "可不填：不填时按年度自动编号（如 2026-015）；填写后用于再次导入时识别同一任务。"),
+    ("编号", "可不填：不填时按年度自动编号（如 {year}-015）；填写后用于再次导入时识别同一任务。"),
     ("工作任务", "必填，一句话说明要做的事。"),
     (
         "类别",
@@ -35,7 +35,7 @@ INSTRUCTIONS = [
     ("配合单位", "同上，可不填。配合单位不计入完成率。"),
     (
         "完成时限",
-        "日期（2026-06-30、2026/6/30、2026年6月30日）或 6月底前、年底前；长期任务写“长期坚持”或“持续推进”。",
+        "日期（{year}-06-30、{year}/6/30、{year}年6月30日）或 6月底前、年底前；长期任务写“长期坚持”或“持续推进”。",
     ),
     ("报送频次", "长期任务填写：每月28日前、每季度、每周。"),
     (
@@ -49,7 +49,7 @@ EXAMPLES = [
     ["1", "", "开展拉网式隐患排查", "各镇街对辖区生产经营场所开展拉网式排查，建立一企一档", "隐患排查治理",
      "县应急管理局", "各乡镇", "县市场监督管理局", "6月底前", "", "", ""],
     ["2", "", "小微企业安全生产标准化创建", "年内再完成40家小微企业标准化创建", "安全生产标准化创建",
-     "安监局", "平山街道、古城街道", "", "2026-12-31", "", "40家", ""],
+     "安监局", "平山街道、古城街道", "", "{year}-12-31", "", "40家", ""],
     ["3", "", "网格员每月巡查", "网格员对责任网格每月巡查不少于一次", "网格化监管",
      "县应急管理局", "各镇街", "", "长期坚持", "每月28日前", "", ""],
 ]  # fmt: skip
@@ -91,12 +91,13 @@ def write_task_template(target, *, theme_names: list[str], year: int) -> None:
     )
     for row, (name, text) in enumerate(INSTRUCTIONS, start=3):
         guide.write_string(row, 0, name, header)
-        guide.write_string(row, 1, text, wrap)
+        guide.write_string(row, 1, text.replace("{year}", str(year)), wrap)
     start = len(INSTRUCTIONS) + 5
     guide.write_string(start - 1, 0, "示例（可复制到任务分解表）：")
     for col, (label, _) in enumerate(TEMPLATE_HEADERS):
         guide.write_string(start, col, label, header)
     for row, values in enumerate(EXAMPLES, start=start + 1):
         for col, value in enumerate(values):
-            guide.write_string(row, col, value)
+            # Dated examples are in the template's own 年度, never a year gone by.
+            guide.write_string(row, col, value.replace("{year}", str(year)))
     book.close()
