@@ -1,6 +1,7 @@
 """SQLite must make concurrent writers wait, never fail with "database is locked"."""
 
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -65,7 +66,9 @@ def test_a_second_writer_waits_for_the_first_instead_of_failing(tmp_path):
 
     thread = threading.Thread(target=second_writer)
     thread.start()
-    thread.join(timeout=0.5)
+    # A plain sleep, not join(timeout=…): under faketime a timed wait on a lock does not time
+    # out. The writer's busy timeout is 5 s or more, so it must still be waiting.
+    time.sleep(0.5)
     assert thread.is_alive(), "the second writer should be waiting for the lock"
     first.commit()
     first.close()
