@@ -11,7 +11,7 @@ from checklist.models import ChecklistItem, WorkYear
 from tracker import services
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.models import Assignment, StatusUpdate
-from tracker.work_years import current_year, figures_day
+from tracker.work_years import current_year, year_choices, years_info
 from tracker.year_close import carry_over_candidates, closing_preview, year_close
 
 COUNTY = ZoneInfo("Asia/Shanghai")
@@ -139,7 +139,7 @@ def test_a_closed_years_dashboard_keeps_the_figures_it_had_when_closed(world, to
     closed = year_close(year=world.year, user=world.office, carry_item_ids=[], today=today)
     later = today + timedelta(days=120)  # long after every due date: all would be red now
     with time_machine.travel(datetime.combine(later, time(10), tzinfo=COUNTY), tick=False):
-        day = figures_day(world.year, today=later)
+        day = years_info(today=later).figures_day(world.year, today=later)
         board = build_dashboard(world.leader, DashboardFilters(year=world.year), today=day)
         live = build_dashboard(world.leader, DashboardFilters(year=world.year), today=later)
     assert day == today
@@ -178,3 +178,15 @@ def test_a_closed_years_work_leaves_the_queues_reminders_and_chasing(world, toda
     long_after = world.item.deadline + timedelta(days=10)  # every share overdue by then
     assert reminders.collect(long_after) == []
     assert supervise_unit(unit=world.town_b, user=world.office, today=long_after) == (0, [])
+
+
+def test_the_one_request_year_snapshot_agrees_with_the_single_answers(world, today):
+    item = long_term_item(world)
+    year_close(year=world.year, user=world.office, carry_item_ids=[item.pk], today=today)
+    for day in (today, date(world.year + 1, 1, 10), date(world.year + 2, 6, 1)):
+        years = years_info(today=day)
+        assert years.current == current_year(today=day)
+        assert years.choices == year_choices(today=day)
+        assert years.closed_on == {world.year: today}
+        assert years.figures_day(world.year, today=day) == today
+        assert years.figures_day(world.year + 1, today=day) == day

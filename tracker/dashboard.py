@@ -36,7 +36,7 @@ from tracker.league import UnitStanding, rank_within_kinds
 from tracker.models import Assignment, Unit, User
 from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
 from tracker.selectors import assignments_of_visible_units
-from tracker.work_years import selected_year
+from tracker.work_years import Years
 
 PERIODS = {"8": 8, "13": 13, "26": 26, "52": 52}
 RED_LIST_SIZE = 50
@@ -53,10 +53,10 @@ class DashboardFilters:
     year: int | None = None
 
     @classmethod
-    def from_params(cls, params, *, today: date | None = None) -> "DashboardFilters":
+    def from_params(cls, params, *, years: Years | None = None) -> "DashboardFilters":
         f = cls()
-        if today is not None:
-            f.year = selected_year(params, today=today)
+        if years is not None:
+            f.year = years.selected(params)
         f.weeks = PERIODS.get(params.get("weeks", ""), 13)
         theme, source = params.get("theme", ""), params.get("source", "")
         f.theme = Theme.objects.filter(pk=theme).first() if theme.isdigit() else None

@@ -12,7 +12,7 @@ from django.utils import timezone
 from checklist.models import ChecklistItem, Theme
 from tracker.models import Assignment, Unit
 from tracker.progress import GREEN, GREY, LIGHT_LABELS, RED, YELLOW, light_bounds
-from tracker.work_years import figures_day, parse_year, year_choices
+from tracker.work_years import parse_year, years_info
 
 DUE_WINDOWS = [
     ("overdue", "已逾期"),
@@ -130,15 +130,18 @@ class AssignmentFilter(django_filters.FilterSet):
         model = Assignment
         fields = ["year", "q", "status", "theme", "role", "light", "due", "unit", "item_state"]
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, user, **kwargs):
         today = timezone.localdate()
-        self.filters["year"].extra["choices"] = [
-            (str(y), f"{y}年度") for y in year_choices(today=today)
-        ]
+        self.years = years_info(today=today)
+        if data is not None and "year" not in data:
+            # No year asked for: the current 年度's; an explicit empty value lists every year.
+            data = data.copy()
+            data["year"] = str(self.years.current)
+        super().__init__(data, *args, **kwargs)
+        self.filters["year"].extra["choices"] = [(str(y), f"{y}年度") for y in self.years.choices]
         self.year = parse_year((self.data or {}).get("year"))
         # A closed 年度 is counted as on its closing day, as on the dashboard.
-        self.today = figures_day(self.year, today=today) if self.year else today
+        self.today = self.years.figures_day(self.year, today=today) if self.year else today
         if not user.sees_all_units:
             # Staff see one unit and published items only: those filters would be noise.
             del self.filters["unit"]

@@ -1,15 +1,11 @@
 """Reads, always scoped by the user asking. Views get assignments from here and nowhere else."""
 
-from datetime import date
-
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from checklist.models import ChecklistItem, DirectiveCandidate, Source
 from tracker.filters import AssignmentFilter
 from tracker.models import Assignment, Evidence, ExtensionRequest, StatusUpdate, User
-from tracker.work_years import current_year
 
 
 def assignments_for_user(user: User) -> QuerySet[Assignment]:
@@ -48,14 +44,11 @@ def get_assignment_for_user(user: User, pk) -> Assignment:
         raise Http404("没有找到该任务") from None
 
 
-def assignment_list(user: User, params, *, today: date | None = None) -> AssignmentFilter:
+def assignment_list(user: User, params) -> AssignmentFilter:
     """The task list: the user's visible assignments, filtered by the query string.
 
     Without a year in the query string, the current 年度's; ``year=`` (empty) lists all years.
     """
-    if "year" not in params:
-        params = params.copy()
-        params["year"] = str(current_year(today=today or timezone.localdate()))
     base = assignments_for_user(user).select_related("item", "item__theme", "unit")
     filterset = AssignmentFilter(params, queryset=base, user=user)
     if filterset.form.is_bound:

@@ -6,6 +6,7 @@ published its pages would be empty. A year with nothing published falls back to 
 year. Closing and carrying over are in year_close.py.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Max
@@ -47,16 +48,35 @@ def parse_year(value) -> int | None:
     return None
 
 
-def selected_year(params, *, today: date) -> int:
-    """The ?year= of a page, or the current 年度."""
-    return parse_year(params.get("year")) or current_year(today=today)
+@dataclass(frozen=True)
+class Years:
+    """What a page with a 年度 switcher needs, read in two queries: the current 年度, the years
+    to offer, and the closing day of each closed one."""
+
+    current: int
+    choices: list[int]
+    closed_on: dict[int, date]
+
+    def selected(self, params) -> int:
+        return parse_year(params.get("year")) or self.current
+
+    def figures_day(self, year: int, *, today: date) -> date:
+        closed_on = self.closed_on.get(year)
+        return min(closed_on, today) if closed_on else today
 
 
-def figures_day(year: int, *, today: date) -> date:
-    """The day a year's figures are counted on: its closing day once closed, else today."""
-    closed_on = (
-        WorkYear.objects.filter(year=year, state=WorkYear.State.CLOSED)
-        .values_list("closed_on", flat=True)
-        .first()
-    )
-    return min(closed_on, today) if closed_on else today
+def years_info(*, today: date) -> Years:
+    """The same answers as current_year and year_choices, and each year's closing day, for one
+    request."""
+    records = list(WorkYear.objects.values_list("year", "state", "closed_on"))
+    closed_on = {y: day for y, state, day in records if state == WorkYear.State.CLOSED and day}
+    closed = {y for y, state, _ in records if state == WorkYear.State.CLOSED}
+    item_years = set(ChecklistItem.objects.order_by().values_list("year", "state").distinct())
+    open_published = [
+        y
+        for y, state in item_years
+        if state == ChecklistItem.State.PUBLISHED and y <= today.year and y not in closed
+    ]
+    current = max(open_published) if open_published else today.year
+    choices = {y for y, _ in item_years} | {y for y, _, _ in records} | {current}
+    return Years(current=current, choices=sorted(choices, reverse=True), closed_on=closed_on)

@@ -1,10 +1,9 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from checklist.models import WorkYear
 from tracker import charts
 from tracker.dashboard import DashboardFilters, build_dashboard, filter_choices
-from tracker.work_years import figures_day, year_choices
+from tracker.work_years import years_info
 
 SORTS = {
     "rate": lambda s: (-s.rate, s.overdue, s.name),
@@ -17,9 +16,12 @@ SORTS = {
 def dashboard(request):
     """Leaders and the office see the county; staff see the same page for their own unit."""
     today = timezone.localdate()
-    filters = DashboardFilters.from_params(request.GET, today=today)
+    years = years_info(today=today)
+    filters = DashboardFilters.from_params(request.GET, years=years)
     # A closed 年度 is counted as on its closing day: its figures as they stood.
-    board = build_dashboard(request.user, filters, today=figures_day(filters.year, today=today))
+    board = build_dashboard(
+        request.user, filters, today=years.figures_day(filters.year, today=today)
+    )
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "rate"
     for group in (board.townships, board.departments, board.others):
         group.sort(key=SORTS[sort])
@@ -27,8 +29,11 @@ def dashboard(request):
         "board": board,
         "filters": filters,
         "choices": filter_choices(),
-        "years": year_choices(today=today),
-        "work_year": WorkYear.objects.filter(year=filters.year).first(),
+        "years": years.choices,
+        "work_year": {
+            "is_closed": filters.year in years.closed_on,
+            "closed_on": years.closed_on.get(filters.year),
+        },
         "sort": sort,
         "theme_chart": charts.bar_chart(
             [(t["name"], t["rate"]) for t in board.themes], title="各领域完成率"
