@@ -134,3 +134,16 @@ def test_assignments_are_never_deleted_in_the_admin(login, world):
     client = login(world.office)
     url = reverse("admin:tracker_assignment_delete", args=[world.a_item.pk])
     assert client.get(url).status_code == 403
+
+
+def test_a_closed_years_item_is_read_only_in_the_admin(login, world, today):
+    from tracker.year_close import year_close
+
+    year_close(year=world.year, user=world.office, carry_item_ids=[], today=today)
+    client = login(world.office)
+    url = reverse("admin:checklist_checklistitem_change", args=[world.item.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="title"' not in page.content.decode()
+    refused = client.post(url, {"code": world.item.code, "title": "改过的标题"})
+    assert refused.status_code == 403
+    assert ChecklistItem.objects.get(pk=world.item.pk).title == world.item.title
