@@ -91,7 +91,10 @@ class AssignmentForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         item = cleaned.get("item") or getattr(self.instance, "item", None)
-        if cleaned.get("role") == Assignment.Role.LEAD and item is not None:
+        # A new item (added together with its units) has no leads in the database yet; the
+        # inline's formset checks the rows of that one submission against each other.
+        saved = item is not None and not item._state.adding
+        if cleaned.get("role") == Assignment.Role.LEAD and saved:
             other = Assignment.objects.filter(item=item, role=Assignment.Role.LEAD)
             if self.instance.pk:
                 other = other.exclude(pk=self.instance.pk)
@@ -101,6 +104,22 @@ class AssignmentForm(forms.ModelForm):
                     "role", f"每项任务只能有一个牵头单位，该任务已由「{lead.unit.name}」牵头。"
                 )
         return cleaned
+
+
+class AssignmentInlineFormSet(forms.BaseInlineFormSet):
+    """One lead among the rows of one submission, whether the item is new or not."""
+
+    def clean(self):
+        super().clean()
+        leads = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not self._should_delete_form(form)
+            and form.cleaned_data.get("role") == Assignment.Role.LEAD
+        ]
+        if len(leads) > 1:
+            raise forms.ValidationError("每项任务只能有一个牵头单位，请只选一个牵头单位。")
 
 
 class AssignmentWritesThroughServices:
@@ -173,6 +192,7 @@ class AssignmentAdmin(AssignmentWritesThroughServices, admin.ModelAdmin):
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     form = AssignmentForm
+    formset = AssignmentInlineFormSet
     extra = 0
     fields = ["unit", "role", "due_date", "status", "percent", "last_reported_at"]
     readonly_fields = ["status", "percent", "last_reported_at"]
