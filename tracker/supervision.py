@@ -10,6 +10,9 @@ from tracker.models import Assignment, StatusUpdate, Supervision, Unit, User
 from tracker.notices import notify
 from tracker.services import WorkflowError, _lock, _record, _require_office
 
+# 催办 presses the unit; only work the unit holds can be pressed, not work the office holds.
+HELD_BY_UNIT = (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS)
+
 NEXT_LEVEL = {
     None: Supervision.Level.BLUE,
     Supervision.Level.BLUE: Supervision.Level.YELLOW,
@@ -37,6 +40,8 @@ def supervise(
     today = timezone.localdate(at)
     if locked.status == Assignment.Status.VERIFIED:
         raise WorkflowError("该任务已办结，无需催办。")
+    if locked.status not in HELD_BY_UNIT:
+        raise WorkflowError("该任务已提交审核，正等待安委办审核，无需催办责任单位。")
     if locked.due_date is None or locked.due_date >= today:
         raise WorkflowError("该任务尚未逾期，不能催办。")
     current = locked.supervisions.filter(resolved_at__isnull=True).first()
@@ -81,12 +86,15 @@ def supervise(
 def supervise_unit(
     *, unit: Unit, user: User, note: str = "", today: date | None = None
 ) -> tuple[int, list[str]]:
-    """催办 every overdue assignment of a unit; returns how many got a 督办单 and why others not."""
+    """催办 every overdue assignment the unit holds (not those waiting for review); returns how
+    many got a 督办单 and why others not."""
     _require_office(user)
     today = today or timezone.localdate()
     done, skipped = 0, []
     overdue = (
-        Assignment.objects.filter(unit=unit, item__state="published").in_open_years().overdue(today)
+        Assignment.objects.filter(unit=unit, item__state="published", status__in=HELD_BY_UNIT)
+        .in_open_years()
+        .overdue(today)
     )
     for assignment in overdue.select_related("item"):
         try:

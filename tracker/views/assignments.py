@@ -13,6 +13,7 @@ from tracker import selectors, services
 from tracker.forms import ExtensionForm, ProgressForm, ReviewForm
 from tracker.models import Assignment
 from tracker.progress import progress
+from tracker.supervision import HELD_BY_UNIT
 from tracker.tables import AssignmentTable
 from tracker.work_years import is_closed
 
@@ -66,7 +67,9 @@ def _detail(
         # A closed 年度 is read-only: the services refuse every change, so offer none.
         context["can_supervise"] = False
         return render(request, "tracker/assignment_detail.html", context, status=status)
-    context["can_supervise"] = user.is_office and context["progress"].overdue
+    context["can_supervise"] = (
+        user.is_office and context["progress"].overdue and assignment.status in HELD_BY_UNIT
+    )
     if can_report(user, assignment):
         context["form"] = form or ProgressForm(
             assignment=assignment,
