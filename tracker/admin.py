@@ -79,6 +79,27 @@ class TrackerUserAdmin(UserAdmin):
         (None, {"fields": ["username", "password1", "password2"]}),
         ("单位与角色", {"fields": ["display_name", "unit", "role"]}),
     ]
+    # Admin powers: only a superuser hands them out. For anyone else they are read-only, so
+    # they are not form fields at all and a crafted POST cannot set them.
+    GRANT_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += [f for f in self.GRANT_FIELDS if f not in readonly]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        # Nor may anyone else change a superuser's account or its password: taking it over
+        # would be the same as granting superuser.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class AssignmentForm(forms.ModelForm):
