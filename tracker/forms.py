@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -238,6 +240,19 @@ class BulkForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "请填写有效日期，如 2026-12-31。"},
     )
+    ids = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+
+    # A task's id as the checkboxes send it: ASCII digits only (str.isdigit() also takes "²"
+    # and str.isdecimal() "١", which int() then refuses or reads), and at most 18 of them,
+    # so it fits a 64-bit integer column on every database.
+    ID = re.compile(r"^[0-9]{1,18}$")
+    BAD_IDS = "所选任务的编号无效，请刷新页面后重新勾选。"
+
+    def clean_ids(self) -> list[int]:
+        values = self.cleaned_data.get("ids") or []
+        if not all(isinstance(v, str) and self.ID.fullmatch(v) for v in values):
+            raise forms.ValidationError(self.BAD_IDS, code="bad_ids")
+        return [int(v) for v in values]
 
     def clean(self):
         cleaned = super().clean()

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseForbidden
+from django.http import HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -96,11 +96,13 @@ def bulk_action(request):
     if not request.user.is_office:
         return HttpResponseForbidden("只有安委办可以批量操作。")
     form = BulkForm(request.POST)
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    if not form.is_valid() and form.has_error("ids"):
+        # Not something the page's checkboxes send: refuse before touching anything.
+        return HttpResponseBadRequest(BulkForm.BAD_IDS)
     # Only what this user may see is ever touched, whatever ids were posted.
     chosen = (
         selectors.assignments_for_user(request.user)
-        .filter(pk__in=ids)
+        .filter(pk__in=form.cleaned_data["ids"])
         .select_related("item", "unit")
     )
     if not form.is_valid():
