@@ -16,8 +16,11 @@ have. The backup is built in a hidden directory and renamed into place when comp
 half-written backup never looks like a real one.
 
 Restore checks everything first (manifest, every checksum, no missing or unknown file, same
-database engine, no migration the code does not know) and writes nothing if anything is
-wrong. The functions at the top (checksums, manifest building and checking) do not touch the
+database engine, no migration the code does not know, and the backup's database itself: SQLite's
+own checks and the manifest's row counts on a copy) and writes nothing if anything is wrong.
+The live database is kept aside until the restored one checks out: SQLite keeps a copy and puts
+it back; PostgreSQL restores and checks the counts in one transaction that a failure rolls
+back. The functions at the top (checksums, manifest building and checking) do not touch the
 database and are tested as plain functions.
 """
 
@@ -574,29 +577,201 @@ def restore_media(root: Path, manifest: dict, media_root: Path) -> tuple[int, in
     return written, same
 
 
-def restore_database(root: Path, manifest: dict, *, db: dict, pg_bin_dir: str = "") -> None:
-    database_file = root / manifest["database"]["file"]
-    if engine_of(db) == "sqlite":
-        problems = sqlite_integrity(database_file)
-        if problems:
-            raise BackupError(f"备份中的数据库文件自检不通过，拒绝恢复：{'；'.join(problems[:5])}")
-        sqlite_restore(database_file, Path(db["NAME"]))
-    else:
-        pg_restore(database_file, db, pg_bin_dir)
-
-
-def check_restored(manifest: dict, *, db: dict, tables: list[str]) -> list[str]:
-    """After a restore: the counts match the manifest, and SQLite's own checks pass."""
-    wanted = {t: n for t, n in manifest["counts"].items() if t in tables}
-    if engine_of(db) == "sqlite":
-        problems = sqlite_integrity(Path(db["NAME"]))
-        _, _, counts = sqlite_facts(Path(db["NAME"]), list(wanted))
-    else:
-        problems = []
-        _, _, counts = pg_facts(db, list(wanted))
-    problems += [
+def count_problems(wanted: dict[str, int], counts: dict[str, int]) -> list[str]:
+    return [
         f"{table} 应有 {n} 行，实有 {counts.get(table)} 行"
         for table, n in wanted.items()
         if counts.get(table) != n
     ]
-    return problems
+
+
+def live_counts(db: dict, tables: list[str]) -> dict[str, int]:
+    """Row counts of the configured database."""
+    if engine_of(db) == "sqlite":
+        return sqlite_facts(Path(db["NAME"]), tables)[2]
+    return pg_facts(db, tables)[2]
+
+
+def wanted_counts(manifest: dict, tables: list[str]) -> dict[str, int]:
+    return {t: n for t, n in manifest["counts"].items() if t in tables}
+
+
+def _listed(problems: list[str]) -> str:
+    return "；".join(problems[:10]) + (
+        f"……另有 {len(problems) - 10} 处" if len(problems) > 10 else ""
+    )
+
+
+@dataclass
+class PreparedRestore:
+    """A backup's database, checked in full before the live database is touched.
+
+    SQLite: a copy of the snapshot in a work directory beside the live database, which passed
+    SQLite's own checks and holds exactly the rows the manifest counts. PostgreSQL: the dump,
+    turned into one SQL script (so an unreadable dump is refused before anything is written)
+    that ends with the row-count check; it runs in one transaction, so a failed check rolls
+    the whole restore back.
+    """
+
+    engine: str
+    db: dict
+    work: Path
+    database: Path
+    wanted: dict[str, int]
+    pg_bin_dir: str = ""
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def apply(self) -> None:
+        if self.engine == "sqlite":
+            self._apply_sqlite()
+        else:
+            self._apply_postgresql()
+
+    def _apply_sqlite(self) -> None:
+        live = Path(self.db["NAME"])
+        aside = self.work / "live-before-restore.sqlite3"
+        # The live database kept aside, to be put back if the restored one does not check out.
+        try:
+            if live.is_file():
+                sqlite_snapshot(live, aside)
+        except sqlite3.Error as exc:
+            raise BackupError(f"无法先保留当前数据库的副本（{exc}），未做任何改动。") from None
+        try:
+            sqlite_restore(self.database, live)
+            problems = sqlite_integrity(live)
+            problems += count_problems(self.wanted, live_counts(self.db, list(self.wanted)))
+        except sqlite3.Error as exc:
+            problems = [f"SQLite 出错：{exc}"]
+        if not problems:
+            return
+        if not aside.is_file():
+            raise BackupError(f"恢复后核对不通过：{_listed(problems)}。")
+        try:
+            sqlite_restore(aside, live)
+        except sqlite3.Error as exc:
+            kept = self.work.with_name(f"{self.work.name}-kept")
+            self.work.rename(kept)
+            raise BackupError(
+                f"恢复后核对不通过：{_listed(problems)}；放回原数据库时又出错（{exc}），"
+                f"恢复前的数据库副本保存在 {kept / aside.name}，请停用服务后手工放回。"
+            ) from None
+        raise BackupError(
+            f"恢复后核对不通过：{_listed(problems)}；数据库已恢复为恢复前的数据，未做任何改动。"
+        )
+
+    def _apply_postgresql(self) -> None:
+        psql = pg_tool("psql", self.pg_bin_dir, pg_server_major(self.db))
+        options = ["--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1"]
+        result = subprocess.run(
+            [psql, *options, f"--dbname={self.db['NAME']}", f"--file={self.database}"],
+            env={**pg_env(self.db), "PGCLIENTENCODING": "UTF8"},
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        if result.returncode == 0:
+            return
+        check = re.search(rf"{CHECK_MARK}: (.*)", result.stderr)
+        if check:
+            raise BackupError(
+                f"恢复后核对不通过：{check.group(1).strip().rstrip('；')}；"
+                "已整体回滚，数据库未做任何改动。"
+            )
+        raise BackupError(
+            f"恢复数据库失败（psql 退出码 {result.returncode}），已整体回滚，数据库未做任何改动："
+            f"{result.stderr.strip()[-2000:]}"
+        )
+
+
+CHECK_MARK = "duban-restore-check"
+
+
+def pg_count_check(wanted: dict[str, int]) -> str:
+    """SQL that fails, naming every table whose row count is not the manifest's."""
+    lines = [
+        "RESET search_path;",
+        "DO $check$",
+        "DECLARE problems text := ''; n bigint;",
+        "BEGIN",
+    ]
+    for table, count in sorted(wanted.items()):
+        if not re.fullmatch(r"[A-Za-z0-9_]+", table):
+            raise BackupError(f"备份清单中的表名不合法：{table!r}，拒绝恢复。")
+        lines.append(
+            f'  SELECT count(*) INTO n FROM "{table}"; IF n <> {int(count)} THEN '
+            f"problems := problems || '{table} 应有 {int(count)} 行，实有 ' || n || ' 行；'; END IF;"
+        )
+    lines += [
+        f"  IF problems <> '' THEN RAISE EXCEPTION '{CHECK_MARK}: %', problems; END IF;",
+        "END",
+        "$check$;",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def prepare_restore(
+    root: Path, manifest: dict, *, db: dict, tables: list[str], pg_bin_dir: str = ""
+) -> PreparedRestore:
+    """Check the backup's database in full, writing only to a work directory.
+
+    BackupError, with nothing written, if the database file is damaged or its rows are not
+    the ones the manifest counts.
+    """
+    engine = engine_of(db)
+    database_file = Path(root) / manifest["database"]["file"]
+    wanted = wanted_counts(manifest, tables)
+    if engine == "sqlite":
+        live = Path(db["NAME"])
+        work = Path(tempfile.mkdtemp(prefix=f".{live.name}-restore-", dir=live.parent))
+    else:
+        work = Path(tempfile.mkdtemp(prefix="duban-restore-"))
+    prepared = PreparedRestore(engine, db, work, work / SQLITE_FILE, wanted, pg_bin_dir)
+    try:
+        if engine == "sqlite":
+            _prepare_sqlite(database_file, prepared)
+        else:
+            _prepare_postgresql(database_file, prepared)
+    except BaseException:
+        prepared.cleanup()
+        raise
+    return prepared
+
+
+def _prepare_sqlite(database_file: Path, prepared: PreparedRestore) -> None:
+    shutil.copyfile(database_file, prepared.database)
+    try:
+        problems = sqlite_integrity(prepared.database)
+        counts = sqlite_facts(prepared.database, list(prepared.wanted))[2] if not problems else {}
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"备份中的数据库文件已损坏（{exc}），未做任何改动。") from None
+    if problems:
+        raise BackupError(f"备份中的数据库文件已损坏（自检：{_listed(problems)}），未做任何改动。")
+    mismatched = count_problems(prepared.wanted, counts)
+    if mismatched:
+        raise BackupError(
+            f"备份中的数据库与清单不符：{_listed(mismatched)}，拒绝恢复，未做任何改动。"
+        )
+
+
+def _prepare_postgresql(dump: Path, prepared: PreparedRestore) -> None:
+    db = prepared.db
+    pg_restore_bin = pg_tool("pg_restore", prepared.pg_bin_dir, pg_server_major(db))
+    script = prepared.work / "restore.sql"
+    options = ["--clean", "--if-exists", "--no-owner", "--no-privileges", "--exit-on-error"]
+    result = subprocess.run(
+        [pg_restore_bin, *options, f"--file={script}", str(dump)],
+        env=pg_env(db),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BackupError(
+            f"备份中的数据库文件已损坏（pg_restore：{result.stderr.strip()[-500:]}），未做任何改动。"
+        )
+    with open(script, "a", encoding="utf-8") as handle:
+        handle.write("\n" + pg_count_check(prepared.wanted))
+    prepared.database = script

@@ -8,9 +8,8 @@ from django.db.migrations.loader import MigrationLoader
 from tracker.backup import (
     BackupError,
     check_restorable,
-    check_restored,
     model_tables,
-    restore_database,
+    prepare_restore,
     restore_media,
     verify_backup,
 )
@@ -39,30 +38,50 @@ class Command(BaseCommand):
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         counts = manifest["counts"]
-        self.stdout.write(
-            f"备份完好：{manifest['created_at']}，程序版本 {manifest.get('app_version') or '未知'}，"
-            f"责任分解 {counts.get('tracker_assignment', 0)} 条，"
-            f"办理记录 {counts.get('tracker_statusupdate', 0)} 条，"
-            f"文件 {len(manifest['files'])} 个，校验和全部一致。"
-        )
-        if not yes:
-            answer = input(f"将用该备份覆盖数据库「{db['NAME']}」和佐证材料目录，输入 yes 继续：")
-            if answer.strip().lower() != "yes":
-                raise CommandError("已取消，没有写入任何数据。")
         # Our own connection must not hold the database open (or a transaction) meanwhile.
         connection.close()
         try:
-            written, same = restore_media(root, manifest, Path(settings.MEDIA_ROOT))
-            restore_database(
-                root, manifest, db=db, pg_bin_dir=getattr(settings, "BACKUP_PG_BIN_DIR", "")
+            prepared = prepare_restore(
+                root,
+                manifest,
+                db=db,
+                tables=model_tables(),
+                pg_bin_dir=getattr(settings, "BACKUP_PG_BIN_DIR", ""),
             )
-            problems = check_restored(manifest, db=db, tables=model_tables())
         except BackupError as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:
-            raise CommandError(f"恢复失败：{exc}") from None
-        if problems:
-            raise CommandError("恢复后核对不通过：" + "；".join(problems[:10]))
+            raise CommandError(f"无法检查备份中的数据库（{exc}），未做任何改动。") from None
+        try:
+            self.stdout.write(
+                f"备份完好：{manifest['created_at']}，"
+                f"程序版本 {manifest.get('app_version') or '未知'}，"
+                f"责任分解 {counts.get('tracker_assignment', 0)} 条，"
+                f"办理记录 {counts.get('tracker_statusupdate', 0)} 条，"
+                f"文件 {len(manifest['files'])} 个，校验和全部一致，数据库自检和行数核对通过。"
+            )
+            if not yes:
+                answer = input(
+                    f"将用该备份覆盖数据库「{db['NAME']}」和佐证材料目录，输入 yes 继续："
+                )
+                if answer.strip().lower() != "yes":
+                    raise CommandError("已取消，没有写入任何数据。")
+            connection.close()
+            try:
+                prepared.apply()
+            except BackupError as exc:
+                raise CommandError(str(exc)) from None
+            except OSError as exc:
+                raise CommandError(f"恢复数据库失败（{exc}），未做任何改动。") from None
+        finally:
+            prepared.cleanup()
+        try:
+            written, same = restore_media(root, manifest, Path(settings.MEDIA_ROOT))
+        except (BackupError, OSError) as exc:
+            raise CommandError(
+                f"数据库已恢复，但写入佐证材料时出错：{exc}。请排除问题后重新运行本命令"
+                "（重复运行是安全的）。"
+            ) from None
         self.stdout.write(
             f"恢复完成：数据库已替换为备份内容，行数核对一致；佐证材料写入 {written} 个，"
             f"已存在且一致 {same} 个。"
