@@ -50,3 +50,44 @@ def test_the_supervise_button_is_not_shown_on_a_submitted_task(login, world, ove
     page = client.get(reverse("assignment_detail", args=[held.pk]))
     assert page.context["can_supervise"] is True
     assert reverse("assignment_supervise", args=[held.pk]) in page.content.decode()
+
+
+@pytest.fixture
+def submitted_under_red(world, today):
+    """A submitted task that still carries a red 督办单 (issued while it was held by the unit,
+    before the rule above, or through the admin)."""
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a, percent=100)
+    world.a_item.refresh_from_db()
+    return Supervision.objects.create(
+        assignment=world.a_item,
+        level=Supervision.Level.RED,
+        issued_by=world.office,
+        issued_at=timezone.now() - timedelta(days=2),
+    )
+
+
+def test_closing_the_work_resolves_its_open_supervision_at_the_approval_time(
+    world, submitted_under_red
+):
+    update = services.assignment_approve(
+        assignment=world.a_item, user=world.office, note="同意销号"
+    )
+    submitted_under_red.refresh_from_db()
+    assert submitted_under_red.resolved_at == update.created_at
+    assert update.note == "同意销号；督办单（红色督办）随销号办结"
+
+
+def test_an_approval_without_a_note_still_records_the_supervision_it_closed(
+    world, submitted_under_red
+):
+    update = services.assignment_approve(assignment=world.a_item, user=world.office)
+    assert update.note == "督办单（红色督办）随销号办结"
+
+
+def test_the_banner_leaves_the_units_home_page_once_the_work_is_closed(
+    login, world, submitted_under_red
+):
+    client = login(world.staff_a)
+    assert "红色督办" in client.get(reverse("home")).content.decode()
+    services.assignment_approve(assignment=world.a_item, user=world.office)
+    assert "红色督办" not in client.get(reverse("home")).content.decode()

@@ -113,6 +113,11 @@ def _save(assignment: Assignment, fields: Sequence[str]) -> None:
     assignment.refresh_from_db(fields=["version"])
 
 
+def clean_text(text: str | None) -> str:
+    """A note or reason as it is kept: no control characters, no blank ends."""
+    return _CONTROL.sub("", text or "").strip()
+
+
 def _record(
     *,
     assignment: Assignment,
@@ -129,7 +134,7 @@ def _record(
         kind=kind,
         from_status=from_status,
         to_status=assignment.status,
-        note=_CONTROL.sub("", note).strip(),
+        note=clean_text(note),
         created_at=at,
         **fields,
     )
@@ -478,6 +483,15 @@ def assignment_approve(
     locked.verified_at = at
     locked.verified_by = user
     _save(locked, ["status", "verified_at", "verified_by"])
+    # Closed work owes no more answers: its open 督办单 are closed with it, and the row says so.
+    open_supervisions = list(
+        Supervision.objects.filter(assignment=locked, resolved_at__isnull=True).order_by("pk")
+    )
+    if open_supervisions:
+        Supervision.objects.filter(pk__in=[s.pk for s in open_supervisions]).update(resolved_at=at)
+        levels = "、".join(s.get_level_display() for s in open_supervisions)
+        closed = f"督办单（{levels}）随销号办结"
+        note = f"{clean_text(note)}；{closed}" if clean_text(note) else closed
     update = _record(
         assignment=locked,
         user=user,
