@@ -604,6 +604,9 @@ class LoginAttempt(models.Model):
         indexes = [
             # The throttle: recent failures of one (username, address) pair, on every sign-in.
             models.Index(fields=["username", "ip", "attempted_at"], name="login_attempt_pair"),
+            # The per-address throttle: recent failures from one address, whatever the username,
+            # on every sign-in (tracker.security.address_failures).
+            models.Index(fields=["ip", "attempted_at"], name="login_attempt_address"),
             # Pruning rows older than a day.
             models.Index(fields=["attempted_at"], name="login_attempt_time"),
         ]

@@ -2,7 +2,8 @@
 
 - The throttle counts failed sign-ins per (username, client address) pair in the database, so
   one township office behind one NAT address is not locked out by one colleague's typos, and
-  every gunicorn worker sees the same count.
+  every gunicorn worker sees the same count. A second, much higher limit counts failures per
+  address alone, so one address cannot try a few passwords on every account.
 - The security log (logger ``tracker.security``) records sign-ins, refusals, imports and
   exports as one line each: action, outcome, user, address, then details.
 
@@ -160,6 +161,31 @@ def locked_until(username: str, ip: str | None, *, now: datetime | None = None) 
     )
 
 
+def address_failures(ip: str, *, now: datetime):
+    """Recent failures from one address, whatever the username (index login_attempt_address)."""
+    from tracker.models import LoginAttempt
+
+    window, lockout = _window()
+    return LoginAttempt.objects.filter(ip=ip, attempted_at__gt=now - window - lockout).values_list(
+        "attempted_at", flat=True
+    )
+
+
+def address_locked_until(ip: str | None, *, now: datetime | None = None) -> datetime | None:
+    """When this address may try again, or None: one query, the same arithmetic as a pair's."""
+    if ip is None:
+        return None
+    now = now or timezone.now()
+    window, lockout = _window()
+    return lockout_until(
+        address_failures(ip, now=now),
+        now=now,
+        limit=settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+        window=window,
+        lockout=lockout,
+    )
+
+
 def record_failure(username: str, ip: str | None, *, now: datetime | None = None) -> None:
     from tracker.models import LoginAttempt
 
@@ -175,10 +201,12 @@ def clear_failures(username: str, ip: str | None) -> None:
 
 
 def refuse_if_locked(request, username: str) -> bool:
-    """True (and logged) when this username from this request's address must wait."""
+    """True (and logged) when this username from this request's address, or this address
+    whatever the username, must wait."""
     if request is None or not username:
         return False
-    until = locked_until(username, request_ip(request))
+    ip = request_ip(request)
+    until = locked_until(username, ip) or address_locked_until(ip)
     if until is None:
         return False
     request.login_throttled = True

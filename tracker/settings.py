@@ -230,6 +230,10 @@ LOGIN_MAX_AGE = 12 * 60 * 60
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = 15 * 60
 LOGIN_LOCKOUT = 15 * 60
+# And after this many failures from one address within the same window, whatever the usernames,
+# that address is refused for the lockout time: one township office behind one NAT address mistypes
+# a handful of times a day, a password spray over many accounts makes hundreds.
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
 
 # Same policy in development and tests, so the browser tests prove the pages run under it.
 CONTENT_SECURITY_POLICY = (
