@@ -1,5 +1,6 @@
 """Small middlewares for production safety: the request size limit, the sign-in age limit, the
-idle expiry's renewal, the content security policy and the security log of refused requests."""
+idle expiry's renewal, no caching of signed-in responses, the content security policy and the
+security log of refused requests."""
 
 import logging
 
@@ -10,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.template import loader
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from tracker import security
 
@@ -100,6 +102,25 @@ class SessionRenewalMiddleware:
             if renewed_at is None or now - renewed_at >= settings.SESSION_RENEW_INTERVAL:
                 # Marks the session modified: SessionMiddleware saves it with a new expiry.
                 session[security.RENEWED_AT_KEY] = now
+        return response
+
+
+class PrivateNoStoreMiddleware:
+    """Sends ``Cache-Control: private, no-store`` on every response to a signed-in user: pages
+    and downloads show one unit's work, and after signing out (or on a shared office computer)
+    the back button must not bring them up from the browser's cache, nor a proxy keep them.
+
+    Static files never get here: whitenoise answers them further up with its own long caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     # After auth and messages: it may log a user out and leave a message for the login page.
     "tracker.middleware.LoginAgeMiddleware",
     "tracker.middleware.SessionRenewalMiddleware",
+    # After auth: signed-in responses are not cached (static files are answered before this).
+    "tracker.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "tracker.middleware.ContentSecurityPolicyMiddleware",
