@@ -39,3 +39,32 @@ def test_the_largest_accepted_id_that_matches_nothing_asks_to_choose_tasks(login
     assert response.status_code == 302
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == ["请先勾选要操作的任务。"]
+
+
+# --- other numbers read from a request ------------------------------------------------------
+
+ODD = ["²", "²²²²", "9" * 30]
+
+
+def test_odd_numbers_in_the_dashboards_filters_are_ignored(login, world, request_log):
+    client = login(world.office)
+    for odd in ODD:
+        response = client.get(reverse("dashboard"), {"theme": odd, "source": odd, "year": odd})
+        assert response.status_code == 200, odd
+    assert not [r for r in request_log.records if r.levelname == "ERROR"]
+
+
+def test_an_odd_unit_on_the_return_sheet_is_not_found(login, world, request_log):
+    client = login(world.office)
+    for odd in ODD:
+        response = client.get(reverse("return_sheet_download"), {"unit": odd})
+        assert response.status_code == 404, odd
+    assert not [r for r in request_log.records if r.levelname == "ERROR"]
+
+
+def test_odd_items_to_carry_over_do_not_break_closing_a_year(login, world, request_log):
+    client = login(world.office)
+    url = reverse("work_year_close", args=[world.year])
+    for odd in ODD:
+        client.post(url, {"carry": [odd]})
+    assert not [r for r in request_log.records if r.levelname == "ERROR"]

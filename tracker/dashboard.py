@@ -4,6 +4,7 @@ Everything starts from the user's scoped and filtered published assignments (`_S
 the same league and traffic-light rules as the task list and the bulletin.
 """
 
+import re
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -59,8 +60,10 @@ class DashboardFilters:
             f.year = years.selected(params)
         f.weeks = PERIODS.get(params.get("weeks", ""), 13)
         theme, source = params.get("theme", ""), params.get("source", "")
-        f.theme = Theme.objects.filter(pk=theme).first() if theme.isdigit() else None
-        f.source = Source.objects.filter(pk=source).first() if source.isdigit() else None
+        # ASCII digits that fit the id column ("²".isdigit() is true too, and int() refuses it).
+        an_id = re.compile(r"[0-9]{1,18}")
+        f.theme = Theme.objects.filter(pk=theme).first() if an_id.fullmatch(theme) else None
+        f.source = Source.objects.filter(pk=source).first() if an_id.fullmatch(source) else None
         f.kind = params.get("kind", "") if params.get("kind") in ("township", "department") else ""
         return f
 

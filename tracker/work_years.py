@@ -6,6 +6,7 @@ published its pages would be empty. A year with nothing published falls back to 
 year. Closing and carrying over are in year_close.py.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,7 +44,8 @@ def year_choices(*, today: date) -> list[int]:
 def parse_year(value) -> int | None:
     """A 年度 from a query string or form: four digits in 2000–2099, else None."""
     value = str(value or "").strip().removesuffix("年度").removesuffix("年")
-    if len(value) == 4 and value.isdigit() and 2000 <= int(value) <= 2099:
+    # ASCII digits only: "²²²²".isdigit() is true too, and int() refuses it.
+    if re.fullmatch(r"[0-9]{4}", value) and 2000 <= int(value) <= 2099:
         return int(value)
     return None
 

@@ -202,7 +202,8 @@ def _sheet_unit(request) -> Unit | None:
         unit_id = request.GET.get("unit") or request.POST.get("unit")
         if not unit_id:
             return None
-        if not unit_id.isdigit():
+        # ASCII digits that fit the id column: "²".isdigit() is true too, and int() refuses it.
+        if not re.fullmatch(r"[0-9]{1,18}", unit_id):
             raise Http404("请选择单位")
         return get_object_or_404(Unit, pk=unit_id)
     if user.role == user.Role.STAFF and user.unit_id:

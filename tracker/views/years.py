@@ -1,5 +1,7 @@
 """年度: the list of work years, one closed year's record, and closing a year (office only)."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -98,7 +100,10 @@ def work_year_close(request, year):
     record = WorkYear.objects.filter(year=year).first()
     error = ""
     if request.method == "POST":
-        chosen = [int(pk) for pk in request.POST.getlist("carry") if pk.isdigit()]
+        # ASCII digits that fit the id column ("²".isdigit() is true too, and int() refuses it).
+        chosen = [
+            int(pk) for pk in request.POST.getlist("carry") if re.fullmatch(r"[0-9]{1,18}", pk)
+        ]
         try:
             closed = year_close(
                 year=year,
