@@ -54,6 +54,7 @@ def test_a_township_reports_submits_and_the_office_verifies(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is wider than the phone: {width}px"
 
+    page.get_by_label("完成百分比（%）").fill("100")
     page.get_by_label("进展说明").fill("全部整改完成。")
     page.get_by_role("button", name="提交审核").click()
     expect(page.get_by_text("已提交审核，请等待安委办审核。")).to_be_visible()

@@ -30,6 +30,7 @@ from tracker.models import (
     User,
 )
 from tracker.notices import notify
+from tracker.progress import format_quantity
 from tracker.work_years import is_closed
 
 Status = Assignment.Status
@@ -209,6 +210,29 @@ def _check_progress(percent: int | None, quantity: Decimal | None) -> None:
         raise WorkflowError("已完成数量不能为负数。")
 
 
+_NOT_DONE_HINT = "请先保存进度，完成后再提交；不能按时完成的可申请延期。"
+
+
+def _check_done(assignment: Assignment, *, percent: int | None, quantity: Decimal | None) -> int:
+    """提交审核 asks for 销号, so the work must be done: a counted target reached (the quantity
+    sent, else the one reported), otherwise 100 % (no percent sent says the work is done).
+    Returns the percent the submission records."""
+    target = assignment.item.target_quantity
+    if target:
+        done = quantity if quantity is not None else assignment.quantity_done or Decimal(0)
+        if done < target:
+            raise WorkflowError(
+                f"提交审核需完成目标数量（当前{format_quantity(done)} / "
+                f"{format_quantity(target)} {assignment.item.target_unit}），{_NOT_DONE_HINT}"
+            )
+        return 100
+    if percent is None:
+        return 100
+    if percent < 100:
+        raise WorkflowError(f"提交审核需完成100%（当前{percent}%），{_NOT_DONE_HINT}")
+    return percent
+
+
 # --- assigning -----------------------------------------------------------------------------
 
 
@@ -379,8 +403,8 @@ def _write_progress_rows(
         raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
     if quantity is not None and percent is None and locked.item.target_quantity:
         percent = _percent_from_quantity(quantity, locked.item.target_quantity)
-    if submit and percent is None:
-        percent = 100  # submitting says the work is done
+    if submit:
+        percent = _check_done(locked, percent=percent, quantity=quantity)
     from_status = locked.status
     locked.status = Status.SUBMITTED if submit else Status.IN_PROGRESS
     locked.last_reported_at = at
