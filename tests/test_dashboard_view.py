@@ -213,3 +213,16 @@ def test_the_weekly_trend_counts_approvals_before_each_local_week_end(world):
     board = build_dashboard(world.office, DashboardFilters(weeks=8), today=world.today)
     assert board.weekly[0] == (f"{first_monday:%m-%d}", 25.0)
     assert [rate for _, rate in board.weekly] == [25.0, 25.0, 50.0, 75.0, 75.0, 75.0, 75.0, 75.0]
+
+
+def test_a_townships_staff_see_its_county_wide_rank_not_first_of_one(login, world):
+    services.assignment_submit(assignment=world.b_item, user=world.staff_b, percent=100)
+    services.assignment_approve(assignment=world.b_item, user=world.office)
+    response = login(world.staff_a).get(reverse("dashboard"))
+    board = response.context["board"]
+    assert [(s.name, s.rank) for s in board.townships] == [("城关镇", 2)]
+    assert board.peers["township"] == 2
+    page = response.content.decode()
+    assert '<span class="muted"> / 2</span>' in page
+    assert "河西镇" not in page  # the other township's row and figures stay out of sight
+    assert board.total == 2 and board.verified == 0  # the unit's own figures

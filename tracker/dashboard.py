@@ -83,6 +83,8 @@ class Dashboard:
     # The same weeks one year earlier, over the previous 年度's items (empty without a year).
     weekly_last_year: list[tuple[str, float]] = field(default_factory=list)
     missing_reports: list[dict] = field(default_factory=list)
+    # For a unit's own staff: how many units of each kind its rank is counted among.
+    peers: dict[str, int] = field(default_factory=dict)
     total: int = 0
     verified: int = 0
 
@@ -103,9 +105,17 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     scope = _Scope.of(user, filters)
     qs = scope.assignments
 
-    # 1. League table: counted per unit, role and status by the database.
+    # 1. League table: counted per unit, role and status by the database. A unit's own staff
+    # see their row ranked among every unit of its kind in the county, not alone in a table
+    # of one; only the rank and the number of such units come from the others' rows.
     standings = _league(qs, scope, today)
-    groups = rank_within_kinds(standings)
+    if user.sees_all_units:
+        groups = rank_within_kinds(standings)
+    else:
+        county = rank_within_kinds(_league(scope.county, scope, today))
+        own = {s.unit_id for s in standings}
+        groups = {kind: [s for s in group if s.unit_id in own] for kind, group in county.items()}
+        board.peers = {kind: len(group) for kind, group in county.items()}
     board.townships, board.departments = groups["township"], groups["department"]
     board.others = groups["other"]
     board.total = sum(s.total for s in standings)
@@ -178,6 +188,7 @@ class _Scope:
     assignments: QuerySet
     items: dict[int, _Item]
     units: dict[int, tuple[str, str, str]]
+    county: QuerySet
 
     @classmethod
     def of(cls, user: User, filters: DashboardFilters) -> "_Scope":
@@ -211,21 +222,27 @@ class _Scope:
                 items[pk] = item
             else:
                 hidden += 1
-        qs = assignments_of_visible_units(user)
-        # Whichever list is shorter: usually a few drafts are hidden, or one theme is shown.
-        if hidden and hidden < len(items):
-            qs = qs.exclude(item_id__in=ChecklistItem.objects.exclude(pk__in=visible_items))
-        elif hidden:
-            qs = qs.filter(item_id__in=visible_items.values("pk"))
-        if filters.kind:
-            qs = qs.filter(unit_id__in=Unit.objects.filter(kind=filters.kind).values("pk"))
+
+        def narrowed(qs):
+            # Whichever list is shorter: usually a few drafts are hidden, or one theme is shown.
+            if hidden and hidden < len(items):
+                qs = qs.exclude(item_id__in=ChecklistItem.objects.exclude(pk__in=visible_items))
+            elif hidden:
+                qs = qs.filter(item_id__in=visible_items.values("pk"))
+            if filters.kind:
+                qs = qs.filter(unit_id__in=Unit.objects.filter(kind=filters.kind).values("pk"))
+            return qs.order_by()
+
         units = {
             pk: (name, short, kind)
             for pk, name, short, kind in Unit.objects.values_list(
                 "pk", "name", "short_name", "kind"
             )
         }
-        return cls(qs.order_by(), items, units)
+        # Every unit's assignments under the same filters, read only to rank a unit among all
+        # of its kind when its staff see their own row alone (lazy: the county sees it anyway).
+        county = narrowed(Assignment.objects.all())
+        return cls(narrowed(assignments_of_visible_units(user)), items, units, county)
 
 
 def _plain_rows(queryset: QuerySet) -> list[tuple]:
