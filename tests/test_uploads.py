@@ -369,3 +369,22 @@ def test_a_long_name_still_ends_with_the_real_extension_after_checking():
     checked = check(pdf(), "报" * 200 + ".exe")
     assert len(checked.safe_name) == 120
     assert checked.safe_name.endswith("报.pdf")
+
+
+def test_a_name_the_parser_would_drop_is_refused_by_its_placeholder():
+    from tracker.uploads import placeholder_name
+
+    assert placeholder_name("整改报告.pdf", "整改报告.pdf") is None
+    assert refusal(pdf(), placeholder_name("..", None)) == (
+        "文件「..」的名称无效（不能只是“.”“..”或空白），请改名后重新上传。"
+    )
+    assert "文件「a/」的名称无效" in refusal(pdf(), placeholder_name("a/", None))
+
+
+def test_a_name_over_1_kb_is_refused_showing_only_its_beginning():
+    from tracker.uploads import placeholder_name
+
+    sent = "很" * 400 + ".pdf"
+    assert refusal(pdf(), placeholder_name(sent, sent)) == (
+        f"文件「{'很' * 30}…」的名称过长（超过 1024 字节），请改短文件名后重新上传。"
+    )

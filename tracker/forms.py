@@ -87,6 +87,7 @@ def note_field(label: str, required: bool = False) -> forms.CharField:
         error_messages={
             "max_length": f"{label}不能超过 {NOTE_MAX} 字（现有 %(show_value)d 字）。",
             "required": f"请填写{label}。",
+            "null_characters_not_allowed": f"{label}中含有不可见的控制字符，请删除后重试。",
         },
     )
 

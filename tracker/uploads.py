@@ -25,6 +25,16 @@ ZIP_MAX_RATIO = 200  # per entry, when it unpacks to more than ZIP_RATIO_FLOOR
 ZIP_RATIO_FLOOR = 1024 * 1024
 MAX_NAME_CHARS = 120
 FALLBACK_NAME = "文件"
+# A name the browser sends longer than this (UTF-8 bytes) is refused, not shortened.
+MAX_SENT_NAME_BYTES = 1024
+SHOWN_NAME_CHARS = 30  # how much of a refused name its message shows
+# Names the request parser could not keep ("..", ".", nothing left after cleaning, over
+# MAX_SENT_NAME_BYTES) reach check_evidence as a placeholder: a private-use mark, then the name
+# as sent (path separators and control characters replaced), cut to SHOWN_NAME_CHARS.
+UNUSABLE_MARK = "\ue000"
+TOO_LONG_MARK = "\ue001"
+_SEPARATOR_STAND_INS = str.maketrans({"/": "\ue002", "\\": "\ue003"})
+_SEPARATORS_BACK = str.maketrans({"\ue002": "/", "\ue003": "\\"})
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -97,12 +107,45 @@ def safe_filename(name: str) -> str:
     return _limit_length(stripped)
 
 
+def placeholder_name(sent: str, kept: str | None) -> str | None:
+    """The stand-in for a name the request parser would drop or cannot keep, else None.
+
+    `sent` is the name as the browser sent it, `kept` what the parser's own cleaning left
+    (None when it would drop the file). check_evidence refuses the stand-in, naming the file.
+    """
+    if len(sent.encode("utf-8", "surrogatepass")) > MAX_SENT_NAME_BYTES:
+        mark = TOO_LONG_MARK
+    elif not kept:
+        mark = UNUSABLE_MARK
+    else:
+        return None
+    shown = "".join(ch for ch in sent if ch.isprintable())[: SHOWN_NAME_CHARS + 1]
+    return mark + shown.translate(_SEPARATOR_STAND_INS)
+
+
+def _refuse_placeholder(name: str) -> None:
+    if not name.startswith((UNUSABLE_MARK, TOO_LONG_MARK)):
+        return
+    shown = name[1:].translate(_SEPARATORS_BACK)
+    if len(shown) > SHOWN_NAME_CHARS:
+        shown = shown[:SHOWN_NAME_CHARS] + "…"
+    if name.startswith(TOO_LONG_MARK):
+        raise RejectedFile(
+            f"文件「{shown}」的名称过长（超过 {MAX_SENT_NAME_BYTES} 字节），"
+            "请改短文件名后重新上传。"
+        )
+    raise RejectedFile(
+        f"文件「{shown or '（空）'}」的名称无效（不能只是“.”“..”或空白），请改名后重新上传。"
+    )
+
+
 def check_evidence(fileobj, name: str, size: int) -> CheckedFile:
     """Accept a photo (JPG, PNG), PDF, Word or Excel file, or raise RejectedFile.
 
     `size` is authoritative for the size limits. The file position is back at 0 afterwards,
     whether the file was accepted or not.
     """
+    _refuse_placeholder(name)
     display = safe_filename(name)
     if size <= 0:
         raise RejectedFile(f"文件「{display}」是空文件。")
