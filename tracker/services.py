@@ -210,6 +210,22 @@ def _check_progress(percent: int | None, quantity: Decimal | None) -> None:
         raise WorkflowError("已完成数量不能为负数。")
 
 
+def _shrinkage(
+    assignment: Assignment, *, percent: int | None, quantity: Decimal | None
+) -> tuple[str, str] | None:
+    """When the figure sent is smaller than the one on record: ("88% → 77%", "由88%调减为77%")
+    (or ("35 → 30 家", "由35家调减为30家")). A decrease is allowed, but only with its reason."""
+    unit = assignment.item.target_unit if assignment.item.target_quantity else ""
+    was_quantity = assignment.quantity_done or Decimal(0)
+    if unit and quantity is not None and quantity < was_quantity:
+        was, now = format_quantity(was_quantity), format_quantity(quantity)
+        return f"{was} → {now} {unit}", f"由{was}{unit}调减为{now}{unit}"
+    if percent is not None and percent < assignment.percent:
+        was, now = assignment.percent, percent
+        return f"{was}% → {now}%", f"由{was}%调减为{now}%"
+    return None
+
+
 _NOT_DONE_HINT = "请先保存进度，完成后再提交；不能按时完成的可申请延期。"
 
 
@@ -405,6 +421,11 @@ def _write_progress_rows(
         percent = _percent_from_quantity(quantity, locked.item.target_quantity)
     if submit:
         percent = _check_done(locked, percent=percent, quantity=quantity)
+    shrunk = _shrinkage(locked, percent=percent, quantity=quantity)
+    if shrunk:
+        if not clean_text(note):
+            raise WorkflowError(f"完成进度比上次减少（{shrunk[0]}），请在说明中写明原因。")
+        note = f"完成进度{shrunk[1]}：{clean_text(note)}"
     from_status = locked.status
     locked.status = Status.SUBMITTED if submit else Status.IN_PROGRESS
     locked.last_reported_at = at
