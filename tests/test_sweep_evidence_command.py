@@ -123,3 +123,35 @@ def test_names_are_checked_against_the_database_in_batches(tmp_path):
     assert [len(names) for names in asked] == [2, 2, 1]
     assert media_sweep.remove(root, orphans) == (3, 9)
     assert sorted(p.name for p in (root / "evidence").iterdir()) == ["b.pdf", "e.pdf"]
+
+
+# --- uploaded workbooks never confirmed -----------------------------------------------------------
+
+
+def parked_import(media, *, hours_ago: float) -> Path:
+    """A 任务分解表 or 填报表 uploaded for a preview whose 确认导入 never came."""
+    saved = default_storage.save(f"imports/{os.urandom(16).hex()}.xlsx", ContentFile(b"PK\x03\x04"))
+    return age(Path(media) / saved, hours_ago * 3600)
+
+
+def test_unconfirmed_imports_older_than_a_day_are_listed_and_kept_without_delete(db, media):
+    old = parked_import(media, hours_ago=30)
+    recent = parked_import(media, hours_ago=2)
+
+    out, err = sweep()
+
+    assert "仍未确认的导入文件 1 个" in out
+    assert f"imports/{old.name}" in out and recent.name not in out
+    assert "未删除任何文件" in out and err == ""
+    assert old.exists() and recent.exists()
+
+
+def test_delete_removes_unconfirmed_imports_past_the_age_limit_only(db, media):
+    old = parked_import(media, hours_ago=30)
+    recent = parked_import(media, hours_ago=2)
+    fresh = parked_import(media, hours_ago=0)
+
+    out, _ = sweep("--delete", "--min-age-hours", "1")
+
+    assert "已删除 2 个未确认的导入文件" in out
+    assert not old.exists() and not recent.exists() and fresh.exists()

@@ -5,6 +5,9 @@ fails the service deletes the files itself, but a server killed (or a machine lo
 between the two leaves files on disk that nothing refers to. They are harmless, never served
 and never backed up, but they take space; this finds them for `manage.py sweep_evidence`.
 
+Uploaded 任务分解表 and 填报表 wait under MEDIA_ROOT/imports for their 确认导入; one that is
+never confirmed (the page closed, the session ended) stays there, and is swept the same way.
+
 The filesystem part is plain Python over a directory; which names are referenced is asked of
 the database by the caller, after the listing, so a row committed while the listing runs is
 still seen.
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EVIDENCE_DIR = "evidence"
+IMPORTS_DIR = "imports"  # workbooks parked for a preview until 确认导入 (tracker.views.excel)
 
 
 @dataclass(frozen=True)
@@ -25,13 +29,15 @@ class StoredFile:
     modified: float  # seconds since the epoch
 
 
-def stored_files(media_root: Path, *, older_than: float) -> list[StoredFile]:
-    """Every file under MEDIA_ROOT/evidence last written before `older_than`, by name.
+def stored_files(
+    media_root: Path, *, older_than: float, directory: str = EVIDENCE_DIR
+) -> list[StoredFile]:
+    """Every file under MEDIA_ROOT/<directory> last written before `older_than`, by name.
 
     Newer files are left out: an upload in progress has its file on disk seconds (for a slow
-    phone, minutes) before its row commits.
+    phone, minutes) before its row commits, and a parked import waits for its confirmation.
     """
-    root = Path(media_root) / EVIDENCE_DIR
+    root = Path(media_root) / directory
     found = []
     for directory, _dirs, files in os.walk(root):
         for file_name in files:
@@ -44,6 +50,11 @@ def stored_files(media_root: Path, *, older_than: float) -> list[StoredFile]:
                 name = path.relative_to(media_root).as_posix()
                 found.append(StoredFile(name=name, size=facts.st_size, modified=facts.st_mtime))
     return sorted(found, key=lambda f: f.name)
+
+
+def parked_imports(media_root: Path, *, older_than: float) -> list[StoredFile]:
+    """Uploaded workbooks waiting under MEDIA_ROOT/imports since before `older_than`."""
+    return stored_files(media_root, older_than=older_than, directory=IMPORTS_DIR)
 
 
 def unreferenced(

@@ -17,12 +17,15 @@ def _mb(size: int) -> str:
 class Command(BaseCommand):
     help = (
         "检查佐证材料目录：列出没有任何办理记录引用的文件（服务器在保存过程中中断时留下的），"
-        "以及数据库中引用但磁盘上找不到的文件。加 --delete 才删除无引用文件。"
+        "以及数据库中引用但磁盘上找不到的文件；还列出上传后一直没有确认导入的"
+        "任务分解表、填报表。加 --delete 才删除这些文件。"
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--delete", action="store_true", help="删除无引用的文件（默认只列出，不删除）"
+            "--delete",
+            action="store_true",
+            help="删除无引用的文件和未确认的导入文件（默认只列出，不删除）",
         )
         parser.add_argument(
             "--min-age-hours",
@@ -59,12 +62,30 @@ class Command(BaseCommand):
                 "请从备份中恢复（manage.py restore）。"
             )
 
-        if not orphans:
+        cutoff = time.time() - min_age_hours * 3600
+        parked = media_sweep.parked_imports(media_root, older_than=cutoff)
+        if parked:
+            self.stdout.write(
+                f"上传后超过 {min_age_hours:g} 小时仍未确认的导入文件 {len(parked)} 个，"
+                f"共 {_mb(sum(f.size for f in parked))}。"
+            )
+            for stale in parked[:SHOWN]:
+                self.stdout.write(f"  {stale.name}（{stale.size} 字节）")
+            if len(parked) > SHOWN:
+                self.stdout.write(f"  …… 另有 {len(parked) - SHOWN} 个")
+
+        if not orphans and not parked:
             return
-        if delete:
+        if not delete:
+            self.stdout.write("未删除任何文件；确认后加 --delete 重新运行。")
+            return
+        if orphans:
             count, freed = media_sweep.remove(media_root, orphans)
             self.stdout.write(
                 self.style.SUCCESS(f"已删除 {count} 个无引用文件，释放 {_mb(freed)}。")
             )
-        else:
-            self.stdout.write("未删除任何文件；确认后加 --delete 重新运行。")
+        if parked:
+            count, freed = media_sweep.remove(media_root, parked)
+            self.stdout.write(
+                self.style.SUCCESS(f"已删除 {count} 个未确认的导入文件，释放 {_mb(freed)}。")
+            )
