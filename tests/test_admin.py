@@ -9,22 +9,28 @@ from checklist.models import ChecklistItem
 from tracker.models import Assignment, StatusUpdate, Unit
 
 
-def test_the_office_opens_every_admin_list(login, world):
+def test_the_office_opens_every_admin_list_and_sees_its_rows(login, world):
+    from checklist.models import Directive, Source, Theme
+    from tracker.models import Evidence, UnitAlias, User
+
+    UnitAlias.objects.create(unit=world.dept, alias="安监局")
     client = login(world.office)
-    for name in [
-        "checklist_theme",
-        "checklist_source",
-        "checklist_directive",
-        "checklist_checklistitem",
-        "tracker_unit",
-        "tracker_unitalias",
-        "tracker_user",
-        "tracker_assignment",
-        "tracker_statusupdate",
-        "tracker_evidence",
+    for name, model in [
+        ("checklist_theme", Theme),
+        ("checklist_source", Source),
+        ("checklist_directive", Directive),
+        ("checklist_checklistitem", ChecklistItem),
+        ("tracker_unit", Unit),
+        ("tracker_unitalias", UnitAlias),
+        ("tracker_user", User),
+        ("tracker_assignment", Assignment),
+        ("tracker_statusupdate", StatusUpdate),
+        ("tracker_evidence", Evidence),
     ]:
         response = client.get(reverse(f"admin:{name}_changelist"))
         assert response.status_code == 200, name
+        listed = response.context["cl"].result_count
+        assert listed == model.objects.count(), (name, listed)
 
 
 def test_staff_and_leaders_cannot_enter_the_admin(login, world):

@@ -133,6 +133,8 @@ def test_each_role_gets_exactly_what_it_may(client, world, view, who):
         assert response.status_code == expected, (view, who, response.status_code)
     if method == "post" and expected != 302:
         assert state_of(world.a_item) == before, "a refused request changed something"
+    if method == "post" and expected == 302:
+        assert state_of(world.a_item) != before, "an allowed request changed nothing"
 
 
 @pytest.mark.parametrize("view", ["report", "extension", "review", "decide", "bulk"])
