@@ -17,6 +17,6 @@ def last_code_number(year: int) -> int:
     )
     for code in codes.iterator(chunk_size=200):
         tail = code[len(prefix) :]
-        if tail.isdigit():
+        if tail.isascii() and tail.isdigit():  # "²".isdigit() too, and int() refuses it
             return int(tail)
     return 0

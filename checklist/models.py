@@ -124,7 +124,7 @@ def this_year() -> int:
 def year_of_code(code: str) -> int | None:
     """2026-015 → 2026; None for codes without a plausible year in front."""
     head = code[:4]
-    if head.isdigit() and 2000 <= int(head) <= 2099:
+    if head.isascii() and head.isdigit() and 2000 <= int(head) <= 2099:
         return int(head)
     return None
 

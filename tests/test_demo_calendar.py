@@ -140,3 +140,11 @@ def test_loaded_on_any_day_the_demo_is_a_county_mid_stream(db, today, years_on, 
     assert f"{plan}年度" in load_on(later)
     assert snapshot() == before
     assert demo.demo_shift(later) == plan - TEMPLATE_YEAR
+
+
+def test_a_code_with_superscript_digits_is_not_taken_for_a_year():
+    from checklist.models import year_of_code
+
+    assert shift_code("²⁰²⁶-015", 1) == "²⁰²⁶-015"
+    assert year_of_code("²²²²-001") is None
+    assert year_of_code("2031-001") == 2031

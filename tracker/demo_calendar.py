@@ -44,7 +44,7 @@ def shift_value(value: str | None, years: int) -> str | None:
 def shift_code(code: str, years: int) -> str:
     """2026-015 → 2027-015: each 编号 keeps its number in its plan's year."""
     head, sep, tail = code.partition("-")
-    if sep and head.isdigit() and len(head) == 4:
+    if sep and head.isascii() and head.isdigit() and len(head) == 4:
         return f"{int(head) + years}-{tail}"
     return code
 
