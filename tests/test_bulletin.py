@@ -112,3 +112,24 @@ def test_read_only_and_normal_openpyxl_read_the_same_values(world):
         expected = list(normal[name].iter_rows(values_only=True))
         assert list(streamed[name].iter_rows(values_only=True)) == expected
         assert streamed[name].max_row == len(expected) > 3  # the declared dimension is right
+
+
+def test_the_latest_progress_is_the_units_own_report_not_the_offices_actions(world):
+    from tracker.excel.bulletin import bulletin_rows
+
+    services.assignment_report(
+        assignment=world.a_item, user=world.staff_a, percent=60, note="已排查企业32家"
+    )
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a, percent=100, note="")
+    services.assignment_approve(assignment=world.a_item, user=world.office, note="同意销号。")
+    rows = {
+        (code, unit): (note, at)
+        for code, _t, _th, _uid, unit, *_rest, note, at in bulletin_rows(Assignment.objects.all())
+    }
+    note, at = rows[(world.item.code, "城关镇")]
+    assert note == "已排查企业32家"
+    reported = world.a_item.history.get(kind="report")
+    submitted = world.a_item.history.get(kind="submit")
+    assert at == submitted.created_at and at > reported.created_at
+    # Only 下达 so far: nothing of the unit's own to show.
+    assert rows[(world.item.code, "河西镇")] == (None, None)

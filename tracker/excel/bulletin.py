@@ -137,10 +137,16 @@ def _letter(col: int) -> str:
     return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[col]
 
 
+UNIT_REPORTS = [StatusUpdate.Kind.REPORT, StatusUpdate.Kind.SUBMIT]
+
+
 def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = False):
     """One row per assignment in bulletin order. With dates_as_text the three dates come as ISO
     text: on SQLite that skips the driver's date parsing, a tenth of a large export's time."""
-    history = StatusUpdate.objects.filter(assignment=OuterRef("pk")).order_by("-created_at", "-id")
+    # 最新进展 / 最近更新 are the unit's own latest report, not the office's 下达, 销号 or 催办.
+    history = StatusUpdate.objects.filter(
+        assignment=OuterRef("pk"), kind__in=UNIT_REPORTS
+    ).order_by("-created_at", "-id")
     latest_at = Subquery(history.values("created_at")[:1])
     due, start = F("due_date"), F("item__start_date")
     if dates_as_text:
