@@ -39,8 +39,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEET = "任务分解表"
-TITLE = "2026年全县安全生产重点工作任务分解表"
-SUBTITLE = "县安委办 2026年3月"
+# The sheet is this year's plan, so the bench never runs on a year long past.
+YEAR = date.today().year
+TITLE = f"{YEAR}年全县安全生产重点工作任务分解表"
+SUBTITLE = f"县安委办 {YEAR}年3月"
 HEADER = [
     "序号",
     "编号",
@@ -57,12 +59,11 @@ HEADER = [
 ]
 # The sheet's year. The peer and the floor turn the text deadlines into dates of this year;
 # ours is told the same year when import_tasks accepts it.
-YEAR = 2026
-FIRST_DEADLINE = date(2026, 3, 1)
-LAST_DEADLINE = date(2027, 6, 30)
+FIRST_DEADLINE = date(YEAR, 3, 1)
+LAST_DEADLINE = date(YEAR + 1, 6, 30)
 # The date the bulletin is "as of": fixed so runs compare, and mid-range, so about half of
 # the dated assignments are overdue and the bulletin's 逾期清单 sheet is well filled.
-BULLETIN_TODAY = date(2026, 11, 30)
+BULLETIN_TODAY = date(YEAR, 11, 30)
 MEASUREMENTS = ("ours_import", "peer_import", "floor_import", "ours_export", "floor_export")
 
 

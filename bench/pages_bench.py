@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def main():
     finally:
         if scratch:
             _drop_scratch(args.database_url, scratch[1])
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _create_scratch(url: str) -> tuple[str, str]:
