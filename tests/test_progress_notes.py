@@ -78,3 +78,40 @@ def test_a_smaller_quantity_with_its_reason_is_kept_and_the_history_shows_it(wor
     )
     assert update.quantity == Decimal("30") and update.percent == 75
     assert update.note == "完成进度由35家调减为30家：5家验收未通过"
+
+
+NOTHING_CHANGED = "没有填写任何变化：请更新进度、填写说明或上传佐证材料。"
+
+
+def test_saving_the_same_percent_with_no_note_or_file_is_refused(world, at_88):
+    with pytest.raises(services.WorkflowError, match=NOTHING_CHANGED):
+        services.assignment_report(assignment=at_88, user=world.staff_a, percent=88)
+    at_88.refresh_from_db()
+    assert at_88.history.count() == 2 and at_88.version == 2
+
+
+def test_saving_the_same_quantity_with_no_note_or_file_is_refused(world, at_35):
+    with pytest.raises(services.WorkflowError, match=NOTHING_CHANGED):
+        services.assignment_report(assignment=at_35, user=world.staff_a, quantity=Decimal("35.00"))
+    assert at_35.history.count() == 2
+
+
+def test_saving_the_same_percent_with_a_note_is_kept(world, at_88):
+    update = services.assignment_report(
+        assignment=at_88, user=world.staff_a, percent=88, note="本周新排查3家，未发现新隐患"
+    )
+    assert update.percent == 88 and update.note == "本周新排查3家，未发现新隐患"
+
+
+def test_the_unchanged_form_is_refused_without_a_blank_history_row(login, world, at_88):
+    response = report_form(login(world.staff_a), at_88, percent="88", note="")
+    assert response.status_code == 400
+    assert NOTHING_CHANGED in response.content.decode()
+    assert at_88.history.count() == 2
+
+
+def test_an_unchanged_return_sheet_row_is_still_counted_as_unchanged(world, at_88):
+    sheet = filled(world.town_a, {world.item.code: {"完成%": 88}})
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert report.errors == [] and report.counts["unchanged"] == 2
+    assert at_88.history.count() == 2

@@ -50,6 +50,8 @@ class ConflictError(WorkflowError):
 # NUL and other control characters: PostgreSQL refuses NUL, and none of them belongs in a note.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
+NOTHING_CHANGED_MESSAGE = "没有填写任何变化：请更新进度、填写说明或上传佐证材料。"
+
 CONFLICT_MESSAGE = "该任务已被他人修改，请刷新页面查看最新情况后重新填写。"
 
 DISK_FULL_MESSAGE = "服务器磁盘空间不足，文件未能保存，请稍后重试或联系安委办。"
@@ -415,8 +417,14 @@ def _write_progress_rows(
         verb = "不能重复提交" if submit else "不能再报送进度"
         raise WorkflowError(f"该任务{locked.get_status_display()}，{verb}。")
     _check_progress(percent, quantity)
-    if not submit and percent is None and quantity is None and not note.strip() and not files:
-        raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
+    if not submit and not clean_text(note) and not files:
+        if percent is None and quantity is None:
+            raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
+        same_percent = percent is None or percent == locked.percent
+        same_quantity = quantity is None or quantity == (locked.quantity_done or Decimal(0))
+        if same_percent and same_quantity:
+            # A save with nothing in it would only add a blank row to the history.
+            raise WorkflowError(NOTHING_CHANGED_MESSAGE)
     if quantity is not None and percent is None and locked.item.target_quantity:
         percent = _percent_from_quantity(quantity, locked.item.target_quantity)
     if submit:
