@@ -9,6 +9,7 @@ from django import forms
 
 from checklist.extract import SpeechFileError, read_speech
 from checklist.models import ChecklistItem, DirectiveCandidate, Theme
+from tracker.excel import cells
 from tracker.excel.task_sheet import UnitIndex
 from tracker.models import Assignment, Unit
 from tracker.speech_review import Acceptance, title_for
@@ -18,6 +19,7 @@ ISO_DATE = "%Y-%m-%d"
 SPEECH_FILE_MAX_BYTES = 10 * 1024 * 1024
 SPEECH_TEXT_MAX = 300_000
 ALL_TOWNSHIPS = "全部乡镇（街道）"
+ALL_DEPARTMENTS = "全部部门"
 # Control characters other than tab and line breaks: PostgreSQL refuses NUL, none belongs here.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -109,6 +111,7 @@ class CandidateForm(forms.Form):
     )
     lead = forms.CharField(label="牵头单位", required=False, max_length=60)
     all_townships = forms.BooleanField(label=ALL_TOWNSHIPS, required=False)
+    all_departments = forms.BooleanField(label=ALL_DEPARTMENTS, required=False)
     responsible = forms.CharField(label="责任单位", required=False, max_length=2000)
     cooperate = forms.CharField(label="配合单位", required=False, max_length=2000)
     deadline = forms.DateField(
@@ -150,26 +153,46 @@ class CandidateForm(forms.Form):
         for name in ("responsible", "cooperate"):
             self.fields[name].widget.attrs["placeholder"] = "如：城关镇、应急局"
 
-    def _units(self, name: str) -> list[Unit]:
-        found, unknown = self.units.resolve(self.cleaned_data.get(name, ""))
+    def _units(self, name: str) -> tuple[list[Unit], list[Unit]]:
+        """The units a field names one by one, and those its groups (各部门, 各乡镇) stand for."""
+        named, grouped, unknown = [], [], []
+        for part in cells.split_units(self.cleaned_data.get(name, "")):
+            group = cells.unit_group(part)
+            if group:
+                grouped.extend(self.units.groups[group])
+                continue
+            unit = self.units.find(part)
+            if unit:
+                named.append(unit)
+            else:
+                unknown.append(part)
         if unknown:
             self.add_error(
                 name, f"没有找到单位：{'、'.join(unknown)}（可填写全称、简称或旧称，用、分隔）"
             )
-        return found
+        return named, grouped
 
     def clean(self):
         cleaned = super().clean()
         cleaned["theme_obj"] = self.themes.get(cleaned.get("theme"))
-        leads = self._units("lead")
-        if len(leads) > 1:
+        leads, lead_groups = self._units("lead")
+        if len(leads) > 1 or lead_groups:
             self.add_error("lead", "牵头单位只能有一个，其他单位请填为责任单位。")
         cleaned["lead_unit"] = leads[0] if leads else None
-        responsible = self._units("responsible")
+        responsible, responsible_groups = self._units("responsible")
+        cooperate, cooperate_groups = self._units("cooperate")
         if cleaned.get("all_townships"):
-            responsible = [*self.units.groups["township"], *responsible]
+            responsible_groups = [*self.units.groups["township"], *responsible_groups]
+        if cleaned.get("all_departments"):
+            responsible_groups = [*self.units.groups["department"], *responsible_groups]
+        # A group stands for every unit of its kind but those named in a role of their own:
+        # 牵头 应急局 with 责任 各部门 means every other department.
+        named = {unit.pk for unit in [*leads, *responsible, *cooperate]}
+        responsible += [unit for unit in responsible_groups if unit.pk not in named]
+        taken = named | {unit.pk for unit in responsible}
+        cooperate += [unit for unit in cooperate_groups if unit.pk not in taken]
         cleaned["responsible_units"] = list(dict.fromkeys(responsible))
-        cleaned["cooperate_units"] = list(dict.fromkeys(self._units("cooperate")))
+        cleaned["cooperate_units"] = list(dict.fromkeys(cooperate))
         deadline, long_term = cleaned.get("deadline"), cleaned.get("long_term")
         if long_term:
             if not cleaned.get("cadence"):
