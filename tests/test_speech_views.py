@@ -476,3 +476,28 @@ def test_accepting_a_candidate_someone_already_decided_says_so(login, world, spe
     assert "该条已驳回，不能接受" in text_of(response)
     candidate.refresh_from_db()
     assert candidate.state == "rejected" and candidate.item is None
+
+
+def test_a_task_with_a_deadline_keeps_the_reporting_cadence_given_beside_it(login, world, speech):
+    candidate = first_candidate(speech)
+    response = login(world.office).post(
+        url("candidate_accept", speech, candidate),
+        accept_data(candidate, theme=world.theme.pk, cadence="monthly", cadence_day="25"),
+    )
+    assert response.status_code == 302
+    candidate.refresh_from_db()
+    item = candidate.item
+    assert item.deadline == month_end(speech.date)
+    assert item.cadence == "monthly" and item.cadence_day == 25
+
+
+def test_a_reporting_day_without_a_cadence_is_explained(login, world, speech):
+    candidate = first_candidate(speech)
+    response = login(world.office).post(
+        url("candidate_accept", speech, candidate),
+        accept_data(candidate, theme=world.theme.pk, cadence_day="25"),
+    )
+    assert response.status_code == 400
+    assert "填写报送日时请选择报送频次。" in text_of(response)
+    candidate.refresh_from_db()
+    assert candidate.state == "pending"

@@ -194,6 +194,8 @@ class CandidateForm(forms.Form):
         cleaned["responsible_units"] = list(dict.fromkeys(responsible))
         cleaned["cooperate_units"] = list(dict.fromkeys(cooperate))
         deadline, long_term = cleaned.get("deadline"), cleaned.get("long_term")
+        if cleaned.get("cadence_day") and not cleaned.get("cadence"):
+            self.add_error("cadence", "填写报送日时请选择报送频次。")
         if long_term:
             if not cleaned.get("cadence"):
                 self.add_error("cadence", "长期任务请选择报送频次。")
@@ -222,8 +224,9 @@ class CandidateForm(forms.Form):
             responsible=data["responsible_units"],
             cooperate=data["cooperate_units"],
             deadline=None if long_term else data["deadline"],
-            cadence=data["cadence"] if long_term else ChecklistItem.Cadence.NONE,
-            cadence_day=data.get("cadence_day") if long_term else None,
+            # A dated task may be reported on a cadence too (月报 until its deadline).
+            cadence=data.get("cadence") or ChecklistItem.Cadence.NONE,
+            cadence_day=data.get("cadence_day") if data.get("cadence") else None,
             target_quantity=data.get("target_quantity"),
             target_unit=(data.get("target_unit") or "").strip(),
         )
