@@ -8,6 +8,7 @@ from django.utils import timezone
 from tracker import security
 from tracker.models import Assignment
 from tracker.progress import format_quantity
+from tracker.services import clean_text
 from tracker.uploads import (
     MAX_EVIDENCE_BYTES,
     MAX_FILES_PER_REPORT,
@@ -78,8 +79,20 @@ class MultipleFileField(forms.FileField):
         return list(data) if isinstance(data, (list, tuple)) else [data]
 
 
+class NoteField(forms.CharField):
+    """A note or reason, cleaned as the services keep it: text made only of invisible
+    characters (zero-width, BOM, full-width spaces) is empty, so a required one is missing."""
+
+    def clean(self, value):
+        value = self.to_python(value)
+        self.run_validators(value)  # on the text as sent: a NUL is named, not dropped
+        value = clean_text(value)
+        self.validate(value)
+        return value
+
+
 def note_field(label: str, required: bool = False) -> forms.CharField:
-    return forms.CharField(
+    return NoteField(
         label=label,
         required=required,
         max_length=NOTE_MAX,

@@ -49,6 +49,9 @@ class ConflictError(WorkflowError):
 
 # NUL and other control characters: PostgreSQL refuses NUL, and none of them belongs in a note.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Zero-width space, non-joiner, joiner, word joiner and BOM: invisible, so a reason made only of
+# them (and of spaces, full-width U+3000 included, which strip() removes) is an empty one.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
 NOTHING_CHANGED_MESSAGE = "没有填写任何变化：请更新进度、填写说明或上传佐证材料。"
 
@@ -117,8 +120,9 @@ def _save(assignment: Assignment, fields: Sequence[str]) -> None:
 
 
 def clean_text(text: str | None) -> str:
-    """A note or reason as it is kept: no control characters, no blank ends."""
-    return _CONTROL.sub("", text or "").strip()
+    """A note or reason as it is kept, and as every required one is checked: no control or
+    invisible characters, no blank ends (U+3000 included). Empty means nothing was written."""
+    return _INVISIBLE.sub("", _CONTROL.sub("", text or "")).strip()
 
 
 def _record(
@@ -363,7 +367,7 @@ def assignment_change(
     if not fields:
         return None
     _save(locked, fields)
-    text = "；".join(changes) + (f"。{note.strip()}" if note.strip() else "")
+    text = "；".join(changes) + (f"。{clean_text(note)}" if clean_text(note) else "")
     update = _record(
         assignment=locked,
         user=user,
@@ -594,7 +598,7 @@ def assignment_return(
 ) -> StatusUpdate:
     """The office sends a submission back (退回) with a reason: 待审核 → 推进中."""
     _require_office(user)
-    if not reason.strip():
+    if not clean_text(reason):
         raise WorkflowError("请填写退回原因，让责任单位知道需要补充什么。")
     at = at or timezone.now()
     locked = _lock(assignment, expected_version)
@@ -615,7 +619,7 @@ def assignment_return(
         assignment=locked,
         key=f"return:{update.pk}",
         title=f"退回：{locked.item.code} {locked.item.title}",
-        body=f"安委办退回了本单位提交的办结材料，请补充后重新提交。退回原因：{reason.strip()}",
+        body=f"安委办退回了本单位提交的办结材料，请补充后重新提交。退回原因：{clean_text(reason)}",
         level="yellow",
         at=at,
     )
@@ -641,7 +645,7 @@ def extension_request(
     locked = _lock(assignment, None)
     if locked.status == Status.VERIFIED:
         raise WorkflowError("该任务已办结，无需申请延期。")
-    if not reason.strip():
+    if not clean_text(reason):
         raise WorkflowError("请填写延期理由。")
     if locked.due_date and new_due_date <= locked.due_date:
         raise WorkflowError(f"申请延至的日期应晚于现在的完成时限 {locked.due_date:%Y-%m-%d}。")
@@ -654,7 +658,7 @@ def extension_request(
         requested_by=user,
         current_due_date=locked.due_date,
         requested_due_date=new_due_date,
-        reason=reason.strip(),
+        reason=clean_text(reason),
         created_at=at,
     )
     _save(locked, [])
@@ -687,7 +691,7 @@ def extension_decide(
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.state != ExtensionRequest.State.PENDING:
         raise WorkflowError(f"该延期申请{extension.get_state_display()}，不能重复审批。")
-    if not approve and not note.strip():
+    if not approve and not clean_text(note):
         raise WorkflowError("不同意延期时请填写理由。")
     locked = _lock(extension.assignment, None)
     old_due = locked.due_date
@@ -699,7 +703,7 @@ def extension_decide(
     extension.state = ExtensionRequest.State.APPROVED if approve else ExtensionRequest.State.REFUSED
     extension.decided_by = user
     extension.decided_at = at
-    extension.decision_note = note.strip()
+    extension.decision_note = clean_text(note)
     extension.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     update = _record(
         assignment=locked,
@@ -716,8 +720,8 @@ def extension_decide(
         body = f"完成时限由 {was} 延至 {extension.requested_due_date:%Y-%m-%d}。"
     else:
         body = f"完成时限仍为 {was}。"
-    if note.strip():
-        body += f"安委办意见：{note.strip()}"
+    if clean_text(note):
+        body += f"安委办意见：{clean_text(note)}"
     notify(
         assignment=locked,
         key=f"extension:{extension.pk}",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tracker.models import Assignment, StatusUpdate, Supervision, Unit, User
 from tracker.notices import notify
-from tracker.services import WorkflowError, _lock, _record, _require_office
+from tracker.services import WorkflowError, _lock, _record, _require_office, clean_text
 
 # 催办 presses the unit; only work the unit holds can be pressed, not work the office holds.
 HELD_BY_UNIT = (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS)
@@ -58,12 +58,12 @@ def supervise(
         current.save(update_fields=["resolved_at"])
     level = NEXT_LEVEL[current.level if current else None]
     supervision = Supervision.objects.create(
-        assignment=locked, level=level, note=note.strip(), issued_by=user, issued_at=at
+        assignment=locked, level=level, note=clean_text(note), issued_by=user, issued_at=at
     )
     days = (today - locked.due_date).days
     text = f"{supervision.get_level_display()}：任务 {locked.item.code} 已逾期 {days} 天，请尽快报送进展。"
-    if note.strip():
-        text += note.strip()
+    if clean_text(note):
+        text += clean_text(note)
     _record(
         assignment=locked,
         user=user,
