@@ -22,15 +22,21 @@ _IMPERATIVE = re.compile(
     r"强化|深化|推进|推动|狠抓|深入|大力|积极|扎实|坚持|组织|督促|整合|集中|确保|做好|"
     r"实行|实施|依法|彻底|及时)"
 )
+# Time words that open a clause but are not the act: the deadline has its own field and
+# 立即 its own flag. "在6月底前完成整改" → "完成整改", "会后马上传达" → "传达".
+_TIME_LEAD = re.compile(
+    r"^(?:[在于][^，,；;。！？]{1,12}?(?:之前|以前|前)(?![提期沿端列身置往景])|立即|马上|会后|随即|即刻|迅速|尽快)[，,\s]*"
+)
 _CLAUSE_END = re.compile(r"[，,；;。！？!?：:\n]")
 _SHORTEST = 4  # a clause shorter than this after the modal word says too little on its own
 
 
-def derive_title(text: str, limit: int = TITLE_MAX) -> str:
+def derive_title(text: str, limit: int = TITLE_MAX, *, deadline_phrase: str = "") -> str:
     """A first clause that opens with its action, as it is; otherwise the words after the modal
     word of the first clause that has one ("对此，我们必须下定决心" → "下定决心"), or that
     whole clause when too little follows the word; otherwise the first clause that opens with
-    an action; otherwise the first clause."""
+    an action; otherwise the first clause. The title is the act: the deadline phrase (wherever
+    it stands) and opening time words (在…前, 于…前, 立即, 马上, 会后) are left out."""
     sentence = _LEADING.sub("", text.strip(), count=1).strip()
     clauses = [c for c in (_strip(c) for c in _CLAUSE_END.split(sentence)) if c]
     title = clauses[0] if clauses else ""
@@ -43,6 +49,7 @@ def derive_title(text: str, limit: int = TITLE_MAX) -> str:
                 break
         else:
             title = next((c for c in clauses if _IMPERATIVE.match(c)), title)
+    title = _without_time_words(title, deadline_phrase)
     if len(title) > limit:
         title = title[: limit - 1] + "…"
     return title
@@ -50,3 +57,19 @@ def derive_title(text: str, limit: int = TITLE_MAX) -> str:
 
 def _strip(clause: str) -> str:
     return clause.strip(' \u3000\t“”"')
+
+
+def _without_time_words(title: str, deadline_phrase: str) -> str:
+    """The title without its deadline phrase and opening time words, unless nothing would
+    be left of it."""
+    bare = title
+    if deadline_phrase.strip():
+        phrase = re.escape(deadline_phrase.strip())
+        bare = re.sub(rf"[在于]?{phrase}(?:之前|以前)?[，,]?", "", bare)
+    while True:
+        shorter = _TIME_LEAD.sub("", bare, count=1)
+        if shorter == bare:
+            break
+        bare = shorter
+    bare = _strip(bare)
+    return bare if len(bare) >= 2 else title

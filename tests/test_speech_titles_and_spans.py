@@ -20,7 +20,7 @@ from checklist.titles import TITLE_MAX, derive_title
         ("二是严禁无证生产。", "严禁无证生产"),
         ("年内再完成40家小微企业标准化创建。", "年内再完成40家小微企业标准化创建"),
         ("要抓好。", "要抓好"),  # too little after 要: the whole clause
-        ("县安监局务必在3月底前完成检查；", "在3月底前完成检查"),
+        ("县安监局务必在3月底前完成检查；", "完成检查"),
     ],
 )
 def test_a_title_is_the_clause_after_the_ordering_word(text, title):
@@ -74,3 +74,30 @@ def test_words_like_yaoqiu_are_not_taken_for_the_modal_yao():
     text = "针对排查发现的隐患，对症下药，依法严格要求责任主体限期整改。"
     assert derive_title(text) == "依法严格要求责任主体限期整改"
     assert derive_title("各镇要求企业主要负责人要签订承诺书。") == "签订承诺书"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("各镇要在6月底前完成隐患整改。", "完成隐患整改"),
+        ("各部门要立即开展“打非治违”专项行动。", "开展“打非治违”专项行动"),
+        ("立即组织对辖区企业开展拉网式排查。", "组织对辖区企业开展拉网式排查"),
+        ("会后马上传达会议精神，层层落实责任。", "传达会议精神"),
+        ("各镇务必于9月30日前报送排查台账。", "报送排查台账"),
+        ("要在年底之前全面完成整改销号。", "全面完成整改销号"),
+        ("要在确保安全前提下有序推进复工复产。", "在确保安全前提下有序推进复工复产"),
+    ],
+)
+def test_a_title_is_the_act_without_the_time_words_that_open_it(text, title):
+    assert derive_title(text) == title
+
+
+def test_the_deadline_phrase_is_left_out_of_the_title_wherever_it_stands():
+    text = "各镇要对辖区企业开展拉网式排查，本月底前完成。"
+    assert derive_title("各镇要本月底前完成40家企业标准化创建。", deadline_phrase="本月底前") == (
+        "完成40家企业标准化创建"
+    )
+    assert derive_title("各镇要完成40家企业标准化创建6月底前。", deadline_phrase="6月底前") == (
+        "完成40家企业标准化创建"
+    )
+    assert derive_title(text, deadline_phrase="本月底前") == "对辖区企业开展拉网式排查"

@@ -4,6 +4,7 @@ page, accept / reject / merge / split / restore / publish, and what the units se
 import calendar
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -501,3 +502,31 @@ def test_a_reporting_day_without_a_cadence_is_explained(login, world, speech):
     assert "填写报送日时请选择报送频次。" in text_of(response)
     candidate.refresh_from_db()
     assert candidate.state == "pending"
+
+
+@pytest.mark.parametrize(("stored", "shown"), [("50.00", "50"), ("2.50", "2.5")])
+def test_the_form_shows_the_target_as_written_without_trailing_zeros(
+    login, world, speech, stored, shown
+):
+    candidate = first_candidate(speech)
+    candidate.target_quantity, candidate.target_unit = Decimal(stored), "家"
+    candidate.save(update_fields=["target_quantity", "target_unit"])
+    response = login(world.office).get(url("speech_review", speech))
+    assert response.context["rows"][0].form.initial["target_quantity"] == shown
+    html = response.content.decode()
+    assert (
+        f'name="c{candidate.pk}-target_quantity" id="id_c{candidate.pk}-target_quantity" ' in html
+    )
+    assert f'value="{shown}"' in html and f'value="{stored}"' not in html
+
+
+def test_the_suggested_task_name_leaves_out_the_deadline_and_the_time_words(login, world):
+    text = "一、各镇要本月底前立即完成隐患整改销号。"
+    speech = speech_review.speech_create(
+        user=world.office, title="讲话", day=world.today, text=text
+    )
+    candidate = first_candidate(speech)
+    candidate.deadline_phrase = "本月底前"
+    candidate.save(update_fields=["deadline_phrase"])
+    response = login(world.office).get(url("speech_review", speech))
+    assert response.context["rows"][0].form.initial["title"] == "完成隐患整改销号"

@@ -12,6 +12,7 @@ from checklist.models import ChecklistItem, DirectiveCandidate, Theme
 from tracker.excel import cells
 from tracker.excel.task_sheet import UnitIndex
 from tracker.models import Assignment, Unit
+from tracker.progress import format_quantity
 from tracker.speech_review import Acceptance, title_for
 
 # <input type="date"> takes only ISO dates; zh-hans would format them 2026/03/31 (then shown empty).
@@ -255,7 +256,10 @@ def initial_for(
         "cooperate": "、".join(roles[Role.COOPERATE]),
         "all_townships": "township" in candidate.groups,
         "deadline": deadline,
-        "target_quantity": candidate.target_quantity,
+        # As written: 50, 2.5 (the column keeps two decimals, 50.00).
+        "target_quantity": (
+            "" if candidate.target_quantity is None else format_quantity(candidate.target_quantity)
+        ),
         "target_unit": candidate.target_unit,
     }
 

@@ -466,4 +466,6 @@ def speech_publish(*, source: Source, user: User, at: datetime | None = None) ->
 
 
 def title_for(candidate: Candidate) -> str:
-    return candidate.title or derive_title(candidate.text)
+    return candidate.title or derive_title(
+        candidate.text, deadline_phrase=candidate.deadline_phrase
+    )
