@@ -190,3 +190,15 @@ def test_a_pdf_renamed_xlsx_is_refused_with_a_message(world):
         io.BytesIO(b"%PDF-1.4 not a workbook"), unit=world.town_a, user=world.staff_a, dry_run=True
     )
     assert "PDF" in str(report.errors[0])
+
+
+def test_a_row_that_lowers_the_percent_without_a_note_is_a_row_error_in_the_preview(world):
+    services.assignment_report(assignment=world.a_item, user=world.staff_a, percent=88)
+    world.a_item.refresh_from_db()
+    sheet = filled(world.town_a, {world.item.code: {"完成%": 77}})
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=True)
+    assert [e.message for e in report.errors] == [
+        "完成进度比上次减少（88% → 77%），请在本次进展说明中写明原因。"
+    ]
+    world.a_item.refresh_from_db()
+    assert world.a_item.percent == 88

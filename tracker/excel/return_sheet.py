@@ -334,6 +334,16 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
                 )
             )
             continue
+        shrink = _decrease(assignment, percent, quantity)
+        if shrink and not note:
+            report.errors.append(
+                RowError(
+                    row_no,
+                    col["本次进展说明"],
+                    f"完成进度比上次减少（{shrink}），请在本次进展说明中写明原因。",
+                )
+            )
+            continue
         action = action or "report"
         report.counts[action] += 1
         report.rows.append(ReturnRow(row_no, assignment, action, percent, quantity, note, version))
@@ -379,3 +389,14 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
 
 class _RollBack(Exception):
     pass
+
+
+def _decrease(assignment: Assignment, percent, quantity) -> str:
+    """'88% → 77%' or '35 → 30 家' when the row lowers the recorded figure, else ''."""
+    target = assignment.item.target_quantity
+    if target and quantity is not None and quantity < (assignment.quantity_done or 0):
+        unit = assignment.item.target_unit
+        return f"{format_quantity(assignment.quantity_done)} → {format_quantity(quantity)} {unit}"
+    if not target and percent is not None and percent < assignment.percent:
+        return f"{assignment.percent}% → {percent}%"
+    return ""
