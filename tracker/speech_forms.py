@@ -95,6 +95,18 @@ class SplitForm(forms.Form):
     )
 
 
+# A quantity as people write it: digits with an optional decimal point. Python's Decimal also
+# reads 1e3, inf, nan and non-ASCII digits; none of them is a target anyone typed on purpose.
+PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+
+
+class PlainDecimalField(forms.DecimalField):
+    def to_python(self, value):
+        if value not in self.empty_values and not PLAIN_DECIMAL.fullmatch(str(value).strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 CADENCES = [(value, label) for value, label in ChecklistItem.Cadence.choices if value != "none"]
 
 
@@ -134,13 +146,16 @@ class CandidateForm(forms.Form):
             "invalid": "报送日应为数字。",
         },
     )
-    target_quantity = forms.DecimalField(
+    target_quantity = PlainDecimalField(
         label="目标数量",
         required=False,
         max_digits=12,
         decimal_places=2,
         min_value=0.01,
-        error_messages={"invalid": "目标数量请填写数字。", "min_value": "目标数量应大于 0。"},
+        error_messages={
+            "invalid": "目标数量请填写数字，如 40 或 2.5。",
+            "min_value": "目标数量应大于 0。",
+        },
     )
     target_unit = forms.CharField(label="计量单位", required=False, max_length=10)
 
