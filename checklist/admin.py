@@ -73,13 +73,22 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     search_fields = ["code", "title", "detail"]
     list_select_related = ["theme"]
     autocomplete_fields = ["directive"]
-    readonly_fields = ["published_at", "carried_from", "created_at", "updated_at"]
+    readonly_fields = [
+        "published_at",
+        "carried_from",
+        "created_at",
+        "updated_at",
+        "void_reason",
+        "voided_at",
+        "voided_by",
+    ]
     actions = ["publish"]
     fieldsets = [
         (None, {"fields": ["code", "year", "title", "detail", "theme", "directive"]}),
         ("时限与报送", {"fields": ["start_date", "deadline", "cadence", "cadence_day"]}),
         ("目标数量", {"fields": ["target_quantity", "target_unit"]}),
         ("发布", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
+        ("作废", {"fields": ["void_reason", "voided_at", "voided_by"]}),
     ]
 
     @admin.display(description="完成时限", ordering="deadline")
@@ -95,15 +104,22 @@ class ChecklistItemAdmin(admin.ModelAdmin):
         return f"{text} {obj.target_unit}"
 
     def has_change_permission(self, request, obj=None):
-        # A closed 年度's items are read-only, here as on every page.
-        if obj is not None and _closed(obj.year):
+        # A closed 年度's items are read-only, here as on every page; so are void items.
+        if obj is not None and (_closed(obj.year) or obj.state == ChecklistItem.State.VOID):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and _closed(obj.year):
-            return False
-        return super().has_delete_permission(request, obj)
+        # Never deleted: assignments and their history refer to the item. 作废 instead.
+        return False
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        # 作废 needs a reason and leaves history: only the 作废 action sets it.
+        if db_field.name == "state":
+            kwargs["choices"] = [
+                choice for choice in db_field.choices if choice[0] != ChecklistItem.State.VOID
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # Publishing through the form must stamp the time the database requires.

@@ -192,6 +192,8 @@ class ChecklistItem(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "草稿"
         PUBLISHED = "published", "已发布"
+        # 作废: imported or published by mistake. Kept with its history, shown in no list.
+        VOID = "void", "已作废"
 
     class Cadence(models.TextChoices):
         NONE = "none", "不定期"
@@ -239,6 +241,16 @@ class ChecklistItem(models.Model):
         related_name="carried_to",
         verbose_name="结转自",
     )
+    void_reason = models.TextField("作废原因", blank=True)
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="作废人",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -271,11 +283,15 @@ class ChecklistItem(models.Model):
                 name="item_cadence_day_in_month",
             ),
             models.CheckConstraint(
-                condition=Q(state__in=["draft", "published"]), name="item_state_valid"
+                condition=Q(state__in=["draft", "published", "void"]), name="item_state_valid"
             ),
             models.CheckConstraint(
-                condition=Q(state="draft") | Q(published_at__isnull=False),
+                condition=~Q(state="published") | Q(published_at__isnull=False),
                 name="item_published_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="void") | (Q(voided_at__isnull=False) & ~Q(void_reason="")),
+                name="item_void_has_time_and_reason",
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000, year__lte=2099), name="item_year_plausible"

@@ -3,13 +3,16 @@ history and evidence are read-only here, whoever is logged in."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from checklist.admin import ChecklistItemAdmin
 from checklist.models import ChecklistItem
 from tracker import services
+from tracker.item_void import REASON_REQUIRED_MESSAGE, item_void
 from tracker.models import Assignment, Evidence, StatusUpdate, Unit, UnitAlias, User
 
 WORKFLOW_FIELDS = [
@@ -229,7 +232,7 @@ admin.site.unregister(ChecklistItem)
 @admin.register(ChecklistItem)
 class ChecklistItemWithAssignmentsAdmin(AssignmentWritesThroughServices, ChecklistItemAdmin):
     inlines = [AssignmentInline]
-    actions = ["publish", "assign_all_townships"]
+    actions = ["publish", "assign_all_townships", "void_items"]
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Assignment:
@@ -248,6 +251,40 @@ class ChecklistItemWithAssignmentsAdmin(AssignmentWritesThroughServices, Checkli
         self.message_user(
             request, f"已为 {items} 项任务新增 {total} 条乡镇（街道）责任分解；已有的未重复添加。"
         )
+
+    @admin.action(description="作废所选任务")
+    def void_items(self, request, queryset):
+        """Asks for the reason on a page of its own, then voids each item through the service."""
+        items = list(queryset.order_by("code"))
+        reason = request.POST.get("void_reason", "")
+        if "apply" in request.POST:
+            voided, refused = [], []
+            for item in items:
+                try:
+                    item_void(item=item, user=request.user, reason=reason)
+                    voided.append(item.code)
+                except (services.WorkflowError, PermissionDenied) as exc:
+                    if str(exc) == REASON_REQUIRED_MESSAGE:
+                        return self._void_page(request, items, reason, error=str(exc))
+                    refused.append(str(exc))
+            if voided:
+                self.message_user(request, f"已作废 {len(voided)} 项任务：{'、'.join(voided)}。")
+            for text in refused:
+                self.message_user(request, text, messages.ERROR)
+            return None
+        return self._void_page(request, items, reason)
+
+    def _void_page(self, request, items, reason, error=""):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "作废任务",
+            "opts": self.model._meta,
+            "items": items,
+            "reason": reason,
+            "error": error,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/checklist/checklistitem/void.html", context)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -354,6 +354,8 @@ class StatusUpdate(AppendOnlyModel):
         IMPORT = "import", "导入"
         # The item was taken over into the next 年度's plan when its year was closed.
         CARRY_OVER = "carry_over", "结转"
+        # The item was voided (作废) by the office; the note says why.
+        VOID = "void", "作废"
 
     # Lookups by assignment use update_assignment_time (assignment, -created_at).
     assignment = models.ForeignKey(

@@ -11,8 +11,18 @@ from tracker.models import Assignment, Evidence, ExtensionRequest, StatusUpdate,
 def assignments_for_user(user: User) -> QuerySet[Assignment]:
     """The assignments this user may see: all for the office and leaders, own unit for staff.
 
-    Staff see only published items; drafts are the office's work in progress.
+    Staff see only published items; drafts are the office's work in progress. Void (作废)
+    items are in nobody's lists: only their own pages still show them (get_assignment_for_user).
     """
+    qs = assignments_of_visible_units(user)
+    if user.is_authenticated and not user.sees_all_units:
+        return qs.filter(item__state=ChecklistItem.State.PUBLISHED)
+    return qs.exclude(item__state=ChecklistItem.State.VOID)
+
+
+def _assignments_with_void_items(user: User) -> QuerySet[Assignment]:
+    """assignments_for_user and, for the office and leaders, the assignments of void items:
+    their pages keep the history, which says who voided the item and why."""
     qs = assignments_of_visible_units(user)
     if user.is_authenticated and not user.sees_all_units:
         return qs.filter(item__state=ChecklistItem.State.PUBLISHED)
@@ -39,7 +49,7 @@ def assignments_of_visible_units(user: User) -> QuerySet[Assignment]:
 def get_assignment_for_user(user: User, pk) -> Assignment:
     """The assignment with this id if the user may see it; 404 otherwise (never 403: no hint)."""
     try:
-        return assignments_for_user(user).select_related("item", "unit").get(pk=pk)
+        return _assignments_with_void_items(user).select_related("item", "unit").get(pk=pk)
     except (Assignment.DoesNotExist, ValueError, TypeError):
         raise Http404("没有找到该任务") from None
 
@@ -99,7 +109,7 @@ def pending_extensions(user: User) -> QuerySet[ExtensionRequest]:
 def get_evidence_for_user(user: User, pk) -> Evidence:
     try:
         return Evidence.objects.select_related("assignment").get(
-            pk=pk, assignment__in=assignments_for_user(user)
+            pk=pk, assignment__in=_assignments_with_void_items(user)
         )
     except (Evidence.DoesNotExist, ValueError, TypeError):
         raise Http404("没有找到该文件") from None

@@ -80,8 +80,10 @@ def work_year_detail(request, year):
         .select_related("carried_to")
         .order_by("code")
     )
-    carried_in = ChecklistItem.objects.filter(year=year, carried_from__isnull=False).select_related(
-        "carried_from"
+    carried_in = (
+        ChecklistItem.objects.filter(year=year, carried_from__isnull=False)
+        .exclude(state=ChecklistItem.State.VOID)
+        .select_related("carried_from")
     )
     return render(
         request,
