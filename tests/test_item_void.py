@@ -200,3 +200,15 @@ def test_the_admin_form_does_not_offer_void_and_a_void_item_is_read_only(login, 
     response = client.get(change)
     assert response.status_code == 200 and REASON in response.content.decode()
     assert not response.context["has_change_permission"]
+
+
+def test_a_void_items_work_is_refused_by_the_services_and_offers_no_form(login, world):
+    from tracker import services
+
+    item_void(item=world.item, user=world.office, reason="重复导入")
+    with pytest.raises(services.WorkflowError, match="已作废"):
+        services.assignment_report(assignment=world.a_item, user=world.office, percent=50)
+    with pytest.raises(services.WorkflowError, match="已作废"):
+        services.assignment_create(item=world.item, unit=world.office_unit, user=world.office)
+    page = login(world.office).get(reverse("assignment_detail", args=[world.a_item.pk]))
+    assert "保存进度" not in page.content.decode()

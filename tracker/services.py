@@ -100,7 +100,10 @@ def _require_reporter(user: User, assignment: Assignment) -> None:
 
 
 def require_open_year(item: ChecklistItem) -> None:
-    """A closed 年度's items are read-only: their figures stay as they stood when it closed."""
+    """A closed 年度's items are read-only: their figures stay as they stood when it closed.
+    A void (作废) item is read-only too: it is kept only for its history."""
+    if item.state == ChecklistItem.State.VOID:
+        raise WorkflowError(f"任务 {item.code} 已作废，不能再办理。")
     if is_closed(item.year):
         raise WorkflowError(f"{item.year}年度已归档，其任务只能查看，不能再修改。")
 

@@ -53,7 +53,9 @@ def closing_preview(year: int, *, today: date) -> ClosingPreview:
     shares = Assignment.objects.filter(item__year=year, item__state="published")
     return ClosingPreview(
         year=year,
-        items=ChecklistItem.objects.filter(year=year).count(),
+        items=ChecklistItem.objects.filter(year=year)
+        .exclude(state=ChecklistItem.State.VOID)
+        .count(),
         candidates=list(carry_over_candidates(year)),
         submitted=shares.filter(status=Assignment.Status.SUBMITTED).count(),
         pending_extensions=ExtensionRequest.objects.filter(

@@ -63,7 +63,7 @@ def _detail(
     context["year_closed"] = closed = is_closed(item.year)
     context["carried_from"] = item.carried_from
     context["carried_to"] = ChecklistItem.objects.filter(carried_from=item).first()
-    if closed:
+    if closed or item.state == ChecklistItem.State.VOID:
         # A closed 年度 is read-only: the services refuse every change, so offer none.
         context["can_supervise"] = False
         return render(request, "tracker/assignment_detail.html", context, status=status)
