@@ -1,6 +1,7 @@
 """The catalog: where work comes from (sources, directives) and what must be done (items)."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -11,9 +12,13 @@ class ThemeManager(models.Manager):
         return self.get(name=name)
 
 
+# PostgreSQL's smallint holds at most 32767; SQLite would store more, so the form says so first.
+SORT_ORDER_MAX = MaxValueValidator(32767, "排序不能大于 32767。")
+
+
 class Theme(models.Model):
     name = models.CharField("名称", max_length=40, unique=True)
-    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+    sort_order = models.PositiveSmallIntegerField("排序", default=100, validators=[SORT_ORDER_MAX])
     active = models.BooleanField("启用", default=True)
 
     objects = ThemeManager()

@@ -3,12 +3,15 @@ optional decimal point (no exponent, no inf or nan), and a 排序 is a small pos
 (at most 32767, what PostgreSQL's smallint holds)."""
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
 
 from checklist import extract
-from checklist.models import ChecklistItem
+from checklist.models import ChecklistItem, Theme
 from tests.fake_extract import SPEECH, one_per_ordering_sentence
 from tests.test_speech_views import accept_data, first_candidate, text_of, url
 from tracker import speech_review
+from tracker.models import Unit
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +54,32 @@ def test_the_speech_form_takes_a_target_written_as_plain_digits(
     response, candidate = accept_with_target(login, world, speech, quantity)
     assert response.status_code == 302
     assert float(candidate.item.target_quantity) == stored
+
+
+def admin_form(model, world, data):
+    request = RequestFactory().get("/")
+    request.user = world.office
+    form_class = admin.site._registry[model].get_form(request)
+    return form_class(data=data)
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [("32767", True), ("32768", False), ("99999999", False)]
+)
+def test_a_theme_sort_order_above_32767_is_refused_by_the_admin_form(world, value, valid):
+    form = admin_form(Theme, world, {"name": "职业健康", "sort_order": value})
+    assert form.is_valid() is valid, form.errors
+    if not valid:
+        assert "sort_order" in form.errors
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"), [("32767", True), ("32768", False), ("99999999", False)]
+)
+def test_a_unit_sort_order_above_32767_is_refused_by_the_admin_form(world, value, valid):
+    data = {"name": "县住房和城乡建设局", "kind": "department", "sort_order": value, "active": "on"}
+    form = admin_form(Unit, world, data)
+    if valid:
+        assert "sort_order" not in form.errors, form.errors
+    else:
+        assert not form.is_valid() and "sort_order" in form.errors

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from checklist.models import ChecklistItem, WorkYear
+from checklist.models import SORT_ORDER_MAX, ChecklistItem, WorkYear
 
 
 class UnitManager(models.Manager):
@@ -27,7 +27,7 @@ class Unit(models.Model):
     name = models.CharField("名称", max_length=60, unique=True)
     short_name = models.CharField("简称", max_length=20, blank=True)
     kind = models.CharField("类别", max_length=12, choices=Kind.choices)
-    sort_order = models.PositiveSmallIntegerField("排序", default=100)
+    sort_order = models.PositiveSmallIntegerField("排序", default=100, validators=[SORT_ORDER_MAX])
     active = models.BooleanField("启用", default=True)
 
     objects = UnitManager()
