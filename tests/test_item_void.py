@@ -11,8 +11,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from checklist.models import ChecklistItem, WorkYear
+from tests.test_task_import import county, messy_sheet  # noqa: F401  (fixture)
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.excel.bulletin import write_bulletin
+from tracker.excel.task_import import import_tasks
 from tracker.item_void import item_void
 from tracker.models import Assignment, StatusUpdate
 from tracker.reminders import collect
@@ -212,3 +214,27 @@ def test_a_void_items_work_is_refused_by_the_services_and_offers_no_form(login, 
         services.assignment_create(item=world.item, unit=world.office_unit, user=world.office)
     page = login(world.office).get(reverse("assignment_detail", args=[world.a_item.pk]))
     assert "保存进度" not in page.content.decode()
+
+
+def test_a_corrected_sheet_imported_after_a_void_makes_a_new_task(county, tmp_path):  # noqa: F811
+    world = county
+
+    year = world.year + 1
+    path = messy_sheet(tmp_path / "plan.xlsx", year)
+    import_tasks(path, user=world.office, dry_run=False, year=year)
+    wrong = ChecklistItem.objects.get(year=year, title="建立隐患排查治理台账")
+    item_void(item=wrong, user=world.office, reason="责任单位填错，重新导入")
+
+    again = import_tasks(path, user=world.office, dry_run=False, year=year)
+    assert again.errors == [] and again.counts["items_create"] == 1
+    fresh = ChecklistItem.objects.get(year=year, title=wrong.title, state="draft")
+    assert fresh.code != wrong.code
+
+    coded = tmp_path / "coded.xlsx"
+    wb = load_workbook(path)
+    wb.active.insert_cols(1)
+    wb.active["A3"] = "编号"
+    wb.active["A7"] = wrong.code
+    wb.save(coded)
+    refused = import_tasks(coded, user=world.office, dry_run=True, year=year)
+    assert any("已作废" in str(e) and wrong.code in str(e) for e in refused.errors)

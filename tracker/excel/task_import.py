@@ -53,9 +53,10 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
         # nothing; the same title in another year's plan is another task.
         numbering = year or reference.year
         by_title = {}
+        # A void (作废) item is no match: re-importing a corrected sheet makes a new task.
         for item in ChecklistItem.objects.filter(
             title__in=[r.title for r in untitled], year=numbering
-        ):
+        ).exclude(state=ChecklistItem.State.VOID):
             by_title.setdefault(item.title, item)
         prefix = f"{numbering}-"
         next_number = last_code_number(numbering) + 1
@@ -93,6 +94,13 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
             plan["create"].append(row)
             report.counts["items_create"] += 1
             report.counts["assignments_create"] += len(row.units)
+            continue
+        if item.state == ChecklistItem.State.VOID:
+            message = (
+                f"编号 {row.code} 的任务已作废，不能再导入到它；"
+                "请改用新编号，或不填编号由系统自动编号。"
+            )
+            report.errors.append(RowError(row.row, None, message))
             continue
         if on_conflict == "stop":
             report.errors.append(
