@@ -40,7 +40,7 @@ def test_signing_out_returns_to_the_login_page(page, live_server, world):
     page.get_by_label("用户名").fill("leader")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/dashboard/")  # a leader's first page
     page.get_by_role("button", name="退出").click()
     page.wait_for_url(f"{live_server.url}/login/")
     page.goto(f"{live_server.url}/")

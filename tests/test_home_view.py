@@ -19,12 +19,21 @@ def test_staff_do_not_see_draft_items(login, world):
     assert "草稿任务" not in page
 
 
-def test_a_leader_sees_every_unit(login, world):
+def test_a_leader_lands_on_the_dashboard(login, world):
     response = login(world.leader).get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("dashboard")
+
+
+def test_the_office_sees_every_unit_and_counts_tasks_apart_from_their_shares(login, world):
+    response = login(world.office).get(reverse("home"))
     page = response.content.decode()
     assert "全县任务概况" in page
     assert "城关镇" in page and "河西镇" in page
+    # Three tasks (two published and a draft) shared out as five assignments.
+    assert response.context["counts"]["items"] == 3
     assert response.context["counts"]["total"] == 5
+    assert "<strong>3</strong><span>任务</span>" in page
+    assert "<strong>5</strong><span>责任分解</span>" in page
 
 
 def test_counts_show_overdue_open_assignments(login, world, settings):
@@ -49,7 +58,7 @@ def test_the_header_names_a_township_member_their_unit_and_role(login, world):
 
 
 def test_the_header_names_a_leader_without_a_unit(login, world):
-    page = login(world.leader).get(reverse("home")).content.decode()
+    page = login(world.leader).get(reverse("dashboard")).content.decode()
     assert '<span class="me">李县长 · 领导</span>' in page
 
 

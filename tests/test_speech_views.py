@@ -115,7 +115,7 @@ def test_leaders_read_the_review_without_any_form(login, world, speech):
     page = login(world.leader).get(url("speech_review", speech)).content.decode()
     assert "各镇要对辖区生产经营场所开展拉网式排查" in page
     assert "接受为草稿" not in page and "发布已接受的任务" not in page
-    assert "讲话分解" not in login(world.leader).get(reverse("home")).content.decode()
+    assert "讲话分解" not in login(world.leader).get(reverse("dashboard")).content.decode()
 
 
 def test_the_office_has_the_nav_link(login, world):

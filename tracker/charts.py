@@ -99,7 +99,7 @@ def light_bar(counts: dict[str, int]) -> SafeString:
     total = sum(counts.values()) or 1
     width, x, parts = 520, 0.0, []
     parts.append(
-        f'<svg class="chart" role="img" aria-label="红黄绿灯分布" viewBox="0 0 {width} 28" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="chart lights" role="img" aria-label="红黄绿灯分布" viewBox="0 0 {width} 28" width="100%" xmlns="http://www.w3.org/2000/svg">'
     )
     for key in ("red", "yellow", "green", "grey"):
         w = counts.get(key, 0) / total * width

@@ -10,11 +10,15 @@ from tracker.supervision import open_supervisions
 
 
 def home(request):
+    # Leaders read the county's figures, not a list of tasks: their first page is the dashboard.
+    if request.user.is_leader:
+        return redirect("dashboard")
     today = timezone.localdate()
     # A closed 年度's unfinished work is frozen in its record, not today's to-do list.
     visible = assignments_for_user(request.user).in_open_years()
     counts = visible.aggregate(
         total=Count("pk"),
+        items=Count("item", distinct=True),
         **{status: Count("pk", filter=Q(status=status)) for status in Assignment.Status.values},
         overdue=Count("pk", filter=~Q(status=Assignment.Status.VERIFIED) & Q(due_date__lt=today)),
     )
