@@ -259,3 +259,23 @@ def test_staff_cannot_decide_extensions(world):
     )
     with pytest.raises(PermissionDenied):
         services.extension_decide(extension=extension, user=world.staff_a, approve=True)
+
+
+def test_a_long_term_task_has_no_extension_to_ask_for(login, world):
+    from django.urls import reverse
+
+    from tracker.models import ExtensionRequest
+
+    services.assignment_change(assignment=world.a_item, user=world.office, long_term=True)
+    world.a_item.refresh_from_db()
+    assert world.a_item.due_date is None
+    with pytest.raises(services.WorkflowError, match="长期任务"):
+        services.extension_request(
+            assignment=world.a_item,
+            user=world.staff_a,
+            new_due_date=world.today + timedelta(days=60),
+            reason="冬季停工",
+        )
+    assert not ExtensionRequest.objects.exists()
+    page = login(world.staff_a).get(reverse("assignment_detail", args=[world.a_item.pk]))
+    assert "申请延期" not in page.content.decode()

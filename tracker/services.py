@@ -648,6 +648,8 @@ def extension_request(
     locked = _lock(assignment, None)
     if locked.status == Status.VERIFIED:
         raise WorkflowError("该任务已办结，无需申请延期。")
+    if locked.due_date is None:
+        raise WorkflowError("长期任务没有完成时限，按报送频次报送即可，无需申请延期。")
     if not clean_text(reason):
         raise WorkflowError("请填写延期理由。")
     if locked.due_date and new_due_date <= locked.due_date:

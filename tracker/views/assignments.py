@@ -79,7 +79,8 @@ def _detail(
                 "quantity": assignment.quantity_done,
             },
         )
-        if not pending:
+        # A 长期 task has no due date to move: it reports period by period instead.
+        if not pending and assignment.due_date is not None:
             context["extension_form"] = extension_form or ExtensionForm()
     if user.is_office and assignment.status == Assignment.Status.SUBMITTED:
         context["review_form"] = review_form or ReviewForm(initial={"version": assignment.version})
