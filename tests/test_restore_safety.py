@@ -4,35 +4,19 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tracker import backup, services
+# The same backups and reports as the restore command's own tests.
+from tests.test_restore_command import make_backup, report_with_photo
+from tracker import backup
 from tracker.models import StatusUpdate
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x02" * 64
 
 
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-def make_backup(tmp_path) -> Path:
-    out = tmp_path / "out"
-    call_command("backup", str(out))
-    return next(out.iterdir())
-
-
-def report_with_photo(world, note):
-    services.assignment_report(
-        assignment=world.a_item,
-        user=world.staff_a,
-        note=note,
-        files=[SimpleUploadedFile(f"{note}.png", PNG + note.encode(), content_type="image/png")],
-    )
 
 
 def edit_manifest(made: Path, change):
