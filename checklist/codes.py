@@ -20,3 +20,8 @@ def last_code_number(year: int) -> int:
         if tail.isascii() and tail.isdigit():  # "²".isdigit() too, and int() refuses it
             return int(tail)
     return 0
+
+
+def next_item_code(year: int) -> str:
+    """The next free 编号 of the year (2026-015 after 2026-014), as the Excel import numbers."""
+    return f"{year}-{last_code_number(year) + 1:03d}"

@@ -219,7 +219,7 @@ def _check_progress(percent: int | None, quantity: Decimal | None) -> None:
         raise WorkflowError("已完成数量不能为负数。")
 
 
-def _shrinkage(
+def shrinkage(
     assignment: Assignment, *, percent: int | None, quantity: Decimal | None
 ) -> tuple[str, str] | None:
     """When the figure sent is smaller than the one on record: ("88% → 77%", "由88%调减为77%")
@@ -436,7 +436,7 @@ def _write_progress_rows(
         percent = _percent_from_quantity(quantity, locked.item.target_quantity)
     if submit:
         percent = _check_done(locked, percent=percent, quantity=quantity)
-    shrunk = _shrinkage(locked, percent=percent, quantity=quantity)
+    shrunk = shrinkage(locked, percent=percent, quantity=quantity)
     if shrunk:
         if not clean_text(note):
             raise WorkflowError(f"完成进度比上次减少（{shrunk[0]}），请在说明中写明原因。")

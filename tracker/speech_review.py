@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from checklist import extract
-from checklist.codes import last_code_number
+from checklist.codes import next_item_code
 from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Source, Theme
 from checklist.services import items_publish
 from checklist.spans import trim
@@ -322,11 +322,6 @@ def work_year_for(*, speech_date: date | None, deadline: date | None, today: dat
     if speech_date.month >= 10 and deadline and deadline.year == speech_date.year + 1:
         return deadline.year
     return speech_date.year
-
-
-def next_item_code(year: int) -> str:
-    """The next free 编号 of the year (2026-015 after 2026-014), as the Excel import numbers."""
-    return f"{year}-{last_code_number(year) + 1:03d}"
 
 
 def _check(acceptance: Acceptance, start: date) -> None:

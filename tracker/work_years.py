@@ -10,8 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max
-
 from checklist.models import ChecklistItem, WorkYear
 
 
@@ -24,21 +22,12 @@ def is_closed(year: int) -> bool:
 
 
 def current_year(*, today: date) -> int:
-    newest = (
-        ChecklistItem.objects.published()
-        .filter(year__lte=today.year)
-        .exclude(year__in=WorkYear.objects.filter(state=WorkYear.State.CLOSED).values("year"))
-        .aggregate(newest=Max("year"))["newest"]
-    )
-    return newest or today.year
+    return years_info(today=today).current
 
 
 def year_choices(*, today: date) -> list[int]:
     """Every year that has items or a 年度 row, and the current one, newest first."""
-    years = set(ChecklistItem.objects.order_by().values_list("year", flat=True).distinct())
-    years |= set(WorkYear.objects.values_list("year", flat=True))
-    years.add(current_year(today=today))
-    return sorted(years, reverse=True)
+    return years_info(today=today).choices
 
 
 def parse_year(value) -> int | None:
@@ -68,8 +57,7 @@ class Years:
 
 
 def years_info(*, today: date) -> Years:
-    """The same answers as current_year and year_choices, and each year's closing day, for one
-    request."""
+    """The current 年度, the years to offer and each closed year's closing day, in two queries."""
     records = list(WorkYear.objects.values_list("year", "state", "closed_on"))
     closed_on = {y: day for y, state, day in records if state == WorkYear.State.CLOSED and day}
     closed = {y for y, state, _ in records if state == WorkYear.State.CLOSED}

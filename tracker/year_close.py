@@ -14,11 +14,11 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from checklist.codes import next_item_code
 from checklist.models import ChecklistItem, WorkYear
 from tracker import services
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.models import Assignment, ExtensionRequest, User
-from tracker.speech_review import next_item_code
 from tracker.work_years import is_closed
 
 OPEN = [s for s in Assignment.Status.values if s != Assignment.Status.VERIFIED]

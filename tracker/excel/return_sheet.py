@@ -334,13 +334,14 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
                 )
             )
             continue
-        shrink = _decrease(assignment, percent, quantity)
+        # The service's own rule, found here so the preview names the row before anything runs.
+        shrink = services.shrinkage(assignment, percent=percent, quantity=quantity)
         if shrink and not note:
             report.errors.append(
                 RowError(
                     row_no,
                     col["本次进展说明"],
-                    f"完成进度比上次减少（{shrink}），请在本次进展说明中写明原因。",
+                    f"完成进度比上次减少（{shrink[0]}），请在本次进展说明中写明原因。",
                 )
             )
             continue
@@ -389,14 +390,3 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
 
 class _RollBack(Exception):
     pass
-
-
-def _decrease(assignment: Assignment, percent, quantity) -> str:
-    """'88% → 77%' or '35 → 30 家' when the row lowers the recorded figure, else ''."""
-    target = assignment.item.target_quantity
-    if target and quantity is not None and quantity < (assignment.quantity_done or 0):
-        unit = assignment.item.target_unit
-        return f"{format_quantity(assignment.quantity_done)} → {format_quantity(quantity)} {unit}"
-    if not target and percent is not None and percent < assignment.percent:
-        return f"{assignment.percent}% → {percent}%"
-    return ""
