@@ -105,11 +105,11 @@ def test_the_dashboard_the_list_and_the_bulletin_agree(login, world):
     )
     client = login(world.office)
     board = client.get(reverse("dashboard")).context["board"]
-    listed = client.get(reverse("assignment_list"), {"item_state": "published", "due": "overdue"})
+    listed = client.get(reverse("assignment_list"), {"due": "overdue"})
     overdue_on_list = {
         r.record.unit.name for r in listed.context["table"].rows if r.record.role != "cooperate"
     }
-    export = client.get(reverse("bulletin_export"), {"item_state": "published"})
+    export = client.get(reverse("bulletin_export"))
     ws = load_workbook(io.BytesIO(b"".join(export.streaming_content)))["汇总排名"]
     sheet = {
         r[1]: (r[3], r[4], r[8], r[9])
@@ -164,7 +164,12 @@ def test_the_light_counts_are_the_lights_of_progress_row_by_row(world):
     red_all = 0
     for a in Assignment.objects.filter(item__state="published").select_related("item"):
         light = progress(
-            status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
+            status=a.status,
+            percent=a.percent,
+            start=a.item.start_date,
+            due=a.due_date,
+            today=today,
+            submitted_on=a.submitted_on,
         ).light
         red_all += light == "red"
         if a.role != "cooperate":

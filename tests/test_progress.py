@@ -43,6 +43,32 @@ def test_past_the_due_date_is_red_whatever_the_percent():
     ).overdue
 
 
+def test_submitted_in_time_is_green_and_not_overdue_while_it_waits_for_review():
+    for submitted_on in (DUE, date(2026, 12, 1)):
+        for today in (date(2026, 12, 28), date(2027, 1, 1), date(2027, 3, 1)):
+            result = progress(
+                status="submitted",
+                percent=100,
+                start=START,
+                due=DUE,
+                today=today,
+                submitted_on=submitted_on,
+            )
+            assert result.light == GREEN and not result.overdue, (submitted_on, today)
+
+
+def test_a_submission_after_the_due_date_was_late_and_stays_red():
+    result = progress(
+        status="submitted",
+        percent=100,
+        start=START,
+        due=DUE,
+        today=date(2027, 1, 5),
+        submitted_on=date(2027, 1, 1),
+    )
+    assert result.light == RED and result.overdue
+
+
 def test_a_verified_assignment_is_grey_and_never_overdue():
     result = progress(status="verified", percent=100, start=START, due=DUE, today=date(2027, 3, 1))
     assert result.light == GREY and not result.overdue

@@ -69,14 +69,26 @@ def test_the_office_sees_a_draft_badge_on_draft_rows_only(login, world):
 
 def test_the_draft_filter_counts_and_lists_exactly_the_draft_rows(login, world):
     client = login(world.office)
-    drafts = client.get(reverse("assignment_list"), {"item_state": "draft"}).content.decode()
+    drafts = client.get(reverse("assignment_list"), {"status": "draft"}).content.decode()
     assert "共 1 条" in drafts
     assert [r for r in rows_of(drafts) if "tag-draft" in r] == rows_of(drafts)
     assert len(rows_of(drafts)) == 1
-    published = client.get(reverse("assignment_list"), {"item_state": "published"})
-    published = published.content.decode()
-    assert "共 4 条" in published
-    assert "tag-draft" not in published and len(rows_of(published)) == 4
+    # A work status lists published shares only: a draft's shares are 草稿, not 未开始.
+    not_started = client.get(reverse("assignment_list"), {"status": "not_started"})
+    not_started = not_started.content.decode()
+    assert "共 4 条" in not_started
+    assert "tag-draft" not in not_started and len(rows_of(not_started)) == 4
+
+
+def test_one_status_filter_holds_the_work_statuses_and_the_draft(login, world):
+    office = login(world.office).get(reverse("assignment_list")).content.decode()
+    assert "任务状态" not in office
+    status = re.search(r'<select name="status"[^>]*>(.*?)</select>', office, re.S).group(1)
+    options = re.findall(r">([^<]+)</option>", status)
+    assert options == ["全部状态", "未开始", "推进中", "待审核", "已办结", "草稿（未发布）"]
+    township = login(world.staff_a).get(reverse("assignment_list")).content.decode()
+    status = re.search(r'<select name="status"[^>]*>(.*?)</select>', township, re.S).group(1)
+    assert "草稿" not in status
 
 
 def test_a_township_never_sees_the_draft_badge(login, world):

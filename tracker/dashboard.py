@@ -34,7 +34,7 @@ from checklist.models import ChecklistItem, Source, Theme
 from tracker.cadence import due_period
 from tracker.filters import light_filter
 from tracker.league import UnitStanding, rank_within_kinds
-from tracker.models import Assignment, Unit, User
+from tracker.models import Assignment, Unit, User, waiting_on_office
 from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
 from tracker.selectors import assignments_of_visible_units
 from tracker.work_years import Years
@@ -87,6 +87,8 @@ class Dashboard:
     peers: dict[str, int] = field(default_factory=dict)
     total: int = 0
     verified: int = 0
+    # The office's own lateness: submitted, past the due date, still not reviewed.
+    review_late: int = 0
 
     @property
     def rate(self) -> float:
@@ -136,7 +138,12 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     detail_url = _detail_url_maker()
     for a in red_rows:
         p = progress(
-            status=a.status, percent=a.percent, start=a.item.start_date, due=a.due_date, today=today
+            status=a.status,
+            percent=a.percent,
+            start=a.item.start_date,
+            due=a.due_date,
+            today=today,
+            submitted_on=a.submitted_on,
         )
         board.red_list.append(
             {
@@ -153,7 +160,11 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     if filters.year is not None:
         board.weekly_last_year = _last_year_trend(user, filters, today)
 
-    # 6. 未按期报送: long-term assignments without a report in their last due period.
+    # 6. Submissions waiting for review past their due date: the office's own 逾期.
+    if user.sees_all_units:
+        board.review_late = qs.review_late(today).count()
+
+    # 7. 未按期报送: long-term assignments without a report in their last due period.
     board.missing_reports = _missing_reports(qs, scope, today, detail_url)
     return board
 
@@ -274,7 +285,10 @@ def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
     rows = (
         qs.filter(role__in=Assignment.COUNTED_ROLES)
         .values_list("unit_id", "role", "status")
-        .annotate(n=Count("*"), past=Count("unit_id", filter=Q(due_date__lt=today)))
+        .annotate(
+            n=Count("*"),
+            past=Count("unit_id", filter=Q(due_date__lt=today) & ~waiting_on_office()),
+        )
     )
     for unit_id, _role, status, n, past in rows:
         s = standings.get(unit_id)
@@ -327,11 +341,16 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
     """
     counted_roles = set(Assignment.COUNTED_ROLES)
     # In the index's order (assignment_due_item_role), so the groups stream without a sort.
+    # Submitted in time is green whatever the date (progress.waiting_on_office): counted
+    # apart, and its percent kept out of the window's light.
     rows = qs.values_list("due_date", "item_id", "role").annotate(
         n=Count("*"),
         verified=Count("item_id", filter=Q(status=Assignment.Status.VERIFIED)),
+        waiting=Count("item_id", filter=waiting_on_office()),
         percents=_Percents(
-            "percent", filter=~Q(status=Assignment.Status.VERIFIED) & Q(due_date__gte=today)
+            "percent",
+            filter=~Q(status__in=[Assignment.Status.VERIFIED, Assignment.Status.SUBMITTED])
+            & Q(due_date__gte=today),
         ),
     )
     # Plain local counters: this loop runs once per group, thousands of times per page.
@@ -341,7 +360,7 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
     bounds_of = {}
     percent_value = _PERCENT_VALUES.__getitem__
     item_of = scope.items.get
-    for due, item_id, role, n, verified, percents in _plain_rows(rows):
+    for due, item_id, role, n, verified, waiting, percents in _plain_rows(rows):
         item = item_of(item_id)
         if item is None:
             continue
@@ -357,11 +376,14 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
             if counted:
                 green_n += open_n  # no due date: no schedule, never behind
             continue
+        if counted:
+            green_n += waiting
         if due < today:
-            red_total += open_n
+            late = open_n - waiting
+            red_total += late
             if counted:
-                red_n += open_n
-            windows.append((item_id, due, (101, 101), open_n))
+                red_n += late
+            windows.append((item_id, due, (101, 101), late))
             continue
         key = (item.start, due)
         bounds = bounds_of.get(key)

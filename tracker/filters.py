@@ -10,12 +10,15 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Theme
-from tracker.models import Assignment, Unit
+from tracker.models import Assignment, Unit, waiting_on_office
 from tracker.progress import GREEN, GREY, LIGHT_LABELS, RED, YELLOW, light_bounds
 from tracker.work_years import parse_year, years_info
 
+DRAFT = "draft"
 DUE_WINDOWS = [
     ("overdue", "已逾期"),
+    # Past the due date, open, including those submitted in time that wait on the office.
+    ("past", "已过时限"),
     ("7", "7天内到期"),
     ("30", "30天内到期"),
     ("long", "长期任务"),
@@ -62,7 +65,8 @@ def light_filter(light: str, windows, *, today: date) -> Q:
 
     windows: (item, due date, light_bounds) covering the open assignments not yet due, as
     open_windows() gives them (windows due before today are ignored). Verified is grey, 长期
-    is green, every open assignment due before today is red; the others get their light from
+    and submitted in time (waiting_on_office) are green, every other open assignment due
+    before today is red; the others get their light from
     their window's bounds, the same rule as progress(), so the list shows exactly what the
     dashboard counts. Overdue is a plain condition on due_date, so a page ordered by due date
     reads the index in order and stops after its rows, rather than collecting every red id.
@@ -81,13 +85,13 @@ def light_filter(light: str, windows, *, today: date) -> Q:
     if light == RED:
         # Nothing due after the last behind-schedule window is red: the count then reads the
         # index only up to that date, and with no such window the ids are not needed at all.
+        late = ~Q(status=Assignment.Status.VERIFIED) & ~waiting_on_office()
         if not ranges:
-            return ~Q(status=Assignment.Status.VERIFIED) & Q(due_date__lt=today)
+            return late & Q(due_date__lt=today)
         last_due = max(due for _item, due, _low, _high in ranges)
-        in_windows = Q(due_date__lte=last_due) & (Q(due_date__lt=today) | in_windows)
-        return ~Q(status=Assignment.Status.VERIFIED) & in_windows
+        return late & Q(due_date__lte=last_due) & (Q(due_date__lt=today) | in_windows)
     if light == GREEN:
-        in_windows |= Q(due_date__isnull=True)
+        in_windows |= Q(due_date__isnull=True) | waiting_on_office()
     return ~Q(status=Assignment.Status.VERIFIED) & in_windows
 
 
@@ -98,8 +102,13 @@ class AssignmentFilter(django_filters.FilterSet):
         method="filter_year", choices=[], label="年度", empty_label="全部年度"
     )
     q = django_filters.CharFilter(method="filter_text", label="搜索")
+    # One status: a draft item's shares are 草稿 (units do not see them yet), the published
+    # ones are in their work status.
     status = django_filters.ChoiceFilter(
-        choices=Assignment.Status.choices, label="状态", empty_label="全部状态"
+        choices=[*Assignment.Status.choices, (DRAFT, "草稿（未发布）")],
+        method="filter_status",
+        label="状态",
+        empty_label="全部状态",
     )
     theme = django_filters.ModelChoiceFilter(
         field_name="item__theme", queryset=Theme.objects.all(), label="领域", empty_label="全部领域"
@@ -119,16 +128,10 @@ class AssignmentFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(
         queryset=Unit.objects.all(), label="单位", empty_label="全部单位"
     )
-    item_state = django_filters.ChoiceFilter(
-        field_name="item__state",
-        choices=[("published", "已发布"), ("draft", "草稿")],
-        label="任务状态",
-        empty_label="全部",
-    )
 
     class Meta:
         model = Assignment
-        fields = ["year", "q", "status", "theme", "role", "light", "due", "unit", "item_state"]
+        fields = ["year", "q", "status", "theme", "role", "light", "due", "unit"]
 
     def __init__(self, data=None, *args, user, **kwargs):
         today = timezone.localdate()
@@ -143,12 +146,17 @@ class AssignmentFilter(django_filters.FilterSet):
         # A closed 年度 is counted as on its closing day, as on the dashboard.
         self.today = self.years.figures_day(self.year, today=today) if self.year else today
         if not user.sees_all_units:
-            # Staff see one unit and published items only: those filters would be noise.
+            # Staff see one unit and published items only: those choices would be noise.
             del self.filters["unit"]
-            del self.filters["item_state"]
+            self.filters["status"].extra["choices"] = Assignment.Status.choices
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(in_year(int(value)))
+
+    def filter_status(self, queryset, name, value):
+        if value == DRAFT:
+            return queryset.filter(item__state=ChecklistItem.State.DRAFT)
+        return queryset.filter(status=value, item__state=ChecklistItem.State.PUBLISHED)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -168,6 +176,8 @@ class AssignmentFilter(django_filters.FilterSet):
         today = self.today
         if value == "overdue":
             return queryset.overdue(today)
+        if value == "past":
+            return queryset.open().filter(due_date__lt=today)
         if value == "long":
             return queryset.filter(due_date__isnull=True)
         days = int(value)
@@ -198,6 +208,7 @@ def in_year(year: int) -> Q:
 
 def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
     """Open assignments of item i due on d with low <= percent < high, for each (i, d, low, high).
+    Submitted ones are left out: not yet due, they were submitted in time, and are green.
 
     The windows go to the database as one JSON parameter joined as a table, so a few thousand
     windows cost one index lookup each (assignment_due_item_role), not a few thousand OR terms
@@ -221,7 +232,8 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
             "json_extract(value, '$.high') AS high FROM json_each(%s)) "
             f'SELECT a."id" FROM w CROSS JOIN "{table}" AS a '
             'WHERE a."item_id" = w.item AND a."due_date" = w.due '
-            'AND a."percent" >= w.low AND a."percent" < w.high AND a."status" <> \'verified\''
+            'AND a."percent" >= w.low AND a."percent" < w.high '
+            "AND a.\"status\" NOT IN ('verified', 'submitted')"
         )
         return Q(RawSQL(f'+"{table}"."id" IN ({sql})', [data], output_field=BooleanField()))
     if vendor == "postgresql":
@@ -229,7 +241,8 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
             'SELECT a."id" FROM jsonb_to_recordset(%s::jsonb) '
             "AS w(item integer, due date, low integer, high integer) "
             f'JOIN "{table}" AS a ON a."item_id" = w.item AND a."due_date" = w.due '
-            'WHERE a."percent" >= w.low AND a."percent" < w.high AND a."status" <> \'verified\''
+            'WHERE a."percent" >= w.low AND a."percent" < w.high '
+            "AND a.\"status\" NOT IN ('verified', 'submitted')"
         )
         # PostgreSQL guesses 100 rows for a JSON table and then joins tens of thousands by
         # nested loops; with the ids fetched first, it sees the array's real size.
@@ -240,4 +253,4 @@ def _open_in_windows(ranges: list[tuple[int, date, int, int]]) -> Q:
     q = Q(pk__isnull=True)
     for item_id, due, low, high in ranges:
         q |= Q(item_id=item_id, due_date=due, percent__gte=low, percent__lt=high)
-    return q & ~Q(status=Assignment.Status.VERIFIED)
+    return q & ~Q(status__in=[Assignment.Status.VERIFIED, Assignment.Status.SUBMITTED])

@@ -5,6 +5,8 @@ Pure: it takes plain tuples, so the pages and the Excel export cannot disagree.
 
 from dataclasses import dataclass
 
+from tracker.progress import waiting_on_office
+
 COUNTED = ("lead", "responsible")
 
 
@@ -28,13 +30,14 @@ class UnitStanding:
 
 
 def league_table(rows, *, today) -> list[UnitStanding]:
-    """rows: (unit_id, unit_name, unit_kind, role, status, due_date) for every assignment.
+    """rows: (unit_id, unit_name, unit_kind, role, status, due_date, submitted_on) for every
+    assignment; submitted_on is the county date of a submission, None when not submitted.
 
     配合 assignments are left out. Ranked by 完成率 (high first), then fewer overdue, then
     name; equal rate and overdue share a rank.
     """
     standings: dict[int, UnitStanding] = {}
-    for unit_id, name, kind, role, status, due in rows:
+    for unit_id, name, kind, role, status, due, submitted_on in rows:
         if role not in COUNTED:
             continue
         s = standings.get(unit_id)
@@ -43,7 +46,8 @@ def league_table(rows, *, today) -> list[UnitStanding]:
         s.total += 1
         setattr(s, status, getattr(s, status) + 1)
         if status != "verified" and due is not None and due < today:
-            s.overdue += 1
+            if not waiting_on_office(status=status, due=due, submitted_on=submitted_on):
+                s.overdue += 1
     return rank_standings(list(standings.values()))
 
 

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from checklist.models import SORT_ORDER_MAX, ChecklistItem, WorkYear
@@ -147,13 +147,24 @@ class User(AbstractUser):
         return " · ".join(dict.fromkeys(part for part in parts if part))
 
 
+def waiting_on_office() -> Q:
+    """Submitted for 销号 on or before the due date: the same rule as
+    progress.waiting_on_office(), as a filter. The unit is done in time; the office holds it."""
+    return Q(status="submitted", submitted_at__date__lte=F("due_date"))
+
+
 class AssignmentQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(status="verified")
 
     def overdue(self, today: date):
-        """Past the due date and not yet verified. Computed from the row, never stored."""
-        return self.open().filter(due_date__lt=today)
+        """The unit's 逾期: past the due date, not verified, and not submitted in time (that
+        waits on the office, see review_late). Computed from the row, never stored."""
+        return self.open().filter(due_date__lt=today).exclude(waiting_on_office())
+
+    def review_late(self, today: date):
+        """The office's own 逾期: submitted and waiting for review past the due date."""
+        return self.filter(status="submitted", due_date__lt=today)
 
     def in_open_years(self):
         """Leaves out closed 年度: their work is frozen, so no queue, reminder or 催办 holds it."""
@@ -310,6 +321,13 @@ class Assignment(models.Model):
     @property
     def counts_towards_rate(self) -> bool:
         return self.role in self.COUNTED_ROLES
+
+    @property
+    def submitted_on(self) -> date | None:
+        """The county date of a pending submission, for progress(submitted_on=…)."""
+        if self.status != self.Status.SUBMITTED or self.submitted_at is None:
+            return None
+        return timezone.localdate(self.submitted_at)
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -49,15 +49,36 @@ def _light(*, verified: bool, overdue: bool, days_left: int | None, behind: int)
     return GREEN
 
 
-def progress(*, status: str, percent: int, start: date, due: date | None, today: date) -> Progress:
+def waiting_on_office(*, status: str, due: date | None, submitted_on: date | None) -> bool:
+    """Submitted for 销号 on or before its due date: the unit did its part in time, and until
+    the office reviews it the next move is the office's. Such a task is never the unit's
+    逾期, whatever the date; a submission after the due date was late and stays so."""
+    return (
+        status == "submitted" and submitted_on is not None and (due is None or submitted_on <= due)
+    )
+
+
+def progress(
+    *,
+    status: str,
+    percent: int,
+    start: date,
+    due: date | None,
+    today: date,
+    submitted_on: date | None = None,
+) -> Progress:
     """The traffic light (红黄绿灯) of one assignment.
 
     red: past due, or more than 30 points behind schedule; yellow: due within 7 days, or
     10–30 points behind; green otherwise; grey once verified (the light stops there).
+    Submitted in time (waiting_on_office) is green: the unit is done and not late.
+    submitted_on is the county date of the submission, for submitted assignments.
     """
     schedule = schedule_percent(start, due, today)
     behind = max((schedule or 0) - percent, 0)
     days_left = (due - today).days if due else None
+    if waiting_on_office(status=status, due=due, submitted_on=submitted_on):
+        return Progress(percent, schedule, behind, False, days_left, GREEN)
     overdue = status != "verified" and due is not None and due < today
     light = _light(
         verified=status == "verified", overdue=overdue, days_left=days_left, behind=behind
@@ -69,7 +90,8 @@ def light_bounds(*, start: date, due: date | None, today: date) -> tuple[int, in
     """(red_below, yellow_below) of an open assignment of this start→due window.
 
     The same rule as progress(), turned round for pages that count or filter thousands of
-    assignments by window instead of one by one: an open (not verified) assignment is red when
+    assignments by window instead of one by one: an open assignment not waiting on the office
+    (neither verified nor submitted in time, which are grey and green) is red when
     its percent is below the first bound, yellow when below the second and not red, green
     otherwise. Overdue: (101, 101), every percent is red; 长期 (no due date): (0, 0), green.
     """

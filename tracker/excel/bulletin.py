@@ -13,8 +13,8 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import CharField, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, When
+from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
@@ -149,6 +149,8 @@ def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = Fa
     ).order_by("-created_at", "-id")
     latest_at = Subquery(history.values("created_at")[:1])
     due, start = F("due_date"), F("item__start_date")
+    # The county date of a pending submission (progress.waiting_on_office), for those rows only.
+    submitted_on = Case(When(status=Assignment.Status.SUBMITTED, then=TruncDate("submitted_at")))
     if dates_as_text:
         due, start, latest_at = (Cast(e, CharField()) for e in (due, start, latest_at))
     return (
@@ -157,6 +159,7 @@ def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = Fa
             bulletin_latest_at=latest_at,
             bulletin_due=due,
             bulletin_start=start,
+            bulletin_submitted_on=submitted_on,
         )
         .order_by("item__code", "unit__kind", "unit__sort_order", "unit__name")
         .values_list(
@@ -174,6 +177,7 @@ def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = Fa
             "item__target_unit",
             "bulletin_due",
             "bulletin_start",
+            "bulletin_submitted_on",
             "latest_note",
             "bulletin_latest_at",
         )
@@ -210,7 +214,7 @@ def _stream(rows: QuerySet):
 
 def _write_rows(detail, overdue, assignments, *, today: date, st: _Styles):
     """Write the detail and overdue sheets in one pass over the rows, yielding each row's
-    (unit_id, unit, kind, role, status, due) for the league table, so the ranking is counted
+    (unit_id, unit, kind, role, status, due, submitted_on) for the league table, so the ranking is counted
     from exactly the rows written, without a second query."""
     plain_cell = text_cells(st.plain, st.plain_quoted)
     text_cell = text_cells(st.text, st.text_quoted)
@@ -225,13 +229,20 @@ def _write_rows(detail, overdue, assignments, *, today: date, st: _Styles):
     s_number, s_date, s_plain, s_datetime = st.number, st.date, st.plain, st.datetime
 
     @lru_cache(maxsize=65536)
-    def timing(status, percent, start, due):
+    def timing(status, percent, start, due, submitted_on):
         """Light, overdue, due date and its serial: few distinct combinations repeat."""
-        start, due = _as_date(start), _as_date(due)
-        light = progress(status=status, percent=percent, start=start, due=due, today=today)
+        start, due, submitted_on = _as_date(start), _as_date(due), _as_date(submitted_on)
+        light = progress(
+            status=status,
+            percent=percent,
+            start=start,
+            due=due,
+            today=today,
+            submitted_on=submitted_on,
+        )
         serial = date_serial(due) if due else None
         days = (today - due).days if light.overdue else None
-        return light_cell[light.light], light.overdue, due, serial, days
+        return light_cell[light.light], light.overdue, due, serial, days, submitted_on
 
     @lru_cache(maxsize=1024)
     def quantity_cell(done, target, target_unit):
@@ -243,8 +254,10 @@ def _write_rows(detail, overdue, assignments, *, today: date, st: _Styles):
     text_dates = connection.vendor == "sqlite"
     for row in _stream(bulletin_rows(assignments, dates_as_text=text_dates)):
         (code, title, theme, unit_id, unit, kind, role, status, percent, done, target,
-         target_unit, due, start, note, updated) = row  # fmt: skip
-        light, is_overdue, due_date, serial, days = timing(status, percent, start, due)
+         target_unit, due, start, submitted, note, updated) = row  # fmt: skip
+        light, is_overdue, due_date, serial, days, submitted_on = timing(
+            status, percent, start, due, submitted
+        )
         code_c, title_c, unit_c = plain_cell(code), text_cell(title), plain_cell(unit)
         role_c, status_c, note_c = role_cell.get(role), status_cell.get(status), note_cell(note)
         if role_c is None:
@@ -287,7 +300,7 @@ def _write_rows(detail, overdue, assignments, *, today: date, st: _Styles):
                 f'<c r="H{n}" s="{s_number}"><v>{days}</v></c><c r="I{n}"{note_c}</c>',
             )
             o += 1
-        yield unit_id, unit, kind, role, status, due_date
+        yield unit_id, unit, kind, role, status, due_date, submitted_on
     detail.autofilter = (2, 0, max(2, r - 1), len(DETAIL_COLUMNS) - 1)
     overdue.autofilter = (2, 0, max(2, o - 1), len(OVERDUE_COLUMNS) - 1)
 
