@@ -285,10 +285,15 @@ def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
     rows = (
         qs.filter(role__in=Assignment.COUNTED_ROLES)
         .values_list("unit_id", "role", "status")
-        .annotate(
-            n=Count("*"),
-            past=Count("unit_id", filter=Q(due_date__lt=today) & ~waiting_on_office()),
-        )
+        .annotate(n=Count("*"), past=Count("unit_id", filter=Q(due_date__lt=today)))
+    )
+    # Submitted in time is not the unit's 逾期 (progress.waiting_on_office): those few rows
+    # are counted apart, so the scan above stays on its index, which has no submission time.
+    waiting_past = dict(
+        qs.filter(waiting_on_office(), role__in=Assignment.COUNTED_ROLES, due_date__lt=today)
+        .values_list("unit_id")
+        .annotate(n=Count("*"))
+        .order_by()
     )
     for unit_id, _role, status, n, past in rows:
         s = standings.get(unit_id)
@@ -299,6 +304,8 @@ def _league(qs: QuerySet, scope: _Scope, today: date) -> list[UnitStanding]:
         setattr(s, status, getattr(s, status) + n)
         if status != Assignment.Status.VERIFIED:
             s.overdue += past
+        if status == Assignment.Status.SUBMITTED:
+            s.overdue -= waiting_past.get(unit_id, 0)
     return list(standings.values())
 
 
@@ -341,12 +348,21 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
     """
     counted_roles = set(Assignment.COUNTED_ROLES)
     # In the index's order (assignment_due_item_role), so the groups stream without a sort.
-    # Submitted in time is green whatever the date (progress.waiting_on_office): counted
-    # apart, and its percent kept out of the window's light.
+    # Submitted in time is green whatever the date (progress.waiting_on_office): its few rows
+    # are counted apart (the index has no submission time) and their percents kept out of the
+    # windows' lights.
+    waiting_of = {
+        (due, item_id, role): n
+        for due, item_id, role, n in _plain_rows(
+            qs.filter(waiting_on_office())
+            .values_list("due_date", "item_id", "role")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+    }
     rows = qs.values_list("due_date", "item_id", "role").annotate(
         n=Count("*"),
         verified=Count("item_id", filter=Q(status=Assignment.Status.VERIFIED)),
-        waiting=Count("item_id", filter=waiting_on_office()),
         percents=_Percents(
             "percent",
             filter=~Q(status__in=[Assignment.Status.VERIFIED, Assignment.Status.SUBMITTED])
@@ -360,7 +376,8 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
     bounds_of = {}
     percent_value = _PERCENT_VALUES.__getitem__
     item_of = scope.items.get
-    for due, item_id, role, n, verified, waiting, percents in _plain_rows(rows):
+    for due, item_id, role, n, verified, percents in _plain_rows(rows):
+        waiting = waiting_of.get((due, item_id, role), 0) if waiting_of else 0
         item = item_of(item_id)
         if item is None:
             continue
