@@ -374,6 +374,10 @@ class StatusUpdate(AppendOnlyModel):
         CARRY_OVER = "carry_over", "结转"
         # The item was voided (作废) by the office; the note says why.
         VOID = "void", "作废"
+        # The 牵头单位's account of the whole item (whole_items.item_summary).
+        SUMMARY = "summary", "汇总情况"
+        # A leader's 批示 (instructions.instruction_write): no status or figure changes.
+        INSTRUCTION = "instruction", "领导批示"
 
     # Lookups by assignment use update_assignment_time (assignment, -created_at).
     assignment = models.ForeignKey(
