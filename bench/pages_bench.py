@@ -1,19 +1,19 @@
 """Dashboard and task-list speed at scale: `python bench/pages_bench.py [--assignments 100000]`.
 
-Builds a scratch database (34 units, 3,000 items, 100,000 assignments by default): SQLite, or
-PostgreSQL with `--database-url postgres://postgres@127.0.0.1:5432/postgres` (a scratch
-database is created next to the one named and dropped afterwards). `--sqlite-file PATH` keeps
-the SQLite database between runs: built when the file is missing, reused when present. Then times the pages as a
-leader sees them through Django's test client in several rounds, each with the machine's load
-average (`uptime`) beside it, and prints JSON: per page the median of the rounds' medians,
-each round's median and best wall time and median CPU time, and the number of queries.
+Builds a scratch database (34 units, 3,000 items, 100,000 assignments by default): SQLite in a
+temporary directory removed at the end, or PostgreSQL with `--database-url
+postgres://USER@HOST:PORT/NAME`: the database NAME, on that server as that user, is created for
+the run (it must not exist yet) and dropped afterwards. `--sqlite-file PATH` keeps the SQLite
+database between runs: built when the file is missing, reused when present. Then times the
+pages as a leader sees them through Django's test client in several rounds, each with the
+machine's load average (`uptime`) beside it, and prints JSON: per page the median of the
+rounds' medians, each round's median and best wall time and median CPU time, and the number of
+queries.
 """
 
 import argparse
 import json
 import os
-import secrets
-import shutil
 import statistics
 import subprocess
 import sys
@@ -32,47 +32,79 @@ def main():
     parser.add_argument("--assignments", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7, help="renders of each page per round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--database-url", default="", help="postgres://…: run on PostgreSQL")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="postgres://USER@HOST:PORT/NAME: run on PostgreSQL in the database NAME, created "
+        "for the run (it must not exist yet) and dropped afterwards",
+    )
     parser.add_argument(
         "--sqlite-file", default="", help="SQLite database to reuse (built if missing)"
     )
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="pages-bench-")
-    scratch = None
+    if args.database_url and args.sqlite_file:
+        parser.error("--database-url and --sqlite-file are two databases: name one")
     if args.database_url:
-        scratch = _create_scratch(args.database_url)
-        os.environ["DATABASE_URL"] = scratch[0]
+        database = ScratchPostgres(args.database_url)
+        database.create()
+        try:
+            os.environ["DATABASE_URL"] = args.database_url
+            run(args)
+        finally:
+            database.drop()
     elif args.sqlite_file:
         args.reuse = Path(args.sqlite_file).exists()
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(args.sqlite_file).resolve()}"
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-    try:
         run(args)
-    finally:
-        if scratch:
-            _drop_scratch(args.database_url, scratch[1])
-        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        # Removed however the run ends, an error included.
+        with tempfile.TemporaryDirectory(prefix="pages-bench-") as workdir:
+            os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+            run(args)
 
 
-def _create_scratch(url: str) -> tuple[str, str]:
-    import psycopg
+class ScratchPostgres:
+    """The PostgreSQL database the URL names, with its user, host and port: created for the run
+    and dropped after it. The CREATE and DROP go through the server's maintenance database
+    (`postgres`), since no one can drop the database they are connected to."""
 
-    name = f"pages_bench_{secrets.token_hex(4)}"
-    with psycopg.connect(_plain(url), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url.rsplit("/", 1)[0] + "/" + name, name
+    def __init__(self, url: str):
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+        url = url.replace("postgres://", "postgresql://", 1)  # the scheme libpq documents
+        self.name = conninfo_to_dict(url).get("dbname") or ""
+        if not self.name or self.name in ("postgres", "template0", "template1"):
+            raise SystemExit(
+                "--database-url: name a database for the benchmark, e.g. "
+                "postgres://postgres@127.0.0.1:5432/pages_bench (created and dropped by the run)"
+            )
+        self.admin = make_conninfo(url, dbname="postgres")
+        self.created = False
 
-def _drop_scratch(url: str, name: str) -> None:
-    import psycopg
+    def _execute(self, statement, params=None) -> list:
+        import psycopg
 
-    with psycopg.connect(_plain(url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            cursor = conn.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
 
+    def create(self) -> None:
+        from psycopg import sql
 
-def _plain(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
+        if self._execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]):
+            raise SystemExit(
+                f"database {self.name!r} already exists: the benchmark fills its database with "
+                "scale data and drops it afterwards, so it needs a new name"
+            )
+        self._execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        self.created = True
+
+    def drop(self) -> None:
+        from psycopg import sql
+
+        if self.created:
+            statement = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+            self._execute(sql.SQL(statement).format(sql.Identifier(self.name)))
 
 
 def _uptime() -> str:
@@ -126,6 +158,8 @@ def run(args):
     client.force_login(leader)
     result = {
         "database": connection.vendor,
+        # The database the run used: on PostgreSQL the one --database-url names.
+        "database_name": connection.settings_dict["NAME"] if args.database_url else None,
         "assignments": args.assignments,
         "units": args.units,
         "items": args.items,
