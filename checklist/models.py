@@ -183,6 +183,9 @@ class WorkYear(models.Model):
         return self.state == self.State.CLOSED
 
 
+WEEKDAYS = "一二三四五六日"
+
+
 class ChecklistItemQuerySet(models.QuerySet):
     def published(self):
         return self.filter(state=ChecklistItem.State.PUBLISHED)
@@ -205,6 +208,7 @@ class ChecklistItem(models.Model):
         WEEKLY = "weekly", "每周"
         MONTHLY = "monthly", "每月"
         QUARTERLY = "quarterly", "每季度"
+        SEMIANNUAL = "semiannual", "每半年"
 
     code = models.CharField("编号", max_length=30, unique=True)
     # 年度: the year's plan the item belongs to; by default the year its code starts with.
@@ -229,7 +233,10 @@ class ChecklistItem(models.Model):
         "报送频次", max_length=10, choices=Cadence.choices, default=Cadence.NONE
     )
     cadence_day = models.PositiveSmallIntegerField(
-        "报送日", null=True, blank=True, help_text="每月或每季度的第几日前报送，如 28"
+        "报送日",
+        null=True,
+        blank=True,
+        help_text="每月第几日前报送，如 28；每季度、每半年为末月的第几日；每周为星期几（1–7）",
     )
     target_quantity = models.DecimalField(
         "目标数量", max_digits=12, decimal_places=2, null=True, blank=True
@@ -324,9 +331,13 @@ class ChecklistItem(models.Model):
         if self.cadence == self.Cadence.NONE:
             return ""
         label = self.get_cadence_display()
-        if self.cadence_day:
-            label += f"{self.cadence_day}日前"
-        return label
+        if not self.cadence_day:
+            return label
+        if self.cadence == self.Cadence.WEEKLY:
+            return f"每周{WEEKDAYS[min(self.cadence_day, 7) - 1]}前"
+        if self.cadence in (self.Cadence.QUARTERLY, self.Cadence.SEMIANNUAL):
+            label += "末月"
+        return f"{label}{self.cadence_day}日前"
 
 
 class DirectiveCandidate(models.Model):

@@ -65,14 +65,25 @@ def test_it_names_what_is_wrong_with_a_bad_deadline(value, message):
     [
         ("每月28日前", ("monthly", 28)),
         ("每月", ("monthly", None)),
-        ("每周五", ("weekly", None)),
+        ("每周五", ("weekly", 5)),
+        ("每周五下班前报送", ("weekly", 5)),
+        ("每周", ("weekly", None)),
+        ("一周一报", ("weekly", None)),
         ("每季度末", ("quarterly", None)),
+        ("每季度末月20日前", ("quarterly", 20)),
+        ("每半年", ("semiannual", None)),
+        ("每半年末月15日前", ("semiannual", 15)),
         ("", ("none", None)),
         (None, ("none", None)),
     ],
 )
 def test_it_reads_reporting_cadences(value, expected):
     assert cells.parse_cadence(value) == expected
+
+
+def test_a_quarterly_report_day_in_the_first_month_is_refused_with_the_form_it_takes():
+    with pytest.raises(CellError, match="末月"):
+        cells.parse_cadence("每季度首月10日前")
 
 
 def test_it_refuses_an_impossible_reporting_day_and_unknown_cadence():

@@ -311,23 +311,43 @@ def parse_deadline(value, *, reference: date | None = None, year: int | None = N
     return Deadline(found, False)
 
 
+# 每周五前, 星期五下班前; not 周一次 or 一周一报, which say how often, not which day.
+_WEEKDAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天1-7])(?!次|报(?!送))")
+_WEEKDAY_NUMBER = {
+    **{name: n for n, name in enumerate("一二三四五六日", start=1)},
+    **{str(n): n for n in range(1, 8)},
+    "天": 7,
+}
+
+
 def parse_cadence(value) -> tuple[str, int | None]:
+    """每周五前 → (weekly, 5); 每月28日前 → (monthly, 28); 每季度末月20日前 → (quarterly, 20);
+    每半年 → (semiannual, None). A quarter's or half-year's day is a day of its last month."""
     text = re.sub(r"\s+", "", normalize_text(value))
     if not text:
         return "none", None
-    if "周" in text:
-        return "weekly", None
-    if "季" in text:
-        return "quarterly", None
-    if "月" in text:
-        m = re.search(r"(\d{1,2})[日号]", text)
-        if m:
-            day = int(m[1])
-            if not 1 <= day <= 31:
-                raise CellError(f"报送日应在 1 到 31 之间：{text}")
-            return "monthly", day
-        return "monthly", None
-    raise CellError(f"无法识别的报送频次：{text}。可写成 每月28日前、每季度、每周")
+    if "周" in text or "星期" in text:
+        m = _WEEKDAY.search(text)
+        return "weekly", _WEEKDAY_NUMBER[m[1]] if m else None
+    if "半年" in text:
+        cadence = "semiannual"
+    elif "季" in text:
+        cadence = "quarterly"
+    elif "月" in text:
+        cadence = "monthly"
+    else:
+        raise CellError(
+            f"无法识别的报送频次：{text}。可写成 每月28日前、每季度末月20日前、每半年、每周五前"
+        )
+    if cadence != "monthly" and re.search(r"首月|第一个月|初", text):
+        raise CellError(f"季度、半年的报送日按末月计算：{text}。可写成 每季度末月20日前")
+    m = re.search(r"(\d{1,2})[日号]", text)
+    if not m:
+        return cadence, None
+    day = int(m[1])
+    if not 1 <= day <= 31:
+        raise CellError(f"报送日应在 1 到 31 之间：{text}")
+    return cadence, day
 
 
 def parse_target(value) -> tuple[Decimal | None, str]:
