@@ -131,7 +131,8 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     # first RED_LIST_SIZE of them are asked for; overdue ones are red by their due date alone,
     # so the database reads them in due-date order and stops after RED_LIST_SIZE rows.
     red_rows = (
-        qs.filter(light_filter(RED, _first_red_windows(windows), today=today))
+        qs.filter(role__in=Assignment.COUNTED_ROLES)
+        .filter(light_filter(RED, _first_red_windows(windows), today=today))
         .select_related("item", "unit")
         .order_by("due_date", "pk")[:RED_LIST_SIZE]
     )
@@ -162,7 +163,7 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
 
     # 6. Submissions waiting for review past their due date: the office's own 逾期.
     if user.sees_all_units:
-        board.review_late = qs.review_late(today).count()
+        board.review_late = qs.filter(role__in=Assignment.COUNTED_ROLES).review_late(today).count()
 
     # 7. 未按期报送: long-term assignments without a report in their last due period.
     board.missing_reports = _missing_reports(qs, scope, today, detail_url)
@@ -341,7 +342,8 @@ class _Percents(Aggregate):
 def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list[tuple]:
     """Lights and themes from one scan grouped by (item, due date, role); and targets.
 
-    Light counts take 牵头/责任 only; the red total takes every role, like the red list. Open
+    Light counts take 牵头/责任 only, and so do the red total and the red list: the tile, the
+    list's heading and the task list it links to count the same rows. Open
     assignments not yet due get their light from light_bounds() of their (start, due) window,
     the same rule as progress(). Returns the windows (item, due, bounds, red assignments) for
     the red list.
@@ -370,7 +372,7 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
         ),
     )
     # Plain local counters: this loop runs once per group, thousands of times per page.
-    red_n = yellow_n = green_n = grey_n = red_total = 0
+    red_n = yellow_n = green_n = grey_n = 0
     themes: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     windows = []
     bounds_of = {}
@@ -397,10 +399,9 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
             green_n += waiting
         if due < today:
             late = open_n - waiting
-            red_total += late
             if counted:
                 red_n += late
-            windows.append((item_id, due, (101, 101), late))
+                windows.append((item_id, due, (101, 101), late))
             continue
         key = (item.start, due)
         bounds = bounds_of.get(key)
@@ -412,14 +413,13 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
         values = sorted(map(percent_value, percents.split(",")))
         red = bisect_left(values, bounds[0])
         yellow = bisect_left(values, bounds[1]) - red
-        red_total += red
-        windows.append((item_id, due, bounds, red))
         if counted:
+            windows.append((item_id, due, bounds, red))
             red_n += red
             yellow_n += yellow
             green_n += len(values) - red - yellow
     board.lights = {RED: red_n, YELLOW: yellow_n, GREEN: green_n, GREY: grey_n}
-    board.red_total = red_total
+    board.red_total = red_n
 
     names, order = {}, {}
     for pk, name, sort_order in Theme.objects.values_list("pk", "name", "sort_order"):

@@ -9,7 +9,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from checklist.models import ChecklistItem, Theme
+from checklist.models import ChecklistItem, Source, Theme
 from tracker.models import Assignment, Unit, waiting_on_office
 from tracker.progress import GREEN, GREY, LIGHT_LABELS, RED, YELLOW, light_bounds
 from tracker.work_years import parse_year, years_info
@@ -128,10 +128,33 @@ class AssignmentFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(
         queryset=Unit.objects.all(), label="单位", empty_label="全部单位"
     )
+    # The dashboard's figures count published work of 牵头 and 责任 units; a list reached by
+    # clicking a figure says counted=1 and holds exactly those rows.
+    counted = django_filters.ChoiceFilter(
+        choices=[("1", "只含计入考核的（已发布任务的牵头、责任单位）")],
+        method="filter_counted",
+        label="计入范围",
+        empty_label="全部",
+    )
+    kind = django_filters.ChoiceFilter(
+        field_name="unit__kind",
+        choices=Unit.Kind.choices,
+        label="单位类别",
+        empty_label="全部类别",
+    )
+    source = django_filters.ModelChoiceFilter(
+        field_name="item__directive__source",
+        queryset=Source.objects.all(),
+        label="来源讲话",
+        empty_label="全部讲话",
+    )
 
     class Meta:
         model = Assignment
-        fields = ["year", "q", "status", "theme", "role", "light", "due", "unit"]
+        fields = [
+            "year", "q", "status", "theme", "role", "light", "due", "unit", "counted", "kind",
+            "source",
+        ]  # fmt: skip
 
     def __init__(self, data=None, *args, user, **kwargs):
         today = timezone.localdate()
@@ -148,6 +171,7 @@ class AssignmentFilter(django_filters.FilterSet):
         if not user.sees_all_units:
             # Staff see one unit and published items only: those choices would be noise.
             del self.filters["unit"]
+            del self.filters["kind"]
             self.filters["status"].extra["choices"] = Assignment.Status.choices
 
     def filter_year(self, queryset, name, value):
@@ -157,6 +181,11 @@ class AssignmentFilter(django_filters.FilterSet):
         if value == DRAFT:
             return queryset.filter(item__state=ChecklistItem.State.DRAFT)
         return queryset.filter(status=value, item__state=ChecklistItem.State.PUBLISHED)
+
+    def filter_counted(self, queryset, name, value):
+        return queryset.filter(
+            item__state=ChecklistItem.State.PUBLISHED, role__in=Assignment.COUNTED_ROLES
+        )
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -1,3 +1,4 @@
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -13,11 +14,28 @@ SORTS = {
 }
 
 
+def list_query(filters: DashboardFilters) -> str:
+    """The task list's query for the rows the dashboard counts under these filters: every
+    figure links to it with its own condition added, and the list then counts the same."""
+    query = QueryDict(mutable=True)
+    query["year"] = str(filters.year) if filters.year is not None else ""
+    if filters.theme:
+        query["theme"] = str(filters.theme.pk)
+    if filters.kind:
+        query["kind"] = filters.kind
+    if filters.source:
+        query["source"] = str(filters.source.pk)
+    query["counted"] = "1"
+    return query.urlencode()
+
+
 def dashboard(request):
     """Leaders and the office see the county; staff see the same page for their own unit."""
     today = timezone.localdate()
     years = years_info(today=today)
     filters = DashboardFilters.from_params(request.GET, years=years)
+    if not request.user.sees_all_units:
+        filters.kind = ""  # a unit's own dashboard has no other kind to choose
     # A closed 年度 is counted as on its closing day: its figures as they stood.
     board = build_dashboard(
         request.user, filters, today=years.figures_day(filters.year, today=today)
@@ -35,6 +53,7 @@ def dashboard(request):
             "closed_on": years.closed_on.get(filters.year),
         },
         "sort": sort,
+        "list_query": list_query(filters),
         "theme_chart": charts.bar_chart(
             [(t["name"], t["rate"]) for t in board.themes], title="各领域完成率"
         ),
