@@ -94,6 +94,8 @@ class User(AbstractUser):
         OFFICE = "office", "安委办"
         STAFF = "staff", "单位联络员"
         LEADER = "leader", "领导"
+        # Scoped to their own grids (tracker.enterprises); sees no task of the township.
+        GRID = "grid", "网格员"
 
     unit = models.ForeignKey(
         Unit,
@@ -114,10 +116,12 @@ class User(AbstractUser):
         verbose_name_plural = "用户"
         constraints = [
             models.CheckConstraint(
-                condition=Q(role__in=["office", "staff", "leader"]), name="user_role_valid"
+                condition=Q(role__in=["office", "staff", "leader", "grid"]), name="user_role_valid"
             ),
+            # A 网格员 belongs to a township as staff belong to their unit.
             models.CheckConstraint(
-                condition=~Q(role="staff") | Q(unit__isnull=False), name="user_staff_has_unit"
+                condition=~Q(role__in=["staff", "grid"]) | Q(unit__isnull=False),
+                name="user_staff_has_unit",
             ),
         ]
 
