@@ -31,17 +31,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Source, Theme
-from tracker.cadence import due_period
 from tracker.filters import light_filter
 from tracker.league import UnitStanding, rank_within_kinds
 from tracker.models import Assignment, Unit, User, waiting_on_office
 from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
+from tracker.reporting import missed_last_period
 from tracker.selectors import assignments_of_visible_units
 from tracker.work_years import Years
 
 PERIODS = {"8": 8, "13": 13, "26": 26, "52": 52}
 RED_LIST_SIZE = 50
-OPEN = [s for s in Assignment.Status.values if s != Assignment.Status.VERIFIED]
 
 
 @dataclass
@@ -165,7 +164,7 @@ def build_dashboard(user: User, filters: DashboardFilters, *, today: date) -> Da
     if user.sees_all_units:
         board.review_late = qs.filter(role__in=Assignment.COUNTED_ROLES).review_late(today).count()
 
-    # 7. 未按期报送: long-term assignments without a report in their last due period.
+    # 7. 未按期报送: assignments without a report for their item's last due period.
     board.missing_reports = _missing_reports(qs, scope, today, detail_url)
     return board
 
@@ -553,32 +552,16 @@ MISSING_SHOWN = 3  # items named per unit; the count says how many more
 
 
 def _missing_reports(qs: QuerySet, scope: _Scope, today: date, detail_url) -> list[dict]:
-    """Long-term assignments with no report since their last due period began, by unit.
+    """未按期报送 by unit: open assignments, dated or long-term, with no report for their
+    item's last due period (tracker.reporting.missed_last_period, the reminders' rule too).
 
-    The period depends only on the item's cadence, so it is worked out once per cadence, and
-    the database returns only the assignments that missed it. last_reported_at is written by
-    the report and submit services with the time of their history row.
+    The period depends only on the item's cadence, so it is worked out once per cadence from
+    the visible items, and the database returns only the assignments that missed it, in one
+    query however many cadences there are.
     """
-    periods: dict[tuple[str, int | None], tuple[date, date]] = {}
-    for item in scope.items.values():
-        key = (item.cadence, item.cadence_day)
-        if key not in periods:
-            periods[key] = due_period(item.cadence, item.cadence_day, today)
-    # An always-false start keeps the query (and the count of queries) when nothing is due.
-    missed = Q(pk__isnull=True)
-    for (cadence, day), period in periods.items():
-        if period is None:
-            continue
-        began = timezone.make_aware(datetime.combine(period[0], time.min))
-        items = ChecklistItem.objects.filter(cadence=cadence, cadence_day=day).values("pk")
-        missed |= Q(item_id__in=items) & (
-            Q(last_reported_at__isnull=True) | Q(last_reported_at__lt=began)
-        )
-    rows = _plain_rows(
-        qs.filter(due_date__isnull=True, status__in=OPEN)  # both in assignment_status_due
-        .filter(missed)
-        .values_list("pk", "unit_id", "item_id")
-    )
+    cadences = {(item.cadence, item.cadence_day) for item in scope.items.values()}
+    missed, periods = missed_last_period(qs, today=today, cadences=cadences)
+    rows = _plain_rows(missed.values_list("pk", "unit_id", "item_id"))
     by_unit: dict[int, list] = defaultdict(list)
     items = scope.items
     for pk, unit_id, item_id in rows:
@@ -591,7 +574,7 @@ def _missing_reports(qs: QuerySet, scope: _Scope, today: date, detail_url) -> li
         shown = []
         for code, pk, item_id in missed_rows[:MISSING_SHOWN]:
             item = scope.items[item_id]
-            deadline = periods[(item.cadence, item.cadence_day)][1]
+            deadline = periods[(item.cadence, item.cadence_day)].deadline
             title = item.title if len(item.title) <= 20 else item.title[:19] + "…"
             shown.append(
                 {
