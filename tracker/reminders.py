@@ -1,5 +1,10 @@
 """Daily reminders: one message per unit listing what is due soon, overdue or unreported.
 
+Due soon: a dated task 7, 3 and 1 days before its due date, and a period report (报送频次)
+3 and 1 days before its deadline while the period has no report yet. Overdue: dated tasks
+past their due date. 未按期报送: the last due period has no report, for dated and long-term
+tasks alike (tracker.reporting, the dashboard's rule).
+
 Sent as an in-app notice and by email; a notice's key makes a second run on the same day a
 no-op.
 """
@@ -10,13 +15,12 @@ from datetime import date
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
-from django.utils import timezone
 
-from tracker.cadence import due_period
 from tracker.models import Assignment, Notice, Unit, User
+from tracker.reporting import missed_last_period, reports_due_in
 
 REMIND_DAYS = (7, 3, 1)
+REPORT_REMIND_DAYS = (3, 1)
 
 
 @dataclass
@@ -24,10 +28,12 @@ class UnitReminder:
     unit: Unit
     due_soon: list[tuple[int, Assignment]] = field(default_factory=list)
     overdue: list[tuple[int, Assignment]] = field(default_factory=list)
+    # (days left, the period's report deadline, assignment)
+    reports_soon: list[tuple[int, date, Assignment]] = field(default_factory=list)
     missing: list[tuple[date, Assignment]] = field(default_factory=list)
 
     def __bool__(self):
-        return bool(self.due_soon or self.overdue or self.missing)
+        return bool(self.due_soon or self.overdue or self.reports_soon or self.missing)
 
     def text(self) -> str:
         lines = [f"{self.unit.name}：以下安全生产任务请及时办理并在系统中报送。"]
@@ -40,6 +46,13 @@ class UnitReminder:
                 f"  {a.item.code} {a.item.title}（{d} 天后到期，{a.due_date:%m月%d日}）"
                 for d, a in self.due_soon
             ]
+        if self.reports_soon:
+            lines.append(f"\n本期待报送（{len(self.reports_soon)}项）：")
+            lines += [
+                f"  {a.item.code} {a.item.title}（{a.item.cadence_label}，"
+                f"请于 {deadline:%m月%d日} 前报送本期进展，还有 {d} 天）"
+                for d, deadline, a in self.reports_soon
+            ]
         if self.missing:
             lines.append(f"\n未按期报送（{len(self.missing)}项）：")
             lines += [
@@ -51,29 +64,36 @@ class UnitReminder:
 
 def collect(today: date) -> list[UnitReminder]:
     by_unit: dict[int, UnitReminder] = {}
+
+    def entry(a: Assignment) -> UnitReminder:
+        return by_unit.setdefault(a.unit_id, UnitReminder(a.unit))
+
     open_work = (
         Assignment.objects.filter(item__state="published")
         .in_open_years()
         .exclude(status__in=["verified", "submitted"])
-        .select_related("item", "unit")
-        .annotate(
-            last_report=Max("history__created_at", filter=Q(history__kind__in=["report", "submit"]))
-        )
-        .order_by("unit__sort_order", "due_date", "item__code")
     )
-    for a in open_work:
-        entry = by_unit.setdefault(a.unit_id, UnitReminder(a.unit))
-        if a.due_date is not None:
-            days = (a.due_date - today).days
-            if days < 0:
-                entry.overdue.append((-days, a))
-            elif days in REMIND_DAYS:
-                entry.due_soon.append((days, a))
-            continue
-        period = due_period(a.item.cadence, a.item.cadence_day, today)
-        if period and (a.last_report is None or timezone.localdate(a.last_report) < period[0]):
-            entry.missing.append((period[1], a))
-    return [r for r in by_unit.values() if r]
+
+    def listed(qs):
+        return qs.select_related("item", "unit").order_by(
+            "unit__sort_order", "due_date", "item__code"
+        )
+
+    for a in listed(open_work.filter(due_date__isnull=False)):
+        days = (a.due_date - today).days
+        if days < 0:
+            entry(a).overdue.append((-days, a))
+        elif days in REMIND_DAYS:
+            entry(a).due_soon.append((days, a))
+    soon, periods = reports_due_in(open_work, today=today, days=REPORT_REMIND_DAYS)
+    for a in listed(soon):
+        deadline = periods[(a.item.cadence, a.item.cadence_day)].deadline
+        entry(a).reports_soon.append(((deadline - today).days, deadline, a))
+    missed, periods = missed_last_period(open_work, today=today)
+    for a in listed(missed):
+        entry(a).missing.append((periods[(a.item.cadence, a.item.cadence_day)].deadline, a))
+    units = sorted(by_unit.values(), key=lambda r: (r.unit.sort_order, r.unit.name))
+    return [r for r in units if r]
 
 
 def send(today: date) -> tuple[int, int]:
@@ -81,7 +101,11 @@ def send(today: date) -> tuple[int, int]:
     notices = emails = 0
     for reminder in collect(today):
         key = f"reminder:{reminder.unit.pk}:{today:%Y-%m-%d}"
-        title = f"{today:%m月%d日}任务提醒：逾期 {len(reminder.overdue)} 项，即将到期 {len(reminder.due_soon)} 项，未按期报送 {len(reminder.missing)} 项"
+        title = (
+            f"{today:%m月%d日}任务提醒：逾期 {len(reminder.overdue)} 项，"
+            f"即将到期 {len(reminder.due_soon)} 项，本期待报送 {len(reminder.reports_soon)} 项，"
+            f"未按期报送 {len(reminder.missing)} 项"
+        )
         body = reminder.text()
         try:
             with transaction.atomic():

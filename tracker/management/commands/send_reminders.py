@@ -7,7 +7,10 @@ from tracker import reminders
 
 
 class Command(BaseCommand):
-    help = "向各单位发送今日任务提醒（站内通知和邮件）：即将到期、已逾期、未按期报送。同一天重复运行不会重复发送。"
+    help = (
+        "向各单位发送今日任务提醒（站内通知和邮件）：即将到期、已逾期、"
+        "定期报送截止前 3 天和 1 天、未按期报送。同一天重复运行不会重复发送。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--today", help="按哪一天计算，格式 YYYY-MM-DD（默认今天）")
