@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from checklist.models import SORT_ORDER_MAX, ChecklistItem, WorkYear
+from checklist.shares import format_share, is_rate_unit
 
 
 class UnitManager(models.Manager):
@@ -226,6 +228,11 @@ class Assignment(models.Model):
     quantity_done = models.DecimalField(
         "已完成数量", max_digits=12, decimal_places=2, null=True, blank=True
     )
+    # 分解数量: this unit's share of the item's county target (河西镇 8 of the county's 40 家).
+    # Empty: the unit answers for the whole target. 配合 units and rate targets have none.
+    share_quantity = models.DecimalField(
+        "分解数量", max_digits=12, decimal_places=2, null=True, blank=True
+    )
     due_date = models.DateField("完成时限", null=True, blank=True)
     last_reported_at = models.DateTimeField("最近报送", null=True, blank=True)
     submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
@@ -268,6 +275,16 @@ class Assignment(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity_done__isnull=True) | Q(quantity_done__gte=0),
                 name="assignment_quantity_nonnegative",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_quantity__isnull=True) | Q(share_quantity__gt=0),
+                name="assignment_share_positive",
+                violation_error_message="分解数量应大于 0。",
+            ),
+            models.CheckConstraint(
+                condition=Q(share_quantity__isnull=True) | ~Q(role="cooperate"),
+                name="assignment_share_not_cooperating",
+                violation_error_message="配合单位不计入完成率，没有分解数量。",
             ),
             models.CheckConstraint(
                 condition=Q(role__in=["lead", "responsible", "cooperate"]),
@@ -325,6 +342,34 @@ class Assignment(models.Model):
     @property
     def counts_towards_rate(self) -> bool:
         return self.role in self.COUNTED_ROLES
+
+    @property
+    def is_split(self) -> bool:
+        """The unit answers for its 分解数量, not for the whole county target."""
+        return (
+            self.share_quantity is not None
+            and self.item.target_quantity is not None
+            and not is_rate_unit(self.item.target_unit)
+        )
+
+    @property
+    def target(self) -> Decimal | None:
+        """This unit's own target: its 分解数量 when the county target is split, else the whole
+        target (an unsplit unit answers for all of it, as before shares existed). A rate target
+        is every unit's own rate to reach; an item without a target gives None."""
+        return self.share_quantity if self.is_split else self.item.target_quantity
+
+    @property
+    def target_label(self) -> str:
+        """The unit's target as pages show it: 8 家（全县目标 40 家） for a share, 40 家 for the
+        whole target, empty for none."""
+        own, unit = self.target, self.item.target_unit
+        if own is None:
+            return ""
+        if not self.is_split:
+            return f"{format_share(own)} {unit}"
+        whole = format_share(self.item.target_quantity)
+        return f"{format_share(own)} {unit}（全县目标 {whole} {unit}）"
 
     @property
     def submitted_on(self) -> date | None:

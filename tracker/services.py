@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
+from types import EllipsisType
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
+from checklist.shares import SharesError, even_split, format_share, is_rate_unit
 from tracker.models import (
     Assignment,
     Evidence,
@@ -212,11 +214,38 @@ def _percent_from_quantity(quantity: Decimal, target: Decimal) -> int:
     return int(min(ratio, 100))
 
 
-def _check_progress(percent: int | None, quantity: Decimal | None) -> None:
+def _check_progress(item: ChecklistItem, percent: int | None, quantity: Decimal | None) -> None:
     if percent is not None and not 0 <= percent <= 100:
         raise WorkflowError("完成百分比应在 0 到 100 之间。")
     if quantity is not None and quantity < 0:
         raise WorkflowError("已完成数量不能为负数。")
+    if quantity is not None and quantity > 100 and is_rate_unit(item.target_unit):
+        raise WorkflowError("本任务的目标是比率，请填写本单位的比率（0 到 100，如 95 表示 95%）。")
+
+
+def _check_share(item: ChecklistItem, role: str, share: Decimal | None) -> None:
+    """A 分解数量 is a positive part of a counted target: not for 配合 units, items without a
+    target, or rates (each unit reports its own rate; the county takes their mean)."""
+    if share is None:
+        return
+    share = Decimal(share)
+    if share <= 0:
+        raise WorkflowError("分解数量应大于 0。")
+    if share != share.quantize(Decimal("0.01")):
+        raise WorkflowError("分解数量最多两位小数。")
+    if role == Assignment.Role.COOPERATE:
+        raise WorkflowError("配合单位不计入完成率，没有分解数量。")
+    if item.target_quantity is None:
+        raise WorkflowError(f"任务 {item.code} 没有目标数量，不能填写分解数量。")
+    if is_rate_unit(item.target_unit):
+        raise WorkflowError(
+            f"任务 {item.code} 的目标是比率（{format_share(item.target_quantity)}%），"
+            "由各单位报送本单位的比率，全县取平均值，不分解数量。"
+        )
+
+
+def _share_text(share: Decimal | None, unit: str) -> str:
+    return "未分解" if share is None else f"{format_share(share)}{unit}"
 
 
 def shrinkage(
@@ -242,7 +271,7 @@ def _check_done(assignment: Assignment, *, percent: int | None, quantity: Decima
     """提交审核 asks for 销号, so the work must be done: a counted target reached (the quantity
     sent, else the one reported), otherwise 100 % (no percent sent says the work is done).
     Returns the percent the submission records."""
-    target = assignment.item.target_quantity
+    target = assignment.target
     if target:
         done = quantity if quantity is not None else assignment.quantity_done or Decimal(0)
         if done < target:
@@ -269,12 +298,15 @@ def assignment_create(
     user: User,
     role: str = Assignment.Role.RESPONSIBLE,
     due_date: date | None = None,
+    share_quantity: Decimal | None = None,
     note: str = "",
     at: datetime | None = None,
 ) -> Assignment:
-    """Give one unit its share of an item. The due date defaults to the item's deadline."""
+    """Give one unit its share of an item. The due date defaults to the item's deadline;
+    ``share_quantity`` (分解数量) is its part of the item's county target, if split."""
     _require_office(user)
     require_open_year(item)
+    _check_share(item, role, share_quantity)
     at = at or timezone.now()
     if Assignment.objects.filter(item=item, unit=unit).exists():
         raise WorkflowError(f"「{unit.name}」已分解过任务 {item.code}。")
@@ -283,15 +315,22 @@ def assignment_create(
         if lead:
             raise WorkflowError(f"任务 {item.code} 已有牵头单位「{lead.unit.name}」。")
     assignment = Assignment.objects.create(
-        item=item, unit=unit, role=role, due_date=due_date or item.deadline
+        item=item,
+        unit=unit,
+        role=role,
+        due_date=due_date or item.deadline,
+        share_quantity=share_quantity,
     )
+    note = note or f"下达给{unit.name}（{assignment.get_role_display()}）"
+    if share_quantity is not None:
+        note += f"，分解数量 {_share_text(share_quantity, item.target_unit)}"
     _record(
         assignment=assignment,
         user=user,
         kind=Kind.ASSIGN,
         from_status="",
         at=at,
-        note=note or f"下达给{unit.name}（{assignment.get_role_display()}）",
+        note=note,
         to_due_date=assignment.due_date,
     )
     return assignment
@@ -331,13 +370,18 @@ def assignment_change(
     role: str | None = None,
     due_date: date | None = None,
     long_term: bool = False,
+    share_quantity: Decimal | None | EllipsisType = ...,
     note: str = "",
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> StatusUpdate | None:
-    """The office changes an assignment's role or due date; the old values stay in history.
+    """The office changes an assignment's role, due date or 分解数量; the old values stay in
+    history, in one row.
 
     due_date=None leaves the date alone; long_term=True removes it (长期, reported by cadence).
+    share_quantity=... leaves the share alone, None clears it (the unit answers for the whole
+    target again). A unit made 配合 loses its share. A new share recomputes the percent of
+    work still with the unit: its quantity over its own target.
     """
     _require_office(user)
     at = at or timezone.now()
@@ -367,6 +411,26 @@ def assignment_change(
         locked.due_date = due_date
         changes.append(f"完成时限：{old_due or '长期'}→{due_date}")
         fields.append("due_date")
+    old_share = locked.share_quantity
+    if share_quantity is ... and locked.role == Assignment.Role.COOPERATE:
+        share_quantity = None
+    if share_quantity is not ... and share_quantity != old_share:
+        _check_share(locked.item, locked.role, share_quantity)
+        unit = locked.item.target_unit
+        locked.share_quantity = share_quantity
+        changes.append(
+            f"分解数量：{_share_text(old_share, unit)}→{_share_text(share_quantity, unit)}"
+        )
+        fields.append("share_quantity")
+        if locked.target and locked.quantity_done is not None and locked.status in (
+            Status.NOT_STARTED,
+            Status.IN_PROGRESS,
+        ):
+            percent = _percent_from_quantity(locked.quantity_done, locked.target)
+            if percent != locked.percent:
+                locked.percent = percent
+                changes.append(f"完成进度按本单位目标重算为{percent}%")
+                fields.append("percent")
     if not fields:
         return None
     _save(locked, fields)
@@ -383,6 +447,52 @@ def assignment_change(
     )
     assignment.refresh_from_db()
     return update
+
+
+SPLIT_NOTE = "按单位平均分解"
+
+
+@transaction.atomic
+def split_evenly(
+    *, item: ChecklistItem, user: User, at: datetime | None = None
+) -> list[StatusUpdate]:
+    """按单位平均分解: the item's county target over its counted (牵头、责任) units, in whole
+    numbers when the target is whole, the remainder to the 牵头单位 (or the first counted
+    unit when there is none). Each changed share is one history row; returns them."""
+    _require_office(user)
+    require_open_year(item)
+    if item.target_quantity is None:
+        raise WorkflowError(f"任务 {item.code} 没有目标数量，无需分解。")
+    _check_share(item, Assignment.Role.RESPONSIBLE, item.target_quantity)
+    counted = list(
+        Assignment.objects.filter(item=item, role__in=Assignment.COUNTED_ROLES)
+        .select_related("unit")
+        .order_by("role", "unit__kind", "unit__sort_order", "unit__name")
+    )
+    try:
+        each, rest = even_split(item.target_quantity, len(counted))
+    except SharesError as exc:
+        raise WorkflowError(f"任务 {item.code}：{exc}。") from None
+    # "lead" sorts before "responsible": the lead, if any, is first.
+    lead = counted[0]
+    unit = item.target_unit
+    note = (
+        f"{SPLIT_NOTE}：全县目标 {format_share(item.target_quantity)}{unit}，{len(counted)} 个单位"
+    )
+    if rest:
+        note += f"，余下 {format_share(rest)}{unit} 由{lead.unit.name}承担"
+    updates = []
+    for share in counted:
+        update = assignment_change(
+            assignment=share,
+            user=user,
+            share_quantity=each + rest if share.pk == lead.pk else each,
+            note=note,
+            at=at,
+        )
+        if update is not None:
+            updates.append(update)
+    return updates
 
 
 # --- reporting and review ------------------------------------------------------------------
@@ -423,7 +533,7 @@ def _write_progress_rows(
     if locked.status not in (Status.NOT_STARTED, Status.IN_PROGRESS):
         verb = "不能重复提交" if submit else "不能再报送进度"
         raise WorkflowError(f"该任务{locked.get_status_display()}，{verb}。")
-    _check_progress(percent, quantity)
+    _check_progress(locked.item, percent, quantity)
     if not submit and not clean_text(note) and not files:
         if percent is None and quantity is None:
             raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
@@ -433,7 +543,8 @@ def _write_progress_rows(
             # A save with nothing in it would only add a blank row to the history.
             raise WorkflowError(NOTHING_CHANGED_MESSAGE)
     if quantity is not None and percent is None and locked.item.target_quantity:
-        percent = _percent_from_quantity(quantity, locked.item.target_quantity)
+        # Over the unit's own target: its 分解数量 when the county target is split.
+        percent = _percent_from_quantity(quantity, locked.target)
     if submit:
         percent = _check_done(locked, percent=percent, quantity=quantity)
     shrunk = shrinkage(locked, percent=percent, quantity=quantity)
