@@ -1,5 +1,7 @@
-"""Without DEBUG, errors get Chinese pages, and a server error is logged with its traceback."""
+"""Without DEBUG, errors get Chinese pages, and a server error is logged with its traceback.
+DEBUG is off unless a developer sets DEBUG=1, so the demo and a server show the Chinese pages."""
 
+import json
 import logging
 import subprocess
 import sys
@@ -58,6 +60,33 @@ def test_another_units_task_gets_the_chinese_404_for_a_signed_in_user(production
     assert response.status_code == 404
     page = response.content.decode()
     assert "没有找到" in page and "河西镇" in page  # the normal page frame, signed in
+
+
+def debug_of_the_default_environment() -> bool:
+    # pytest-django turns DEBUG off for every test, which would hide the site's own default:
+    # read it from the settings as a fresh process with an empty environment loads them.
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "tracker.settings"}
+    script = (
+        "import json, django; from django.conf import settings; print(json.dumps(settings.DEBUG))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_with_the_default_settings_another_units_task_gets_the_chinese_404_not_the_debug_page(
+    settings, client, world
+):
+    settings.DEBUG = debug_of_the_default_environment()
+    client.force_login(world.staff_b)
+    response = client.get(f"/tasks/{world.a_item.pk}/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "没有找到" in page and "河西镇" in page
+    # The technical page lists every URL of the site.
+    assert "URLconf" not in page and "tasks/<int:pk>/" not in page
 
 
 def test_a_refusal_gets_the_chinese_403(production, world):

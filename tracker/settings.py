@@ -1,7 +1,7 @@
 """Settings for 安全生产任务督办台账.
 
 Everything that differs between a developer's laptop and a county server comes from the
-environment; the defaults are for development on SQLite.
+environment; the defaults are a local demo on SQLite (see LOCAL_DEMO below).
 """
 
 import os
@@ -24,13 +24,25 @@ def env_list(name: str, default: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Django's debug pages list every URL and show tracebacks with local values: only a developer
+# who asks for them (DEBUG=1) gets them; everyone else gets the Chinese error pages.
+DEBUG = env_bool("DEBUG", False)
+
+# Two modes, told apart by SECRET_KEY alone. Without it the site is a local demo: the published
+# development key, plain HTTP, and only this machine's host names, so the README's first command
+# runs on a fresh machine. With it the site is a server, held to the production rules below
+# (HTTPS, HSTS, secure cookies; `check --deploy` clean).
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production"
-SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    # A published key lets anyone forge a login cookie: refuse to start rather than run with it.
-    raise ImproperlyConfigured("生产模式（DEBUG=0）必须设置环境变量 SECRET_KEY。")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEV_SECRET_KEY
+LOCAL_DEMO = SECRET_KEY == DEV_SECRET_KEY
+LOCAL_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ",".join(LOCAL_HOSTS))
+if LOCAL_DEMO and set(ALLOWED_HOSTS) - {*LOCAL_HOSTS, "::1"}:
+    # A published key lets anyone forge a login cookie: refuse to serve other hosts with it.
+    raise ImproperlyConfigured(
+        f"未设置环境变量 SECRET_KEY 时只能在本机演示（{', '.join(LOCAL_HOSTS)}）；"
+        f"要以 ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)} 提供服务，必须设置 SECRET_KEY。"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -156,12 +168,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# A server serves what collectstatic gathered (compressed, with cache-busting names). The local
+# demo and DEBUG=1 serve the source folders through WhiteNoise as they are, without
+# collectstatic: runserver itself serves no static files once DEBUG is off.
+STATIC_FROM_SOURCE = LOCAL_DEMO or DEBUG
+WHITENOISE_USE_FINDERS = STATIC_FROM_SOURCE
+WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if STATIC_FROM_SOURCE
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -197,11 +215,11 @@ EXCEL_MAX_UPLOAD_BYTES = int(os.environ.get("EXCEL_MAX_UPLOAD_BYTES", str(50 * 1
 
 # --- production hardening ----------------------------------------------------------------
 #
-# Served over HTTPS by default when DEBUG is off. A county intranet without a certificate sets
-# INSECURE_PLAIN_HTTP=1: cookies then travel over plain HTTP and `check --deploy` keeps warning
-# about it, as it should.
+# A server (SECRET_KEY set) is served over HTTPS by default. A county intranet without a
+# certificate sets INSECURE_PLAIN_HTTP=1: cookies then travel over plain HTTP and
+# `check --deploy` keeps warning about it, as it should. The local demo is plain HTTP.
 INSECURE_PLAIN_HTTP = env_bool("INSECURE_PLAIN_HTTP", False)
-HTTPS = not DEBUG and not INSECURE_PLAIN_HTTP
+HTTPS = not LOCAL_DEMO and not INSECURE_PLAIN_HTTP
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
