@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from checklist.models import ChecklistItem, Source, WorkYear
+from checklist.models import ChecklistItem, DirectiveCandidate, Source, WorkYear
 from tracker import demo
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.demo_calendar import (
@@ -71,6 +71,7 @@ def snapshot():
         StatusUpdate.objects.count(),
         ExtensionRequest.objects.count(),
         Supervision.objects.count(),
+        sorted(DirectiveCandidate.objects.values_list("source__key", "start", "state", "item")),
     )
 
 
@@ -98,6 +99,9 @@ def test_loaded_on_any_day_the_demo_is_a_county_mid_stream(db, today, years_on, 
         assignment__item__year=plan - 1, created_at__gt=closed.closed_at
     ).exists()
     assert {s.year for s in Source.objects.values_list("date", flat=True) if s} == {plan}
+    # 讲话分解 shows the speeches processed, their accepted candidates this plan's tasks.
+    accepted = DirectiveCandidate.objects.filter(state="accepted")
+    assert accepted.exists() and set(accepted.values_list("item__year", flat=True)) == {plan}
 
     with time_machine.travel(datetime.combine(when, time(11), tzinfo=COUNTY), tick=False):
         assert current_year(today=when) == plan
@@ -133,7 +137,10 @@ def test_loaded_on_any_day_the_demo_is_a_county_mid_stream(db, today, years_on, 
 
     before = snapshot()
     again = load_on(when)
-    assert "新增责任分解 0 条，生成演示进度 0 条，延期申请和督办 0 条" in again
+    assert (
+        "新增责任分解 0 条，生成演示进度 0 条，延期申请和督办 0 条，讲话分解中的部署要求 0 条"
+        in again
+    )
     assert snapshot() == before
     # A year later the demo keeps the plan and the story it was first loaded with.
     later = date(when.year + 1, when.month, 1)

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from checklist.models import ChecklistItem, Source
+from checklist.models import ChecklistItem, DirectiveCandidate, Source
 from tracker import demo
 from tracker.models import Assignment, ExtensionRequest, StatusUpdate, Supervision, User
 from tracker.selectors import assignments_for_user
@@ -24,7 +24,12 @@ def snapshot():
         "items": sorted(ChecklistItem.objects.values_list("code", "year", "state", "deadline")),
         "extensions": sorted(ExtensionRequest.objects.values_list("assignment_id", "state")),
         "supervisions": sorted(Supervision.objects.values_list("assignment_id", "level")),
-        "sources": sorted(Source.objects.values_list("key", "date")),
+        "sources": sorted(Source.objects.values_list("key", "date", "extracted_at")),
+        "candidates": sorted(
+            DirectiveCandidate.objects.values_list(
+                "source__key", "start", "end", "state", "item__code", "decided_at", "created_at"
+            )
+        ),
     }
 
 
@@ -55,6 +60,7 @@ def test_running_it_again_changes_nothing(loaded):
     call_command("load_demo", stdout=out)
     assert snapshot() == before
     assert "新增责任分解 0 条，生成演示进度 0 条" in out.getvalue()
+    assert "讲话分解中的部署要求 0 条" in out.getvalue()
 
 
 def test_every_demo_account_can_log_in(loaded, client):
@@ -100,6 +106,57 @@ def test_each_demo_township_account_sees_only_its_own_township(loaded):
     assert mine.exists()
     assert set(mine.values_list("unit_id", flat=True)) == {staff.unit_id}
     assert not mine.filter(unit=other.unit).exists()
+
+
+def speech_titles() -> list[str]:
+    return [row["fields"]["title"] for row in demo._fixture("sources")]
+
+
+def test_the_office_sees_the_five_speeches_processed_in_speech_review(loaded, client):
+    client.login(username="anweiban", password=demo.DEMO_PASSWORD)
+    listed = client.get("/speeches/")
+    assert listed.status_code == 200
+    speeches = list(listed.context["speeches"])
+    assert sorted(s.title for s in speeches) == sorted(speech_titles())
+    page = listed.content.decode()
+    for speech in speeches:
+        assert speech.title in page
+        # Processed: nothing waits for a decision, the plan's tasks were accepted and published.
+        assert speech.n_pending == 0 and speech.n_rejected > 0
+        assert speech.n_accepted > 0 and speech.n_published > 0
+
+        review = client.get(f"/speeches/{speech.pk}/review/")
+        assert review.status_code == 200
+        accepted = [row for row in review.context["rows"] if row.candidate.item_id]
+        row = next(r for r in accepted if r.shown_state == "published")
+        item = row.candidate.item
+        # The page that shows this candidate names its task and links to it.
+        shown = client.get(f"/speeches/{speech.pk}/review/?page={row.page}").content.decode()
+        assert f"已接受为任务 <strong>{item.code}</strong> {item.title}" in shown
+        assert f"/admin/checklist/checklistitem/{item.pk}/change/" in shown
+        assert item.directive.source == speech
+
+
+def test_each_demo_task_of_the_year_was_accepted_from_its_speech_at_its_passage(loaded):
+    plan = max(ChecklistItem.objects.values_list("year", flat=True))
+    items = ChecklistItem.objects.filter(year=plan).select_related("directive__source")
+    passages = {item.directive_id for item in items}
+    accepted = DirectiveCandidate.objects.filter(state="accepted").select_related("item")
+    assert accepted.count() == len(passages)  # a passage that gave two tasks is accepted once
+    for candidate in accepted:
+        directive = candidate.item.directive
+        assert candidate.item.year == plan and candidate.source_id == directive.source_id
+        assert candidate.text == directive.text.strip() and candidate.title == candidate.item.title
+        assert candidate.decided_by.username == "anweiban"
+    # Everything else the rules proposed was looked at and set aside.
+    assert set(DirectiveCandidate.objects.values_list("state", flat=True)) == {
+        "accepted",
+        "rejected",
+    }
+    for speech in Source.objects.all():
+        spans = list(speech.candidates.order_by("start").values_list("start", "end"))
+        assert all(end <= after for (_, end), (after, _) in zip(spans, spans[1:], strict=False))
+        assert speech.extracted_at is not None
 
 
 def test_it_says_which_fixture_is_missing(db, settings, tmp_path, monkeypatch):

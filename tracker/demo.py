@@ -16,11 +16,15 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from checklist.models import ChecklistItem, WorkYear
+from checklist import extract
+from checklist.models import ChecklistItem, DirectiveCandidate, Source, WorkYear
+from checklist.spans import trim
 from tracker import demo_calendar, services
 from tracker.accounts import office_group
 from tracker.models import Assignment, ExtensionRequest, StatusUpdate, Supervision, Unit, User
+from tracker.speech_review import _candidates_from as candidates_from
 from tracker.supervision import supervise as services_supervise
+from tracker.unit_refs import unit_refs
 from tracker.year_close import year_close
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -120,7 +124,7 @@ def load_catalog(years: int) -> None:
     plan = demo_calendar.TEMPLATE_YEAR + years
     moved = {
         "sources": [
-            {**row, "fields": demo_calendar.shift_source(row["fields"], years, plan)}
+            {**row, "fields": _processed(demo_calendar.shift_source(row["fields"], years, plan))}
             for row in _fixture("sources")
         ],
         "items": [
@@ -138,6 +142,105 @@ def load_catalog(years: int) -> None:
             else:
                 files.append(FIXTURES / f"{name}.json")
         call_command("loaddata", *files, verbosity=0)
+
+
+def _processed(fields: dict) -> dict:
+    """The speeches went through 讲话录入 when they were entered: extraction ran then, as
+    speech_create does (their candidates are written by ``ensure_speech_review``)."""
+    return {**fields, "extracted_at": fields["created_at"]}
+
+
+def ensure_speech_review(*, office: User, plan: int) -> int:
+    """The five speeches as the office left them in 讲话分解: the extraction rules' candidates,
+    the plan's items as the accepted ones, every other candidate rejected.
+
+    Each item's candidate covers the item's passage (its directive's span), as the office made
+    it with 合并 and 拆分; the candidates it replaced are gone, the rest of the speech keeps what
+    extraction proposed. A passage that gave two items is accepted once, for the first. The
+    rest is rejected, not left 待审: the speeches' tasks went out months ago, and a list of
+    hundreds of undecided sentences would say the office never finished; 恢复为待审 brings any
+    of them back, and 讲话录入 shows a new speech from the start.
+
+    Written once per speech: a speech that has candidates is left as it is.
+    """
+    keys = [row["fields"]["key"] for row in _fixture("sources")]
+    speeches = Source.objects.filter(key__in=keys, candidates__isnull=True).order_by("key")
+    if not speeches:
+        return 0
+    refs = unit_refs()
+    kinds = {ref.key: ref.kind for ref in refs}
+    written = 0
+    for source in speeches:
+        items = (
+            ChecklistItem.objects.filter(year=plan, directive__source=source)
+            .select_related("directive")
+            .prefetch_related("directive__themes")
+            .order_by("code")
+        )
+        first_items = {}
+        for item in items:
+            first_items.setdefault(item.directive_id, item)
+        found = extract.extract_directives(source.text, speech_date=source.date, units=refs)
+        proposed = candidates_from(source, found, kinds)
+        accepted = []
+        for item in sorted(first_items.values(), key=lambda i: i.directive.start):
+            start, end = trim(source.text, item.directive.start, item.directive.end)
+            covered = [c for c in proposed if c.start < end and c.end > start]
+            proposed = [c for c in proposed if c not in covered]
+            candidate = _joined(source, start, end, covered, item)
+            candidate.state = DirectiveCandidate.State.ACCEPTED
+            candidate.item, candidate.title = item, item.title
+            candidate.decided_by, candidate.decided_at = office, item.created_at
+            accepted.append(candidate)
+        # Rejected when the office went through the speech: at its first acceptance.
+        reviewed = min((c.decided_at for c in accepted), default=source.extracted_at)
+        for candidate in proposed:
+            candidate.state = DirectiveCandidate.State.REJECTED
+            candidate.decided_by, candidate.decided_at = office, reviewed
+        rows = sorted([*accepted, *proposed], key=lambda c: c.start)
+        DirectiveCandidate.objects.bulk_create(rows)
+        # Extracted when the speech was entered, not when the demo was loaded.
+        DirectiveCandidate.objects.filter(source=source).update(
+            created_at=source.extracted_at or timezone.now()
+        )
+        written += len(rows)
+    return written
+
+
+def _joined(
+    source: Source, start: int, end: int, covered: list[DirectiveCandidate], item: ChecklistItem
+) -> DirectiveCandidate:
+    """One candidate for [start, end) with the labels of the candidates it covers joined, as
+    与下一条合并 joins them (one lead at most); a passage extraction missed keeps its
+    directive's position and themes."""
+    directive = item.directive
+    joined = DirectiveCandidate(
+        source=source,
+        start=start,
+        end=end,
+        text=source.text[start:end],
+        part=covered[0].part if covered else directive.part,
+        heading_path=covered[0].heading_path if covered else directive.heading_path,
+        themes=[theme.name for theme in directive.themes.all()] if not covered else [],
+    )
+    has_lead = False
+    for piece in covered:
+        joined.themes = list(dict.fromkeys([*joined.themes, *piece.themes]))
+        joined.groups = list(dict.fromkeys([*joined.groups, *piece.groups]))
+        for entry in piece.units:
+            if any(named["unit"] == entry["unit"] for named in joined.units):
+                continue
+            role = entry["role"]
+            if role == Assignment.Role.LEAD and has_lead:
+                role = Assignment.Role.RESPONSIBLE
+            joined.units.append({"unit": entry["unit"], "role": role})
+            has_lead = has_lead or role == Assignment.Role.LEAD
+        if joined.deadline is None and not joined.immediate:
+            joined.deadline, joined.deadline_phrase = piece.deadline, piece.deadline_phrase
+            joined.immediate = piece.immediate
+        if joined.target_quantity is None:
+            joined.target_quantity, joined.target_unit = piece.target_quantity, piece.target_unit
+    return joined
 
 
 def ensure_assignments(office: User, *, years: int = 0) -> int:

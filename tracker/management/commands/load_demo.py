@@ -41,6 +41,7 @@ class Command(BaseCommand):
             if not is_closed(plan - 1):
                 created += demo.ensure_assignments(office, years=years - 1)
             created += demo.ensure_assignments(office, years=years)
+            candidates = demo.ensure_speech_review(office=office, plan=plan)
             seeded = extras = 0
             if not no_progress:
                 demo.close_last_year(office=office, plan=plan)
@@ -48,7 +49,8 @@ class Command(BaseCommand):
                 extras = demo.seed_requests(office=office, today=today, year=plan)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
-            f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条。"
+            f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条，"
+            f"讲话分解中的部署要求 {candidates} 条。"
         )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
