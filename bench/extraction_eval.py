@@ -9,15 +9,21 @@ result is scored as the labelling spec says:
   recall = matched / gold;
 - on matched pairs: theme accuracy (predicted main theme among the gold themes), unit accuracy
   (predicted units ∪ groups equal the gold set), deadline accuracy ((deadline, immediate)
-  equal); each also on the pairs where the gold value is not empty.
+  equal), target accuracy ((quantity, unit) equal) and, on files labelled with actors, actor
+  accuracy (the sets of actors equal, each keyed by its unit, else its group, else its name in
+  simplified characters without a leading 县/市/区); each also on the pairs where the gold value
+  is not empty.
 
-Prints one JSON object: per file and overall. Options: --gold-dir, --units, --show-errors
-(missed and spurious spans on stderr), --scale MB (also time the extractor on MB megabytes of
-text made by repeating the speeches).
+Prints one JSON object: per file, per kind and split ("news:held-out" …), per split of the
+development set ("development:tuned", "development:held-out"; the seed speeches are
+"speech-seed:…"), and overall. Options: --gold-dir, --units, --show-errors (missed and
+spurious spans and wrong labels on stderr), --split (score only the files of that split),
+--scale MB (also time the extractor on MB megabytes of text made by repeating the texts).
 """
 
 import argparse
 import json
+import re
 import sys
 import time
 from datetime import date
@@ -27,8 +33,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from checklist.extract import UnitRef, extract_directives  # noqa: E402
+from checklist.speech_text import matching_text  # noqa: E402
 
 OTHER = "其他"
+# The pinyin some mirror sites insert after characters: 會(huì)議.
+_PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+[）)]")
+
+
+def actor_key(actor: dict) -> str:
+    """What an actor is compared by: its unit, else its group, else its plain name."""
+    if actor.get("unit"):
+        return actor["unit"]
+    if actor.get("group"):
+        return actor["group"]
+    name = matching_text(_PINYIN.sub("", actor.get("name", ""))).replace(" ", "")
+    if len(name) > 2 and name[0] in "县市区":
+        name = name[1:]
+    return name
 
 
 def load_unit_refs(path: Path) -> list[UnitRef]:
@@ -74,6 +95,14 @@ def match_spans(gold: list[dict], pred: list[dict]) -> list[tuple[int, int]]:
 
 
 def _as_pred(d) -> dict:
+    actors = getattr(d, "actors", None)
+    if actors is None:
+        # An extractor without actors named units and groups only.
+        actors = [{"unit": u} for u in d.units] + [{"group": g} for g in d.unit_groups]
+    else:
+        actors = [
+            {"name": a.name, "unit": a.unit, "group": a.group, "role": a.role} for a in actors
+        ]
     return {
         "start": d.start,
         "end": d.end,
@@ -81,9 +110,19 @@ def _as_pred(d) -> dict:
         "themes": list(d.themes),
         "units": list(d.units),
         "groups": list(d.unit_groups),
+        "actors": actors,
         "deadline": d.deadline.isoformat() if d.deadline else None,
         "immediate": bool(d.immediate),
+        "target": (
+            {"quantity": float(d.target_quantity), "unit": d.target_unit}
+            if d.target_quantity is not None
+            else None
+        ),
     }
+
+
+def _target(value) -> tuple | None:
+    return (float(value["quantity"]), value["unit"]) if value else None
 
 
 class Tally:
@@ -94,7 +133,7 @@ class Tally:
         self.seconds = 0.0
         self.counts = {
             key: [0, 0, 0, 0]  # right, pairs, right where gold has a value, such pairs
-            for key in ("theme", "unit", "deadline")
+            for key in ("theme", "unit", "actor", "deadline", "target")
         }
 
     def add_pair(self, g: dict, p: dict) -> None:
@@ -110,6 +149,13 @@ class Tally:
             gold_due == (p["deadline"], p["immediate"]),
             bool(g.get("deadline") or g.get("immediate")),
         )
+        self._count(
+            "target", _target(g.get("target")) == _target(p.get("target")), bool(g.get("target"))
+        )
+        if "actors" in g:
+            gold_actors = {actor_key(a) for a in g["actors"]}
+            pred_actors = {actor_key(a) for a in p.get("actors", [])}
+            self._count("actor", gold_actors == pred_actors, bool(gold_actors))
 
     def _count(self, key: str, right: bool, has_value: bool) -> None:
         c = self.counts[key]
@@ -171,40 +217,44 @@ def evaluate_file(
     for gi, pi in pairs:
         tally.add_pair(gold[gi], pred[pi])
     if show_errors:
-        matched_g = {gi for gi, _ in pairs}
-        matched_p = {pi for _, pi in pairs}
-        for gi, g in enumerate(gold):
-            if gi not in matched_g:
-                print(
-                    f"MISSED   {gold_path.stem} {g['start']}–{g['end']} {text[g['start'] : g['end']]}",
-                    file=sys.stderr,
-                )
-        for pi, p in enumerate(pred):
-            if pi not in matched_p:
-                print(
-                    f"SPURIOUS {gold_path.stem} {p['start']}–{p['end']} {p['text']}",
-                    file=sys.stderr,
-                )
-        for gi, pi in pairs:
-            g, p = gold[gi], pred[pi]
-            main = p["themes"][0] if p["themes"] else OTHER
-            if main not in (g.get("themes") or []):
-                print(
-                    f"THEME    {gold_path.stem} {p['start']} gold {g.get('themes')} pred {p['themes']}",
-                    file=sys.stderr,
-                )
-            gold_units = set(g.get("units") or []) | set(g.get("groups") or [])
-            if gold_units != set(p["units"]) | set(p["groups"]):
-                print(
-                    f"UNITS    {gold_path.stem} {p['start']} gold {sorted(gold_units)} pred {sorted(set(p['units']) | set(p['groups']))}",
-                    file=sys.stderr,
-                )
-            if (g.get("deadline"), bool(g.get("immediate"))) != (p["deadline"], p["immediate"]):
-                print(
-                    f"DEADLINE {gold_path.stem} {p['start']} gold {g.get('deadline')}/{g.get('immediate')} pred {p['deadline']}/{p['immediate']}",
-                    file=sys.stderr,
-                )
+        _show_errors(gold_path.stem, text, gold, pred, pairs)
     return tally, warnings
+
+
+def _show_errors(stem: str, text: str, gold: list, pred: list, pairs: list) -> None:
+    def say(kind: str, message: str) -> None:
+        print(f"{kind:<8} {stem} {message}", file=sys.stderr)
+
+    matched_g = {gi for gi, _ in pairs}
+    matched_p = {pi for _, pi in pairs}
+    for gi, g in enumerate(gold):
+        if gi not in matched_g:
+            say("MISSED", f"{g['start']}–{g['end']} {text[g['start'] : g['end']]}")
+    for pi, p in enumerate(pred):
+        if pi not in matched_p:
+            say("SPURIOUS", f"{p['start']}–{p['end']} {p['text']}")
+    for gi, pi in pairs:
+        g, p = gold[gi], pred[pi]
+        main = p["themes"][0] if p["themes"] else OTHER
+        if main not in (g.get("themes") or []):
+            say("THEME", f"{p['start']} gold {g.get('themes')} pred {p['themes']}")
+        gold_units = set(g.get("units") or []) | set(g.get("groups") or [])
+        pred_units = set(p["units"]) | set(p["groups"])
+        if gold_units != pred_units:
+            say("UNITS", f"{p['start']} gold {sorted(gold_units)} pred {sorted(pred_units)}")
+        if "actors" in g:
+            gold_actors = sorted({actor_key(a) for a in g["actors"]})
+            pred_actors = sorted({actor_key(a) for a in p["actors"]})
+            if gold_actors != pred_actors:
+                say("ACTORS", f"{p['start']} gold {gold_actors} pred {pred_actors}")
+        if (g.get("deadline"), bool(g.get("immediate"))) != (p["deadline"], p["immediate"]):
+            say(
+                "DEADLINE",
+                f"{p['start']} gold {g.get('deadline')}/{g.get('immediate')} "
+                f"pred {p['deadline']}/{p['immediate']}",
+            )
+        if _target(g.get("target")) != _target(p.get("target")):
+            say("TARGET", f"{p['start']} gold {g.get('target')} pred {p.get('target')}")
 
 
 def scale_timing(texts: list[str], megabytes: float, units: list[UnitRef]) -> dict:
@@ -225,11 +275,19 @@ def scale_timing(texts: list[str], megabytes: float, units: list[UnitRef]) -> di
     }
 
 
+def _kind_and_split(path: Path) -> tuple[str, str]:
+    header = json.loads(path.read_text(encoding="utf-8"))
+    return header.get("kind", "speech-seed"), header.get("split", "tuned")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold-dir", default=str(ROOT / "bench" / "extraction_gold"))
     parser.add_argument("--units", default=str(ROOT / "fixtures" / "units.json"))
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument(
+        "--split", choices=("tuned", "held-out"), help="score only the files of this split"
+    )
     parser.add_argument("--scale", type=float, default=0, metavar="MB")
     parser.add_argument(
         "--scale-from", nargs="*", default=[], metavar="TXT", help="speeches to repeat for --scale"
@@ -238,16 +296,27 @@ def main(argv: list[str] | None = None) -> dict:
     units = load_unit_refs(Path(args.units))
     gold_files = sorted(Path(args.gold_dir).glob("*.json"))
     overall = Tally()
-    files, warnings = {}, []
+    files, kinds, sets, warnings = {}, {}, {}, []
     for path in gold_files:
         if not path.with_suffix(".txt").exists():
             warnings.append(f"{path.name}: no {path.stem}.txt next to it, skipped")
             continue
+        kind, split = _kind_and_split(path)
+        if args.split and split != args.split:
+            continue
         tally, file_warnings = evaluate_file(path, units, args.show_errors)
-        files[path.stem] = tally.report()
+        files[path.stem] = {"kind": kind, "split": split, **tally.report()}
         warnings.extend(file_warnings)
         overall.merge(tally)
-    result = {"files": files, "overall": overall.report()}
+        kinds.setdefault(f"{kind}:{split}", Tally()).merge(tally)
+        family = "speech-seed" if kind == "speech-seed" else "development"
+        sets.setdefault(f"{family}:{split}", Tally()).merge(tally)
+    result = {
+        "files": files,
+        "kinds": {key: kinds[key].report() for key in sorted(kinds)},
+        "sets": {key: sets[key].report() for key in sorted(sets)},
+        "overall": overall.report(),
+    }
     if warnings:
         result["warnings"] = warnings
     if args.scale:
