@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "checklist",
     "tracker",
+    "tracker.enterprises",
 ]
 
 MIDDLEWARE = [
