@@ -157,6 +157,15 @@ class ProgressForm(forms.Form):
             del self.fields["percent"]
         else:
             del self.fields["quantity"]
+            if assignment.due_date is None:
+                # A 长期 task has no end to be a share of: each period reports what was done.
+                # Without the field a posted percent is not read at all.
+                del self.fields["percent"]
+                self.fields["note"].label = "本期进展"
+                cadence = assignment.item.cadence_label or "期"
+                self.fields[
+                    "note"
+                ].help_text = f"长期任务按{cadence}报送：写明本期做了什么，附上佐证材料。"
         self.fields[
             "files"
         ].help_text = (

@@ -1,6 +1,9 @@
 """Reads, always scoped by the user asking. Views get assignments from here and nowhere else."""
 
-from django.db.models import Count, Q, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.lookups import Exact
 from django.http import Http404
 
 from checklist.models import ChecklistItem, DirectiveCandidate, Source
@@ -58,12 +61,88 @@ def assignment_list(user: User, params) -> AssignmentFilter:
     """The task list: the user's visible assignments, filtered by the query string.
 
     Without a year in the query string, the current 年度's; ``year=`` (empty) lists all years.
+    ``returned=1`` keeps the tasks sent back and not yet submitted again (the home page's
+    被退回 count links there).
     """
     base = assignments_for_user(user).select_related("item", "item__theme", "unit")
+    if returned_only(params):
+        # Work for the unit to do again: a closed 年度's returned tasks can no longer be.
+        base = base.in_open_years().filter(currently_returned())
     filterset = AssignmentFilter(params, queryset=base, user=user)
     if filterset.form.is_bound:
         filterset.form.is_valid()  # invalid filter values are shown as form errors, not 500s
     return filterset
+
+
+def returned_only(params) -> bool:
+    return (params or {}).get("returned") == "1"
+
+
+# The rows that decide whether a task is back with its unit: the latest of them says so.
+_ROUND_KINDS = (StatusUpdate.Kind.SUBMIT, StatusUpdate.Kind.RETURN)
+
+
+def currently_returned() -> Q:
+    """Sent back (退回) by the office and not submitted again since: the latest 提交审核 or
+    退回 row of the assignment is a 退回.
+
+    Nothing on the assignment row says so (a return puts it back to 推进中 like any report),
+    so the history decides, one index lookup (update_assignment_time) per 推进中 row: only
+    those are tested, since a return leaves 推进中 and only a submission leaves that.
+    """
+    latest = (
+        StatusUpdate.objects.filter(assignment=OuterRef("pk"), kind__in=_ROUND_KINDS)
+        .order_by("-created_at", "-id")
+        .values("kind")[:1]
+    )
+    return Q(status=Assignment.Status.IN_PROGRESS) & Q(
+        Exact(Subquery(latest), StatusUpdate.Kind.RETURN)
+    )
+
+
+def returns_of(assignment_ids: Iterable[int]) -> dict[int, StatusUpdate]:
+    """The 退回 row (with its reason) of each of these assignments that is currently returned,
+    by assignment id: one query for a page of rows, rather than one per row."""
+    ids = list(assignment_ids)
+    if not ids:
+        return {}
+    rows = (
+        StatusUpdate.objects.filter(assignment_id__in=ids, kind__in=_ROUND_KINDS)
+        .select_related("author")
+        .order_by("assignment_id", "-created_at", "-id")
+    )
+    latest: dict[int, StatusUpdate] = {}
+    for row in rows:
+        latest.setdefault(row.assignment_id, row)
+    return {pk: row for pk, row in latest.items() if row.kind == StatusUpdate.Kind.RETURN}
+
+
+def submission_of(assignment: Assignment) -> tuple[StatusUpdate | None, list]:
+    """What a submitted assignment was submitted with, for the office's review: the 提交审核
+    row (figure, note, files) and every file the unit sent since the last 退回 (or since it
+    began), newest first. (None, []) when it is not waiting for review."""
+    if assignment.status != Assignment.Status.SUBMITTED:
+        return None, []
+    submit = (
+        assignment.history.filter(kind=StatusUpdate.Kind.SUBMIT)
+        .select_related("author", "author__unit")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if submit is None:
+        return None, []
+    last_return = (
+        assignment.history.filter(kind=StatusUpdate.Kind.RETURN, created_at__lte=submit.created_at)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    files = Evidence.objects.filter(
+        assignment=assignment, update__created_at__lte=submit.created_at
+    )
+    if last_return is not None:
+        files = files.filter(update__created_at__gt=last_return)
+    return submit, list(files.order_by("-uploaded_at", "-id"))
 
 
 def history_for(assignment: Assignment) -> QuerySet[StatusUpdate]:

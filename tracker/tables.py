@@ -8,6 +8,9 @@ from django.utils.safestring import SafeString, mark_safe
 from checklist.models import ChecklistItem
 from tracker.models import Assignment
 from tracker.progress import format_quantity, progress
+from tracker.selectors import returns_of
+
+VERIFIED = Assignment.Status.VERIFIED
 
 
 def cell(label: str) -> dict:
@@ -28,6 +31,60 @@ class SelectColumn(tables.CheckBoxColumn):
             '<label class="check select-all" hidden>'
             '<input type="checkbox" data-select-all="1" /> 全选</label>'
         )
+
+
+class OpenFirst:
+    """The list's first order: open work soonest due first (长期 after the dated), then 已办结
+    in the same order; ties by id.
+
+    One ORDER BY on "verified or not" would sort every matching row before the first page
+    could be sent: no index holds that expression. As two parts, open and verified, each is
+    read from an index in due-date order (assignment_due_item_role, or assignment_status_due
+    for the verified part) and stops after the page. A page inside the open part costs one
+    query, as before; the page where the open part ends learns its length from the rows it
+    got; only pages past it count the verified part to know where they start.
+    Quacks like the queryset django-tables2 pages: count(), slices, order_by().
+    """
+
+    def __init__(self, queryset):
+        self.queryset = queryset.order_by()
+        self.model = queryset.model
+        key = (F("due_date").asc(nulls_last=True), "pk")
+        self.open = self.queryset.exclude(status=VERIFIED).order_by(*key)
+        self.done = self.queryset.filter(status=VERIFIED).order_by(*key)
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def order_by(self, *fields):
+        # Another column's order asked for: the plain queryset sorts by it.
+        return self.queryset.order_by(*fields)
+
+    def __iter__(self):
+        yield from self.open
+        yield from self.done
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            rows = self[key : key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        start, stop = key.start or 0, key.stop
+        if stop is None:
+            stop = self.count()
+        rows = list(self.open[start:stop])
+        if len(rows) == stop - start:
+            return rows
+        # The open part ends on this page, or before it.
+        n_open = start + len(rows) if rows or start == 0 else self.count() - self.done.count()
+        return rows + list(self.done[max(start - n_open, 0) : stop - n_open])
 
 
 class AssignmentTable(tables.Table):
@@ -70,8 +127,10 @@ class AssignmentTable(tables.Table):
             column.name: conditional_escape(column.column.attrs.get("td", {}).get("data-label", ""))
             for column in self.columns
         }
+        rows = list(self.paginated_rows)
+        self.returns = returns_of(row.record.pk for row in rows)
         parts = []
-        for index, row in enumerate(self.paginated_rows):
+        for index, row in enumerate(rows):
             record = row.record
             parity = "even" if index % 2 == 0 else "odd"
             draft = " draft" if record.item.state == ChecklistItem.State.DRAFT else ""
@@ -127,15 +186,24 @@ class AssignmentTable(tables.Table):
         )
 
     def render_status(self, record):
-        return format_html(
+        status = format_html(
             '<span class="status status-{}">{}</span>', record.status, record.get_status_display()
         )
+        returned = getattr(self, "returns", {}).get(record.pk)
+        if returned is None:
+            return status
+        return status + returned_tag(returned)
 
     def render_done(self, record):
         target = record.item.target_quantity
         if target:
             done = format_quantity(record.quantity_done)
             return f"{done}/{format_quantity(target)} {record.item.target_unit}"
+        if record.due_date is None:
+            # 长期: no share of an end to show, only whether the unit keeps reporting.
+            if record.last_reported_at is None:
+                return "尚未报送"
+            return f"最近报送 {timezone.localtime(record.last_reported_at):%Y-%m-%d}"
         return f"{record.percent}%"
 
     def render_light(self, record):
@@ -165,9 +233,19 @@ class AssignmentTable(tables.Table):
         return value.strftime("%Y-%m-%d")
 
     def order_due_date(self, queryset, is_descending):
-        key = (
-            F("due_date").desc(nulls_last=True)
-            if is_descending
-            else F("due_date").asc(nulls_last=True)
-        )
+        if isinstance(queryset, OpenFirst):
+            queryset = queryset.queryset
+        if not is_descending:
+            # The default order: open work first, soonest due first.
+            return OpenFirst(queryset), True
+        key = F("due_date").desc(nulls_last=True)
         return queryset.order_by(key, "item__code", "unit__sort_order"), True
+
+
+def returned_tag(update) -> SafeString:
+    """The 退回 mark of a task sent back and not yet submitted again; the reason on hover
+    (and in full on the task's own page)."""
+    when = timezone.localtime(update.created_at).strftime("%Y-%m-%d")
+    return format_html(
+        ' <span class="tag-returned" title="{} 退回：{}">退回</span>', when, update.note
+    )

@@ -15,6 +15,7 @@ from tracker.models import Assignment
 from tracker.progress import progress
 from tracker.supervision import HELD_BY_UNIT
 from tracker.tables import AssignmentTable
+from tracker.views.evidence import shows_inline
 from tracker.work_years import is_closed
 
 
@@ -22,6 +23,15 @@ def can_report(user, assignment: Assignment) -> bool:
     if assignment.status not in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS):
         return False
     return user.is_office or (user.role == user.Role.STAFF and user.unit_id == assignment.unit_id)
+
+
+def mark_inline_images(history) -> list:
+    """The history with each evidence file marked for the page: photos as thumbnails."""
+    history = list(history)
+    for update in history:
+        for file in update.evidence.all():
+            file.inline = shows_inline(file)
+    return history
 
 
 def assignment_list(request):
@@ -33,7 +43,12 @@ def assignment_list(request):
     return render(
         request,
         "tracker/assignment_list.html",
-        {"filter": filterset, "table": table, "bulk_actions": request.user.is_office},
+        {
+            "filter": filterset,
+            "table": table,
+            "bulk_actions": request.user.is_office,
+            "returned_only": selectors.returned_only(request.GET),
+        },
     )
 
 
@@ -54,7 +69,8 @@ def _detail(
             today=timezone.localdate(),
         ),
         "siblings": selectors.sibling_assignments(assignment),
-        "history": selectors.history_for(assignment),
+        "history": mark_inline_images(selectors.history_for(assignment)),
+        "returned": selectors.returns_of([assignment.pk]).get(assignment.pk),
         "pending_extension": pending,
         "alert": alert,
         "supervision": assignment.supervisions.filter(resolved_at__isnull=True).first(),
@@ -84,6 +100,10 @@ def _detail(
             context["extension_form"] = extension_form or ExtensionForm()
     if user.is_office and assignment.status == Assignment.Status.SUBMITTED:
         context["review_form"] = review_form or ReviewForm(initial={"version": assignment.version})
+        submission, files = selectors.submission_of(assignment)
+        for file in files:
+            file.inline = shows_inline(file)
+        context["submission"], context["submitted_files"] = submission, files
     return render(request, "tracker/assignment_detail.html", context, status=status)
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -11,8 +12,13 @@ from tracker import selectors, services
 from tracker.models import Notice, Unit
 from tracker.supervision import supervise, supervise_unit
 
+# The bell shows at most this many, as "99+": counting further costs a page load for nothing.
+BADGE_MAX = 100
+
 
 def notices_for(user):
+    """A unit's notices; for the office every unit's, which it sent itself (退回, 督办单,
+    延期审批, reminders): its page lists them as a log, but they do not light its bell."""
     if user.is_office:
         return Notice.objects.select_related("unit")
     if user.unit_id:
@@ -20,20 +26,79 @@ def notices_for(user):
     return Notice.objects.none()
 
 
+def _office_news(user):
+    """What is news to the office: submissions waiting for its review and 延期申请 waiting for
+    its decision. Handled ones drop out; those that came before notices_seen_at are not new."""
+    return selectors.review_queue(user), selectors.pending_extensions(user)
+
+
 def unread_count(user) -> int:
+    """The bell's number, once per request: a page that renders a table runs the context
+    processors again for it."""
+    cached = getattr(user, "_unread_notices", None)
+    if cached is None:
+        cached = user._unread_notices = _unread_count(user)
+    return cached
+
+
+def _unread_count(user) -> int:
+    if user.is_office:
+        submissions, extensions = _office_news(user)
+        seen = user.notices_seen_at
+        if seen:
+            submissions = submissions.filter(submitted_at__gt=seen)
+            extensions = extensions.filter(created_at__gt=seen)
+        return sum(
+            qs.order_by().values("pk")[:BADGE_MAX].count() for qs in (submissions, extensions)
+        )
     qs = notices_for(user)
     if user.notices_seen_at:
         qs = qs.filter(created_at__gt=user.notices_seen_at)
-    return qs.count()
+    return qs[:BADGE_MAX].count()
+
+
+def _news_entries(user, limit: int = 50) -> list[dict]:
+    """The office's news as one list, newest first, each with its link."""
+    submissions, extensions = _office_news(user)
+    seen = user.notices_seen_at
+    entries = [
+        {
+            "at": a.submitted_at,
+            "title": f"提交审核：{a.item.code} {a.item.title}",
+            "unit": a.unit.name,
+            "body": "单位已报办结，等待审核（销号或退回）。",
+            "url": reverse("assignment_detail", args=[a.pk]) + "#review",
+            "link": "去审核",
+        }
+        for a in submissions.order_by("-submitted_at", "-id")[:limit]
+    ]
+    entries += [
+        {
+            "at": e.created_at,
+            "title": f"延期申请：{e.assignment.item.code} {e.assignment.item.title}",
+            "unit": e.assignment.unit.name,
+            "body": f"申请将完成时限由 {e.current_due_date or '长期'} 延至 "
+            f"{e.requested_due_date}。理由：{e.reason}",
+            "url": reverse("review_queue"),
+            "link": "去审批",
+        }
+        for e in extensions.order_by("-created_at", "-id")[:limit]
+    ]
+    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    for entry in entries[:limit]:
+        entry["unread"] = not seen or entry["at"] > seen
+    return entries[:limit]
 
 
 def notice_list(request):
-    notices = notices_for(request.user)[:100]
-    return render(
-        request,
-        "tracker/notices.html",
-        {"notices": notices, "seen_at": request.user.notices_seen_at},
-    )
+    user = request.user
+    context = {"seen_at": user.notices_seen_at}
+    if user.is_office:
+        context["news"] = _news_entries(user)
+        context["sent"] = notices_for(user)[:100]
+    else:
+        context["notices"] = notices_for(user)[:100]
+    return render(request, "tracker/notices.html", context)
 
 
 @require_POST
