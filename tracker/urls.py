@@ -50,6 +50,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", review.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", evidence.evidence_download, name="evidence_download"),
     path("tasks/export/", excel.bulletin_export, name="bulletin_export"),
+    path("tasks/export/docx/", excel.bulletin_docx_export, name="bulletin_docx_export"),
     path("import/", excel.task_import, name="task_import"),
     path("import/confirm/", excel.task_import_confirm, name="task_import_confirm"),
     path("import/template/", excel.task_import_template, name="task_import_template"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from checklist.models import Theme
 from tracker import security, selectors, services
 from tracker.excel.bulletin import write_bulletin
+from tracker.excel.bulletin_docx import describe_filters, issuer_for, write_bulletin_docx
 from tracker.excel.return_sheet import read_return_sheet, write_return_sheet
 from tracker.excel.task_import import import_tasks
 from tracker.excel.template import write_task_template
@@ -24,6 +25,7 @@ from tracker.models import Unit
 from tracker.work_years import closed_years, current_year, parse_year, year_choices
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -32,11 +34,11 @@ def _require_office(user):
         raise PermissionDenied("只有安委办可以进行此操作。")
 
 
-def _xlsx_response(write, filename: str) -> FileResponse:
+def _file_response(write, filename: str, content_type: str = XLSX) -> FileResponse:
     handle = tempfile.TemporaryFile()
     write(handle)
     handle.seek(0)
-    return FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
 def _park(request, upload, **meta) -> str:
@@ -186,7 +188,7 @@ def task_import_template(request):
     themes = list(Theme.objects.filter(active=True).values_list("name", flat=True))
     year = timezone.localdate().year
     security.log_event(request, "export", "success", file="task_template")
-    return _xlsx_response(
+    return _file_response(
         lambda f: write_task_template(f, theme_names=themes, year=year), "任务分解表模板.xlsx"
     )
 
@@ -230,7 +232,7 @@ def return_sheet_download(request):
     today = timezone.localdate()
     year = parse_year(request.GET.get("year")) or current_year(today=today)
     security.log_event(request, "export", "success", file="return_sheet", unit=unit.name)
-    return _xlsx_response(
+    return _file_response(
         lambda f: write_return_sheet(f, unit=unit, today=today, year=year),
         f"填报表-{unit.label}-{today:%Y%m%d}.xlsx",
     )
@@ -286,18 +288,48 @@ def return_sheet_confirm(request):
 # --- the bulletin ---------------------------------------------------------------------------
 
 
+def _bulletin_scope(request) -> str:
+    return "" if request.user.sees_all_units else request.user.unit.name
+
+
 def bulletin_export(request):
     """The bulletin of exactly what the task list shows with the same filters."""
     filterset = selectors.assignment_list(request.user, request.GET)
     # A closed 年度 is reported as on its closing day, like its dashboard.
     today = filterset.today
-    scope = "" if request.user.sees_all_units else request.user.unit.name
+    scope = _bulletin_scope(request)
     if filterset.year:
         scope = f"{filterset.year}年度" + (f" · {scope}" if scope else "")
     security.log_event(
         request, "export", "success", file="bulletin", filters=request.GET.urlencode()
     )
-    return _xlsx_response(
+    return _file_response(
         lambda f: write_bulletin(f, assignments=filterset.qs, today=today, scope=scope),
         f"安全生产任务进度通报-{today:%Y%m%d}.xlsx",
+    )
+
+
+def bulletin_docx_export(request):
+    """The same bulletin as an official document (通报): the same filters, scope and day as the
+    .xlsx, so its figures are the spreadsheet's. A unit's own staff get their unit's document,
+    without a rank: their rows alone would rank them first among themselves."""
+    user = request.user
+    filterset = selectors.assignment_list(user, request.GET)
+    today = filterset.today
+    security.log_event(
+        request, "export", "success", file="bulletin_docx", filters=request.GET.urlencode()
+    )
+    return _file_response(
+        lambda f: write_bulletin_docx(
+            f,
+            assignments=filterset.qs,
+            today=today,
+            year=filterset.year,
+            scope=_bulletin_scope(request),
+            issuer=issuer_for(user),
+            ranked=user.sees_all_units,
+            filters=describe_filters(filterset),
+        ),
+        f"安全生产重点工作任务推进情况通报-{today:%Y%m%d}.docx",
+        content_type=DOCX,
     )
