@@ -3,6 +3,7 @@
 import io
 from collections import Counter
 from datetime import time, timedelta
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -53,31 +54,87 @@ def test_the_red_list_shows_overdue_work_oldest_first(world):
     assert board.red_list[0]["days_overdue"] == 61
 
 
-def test_a_counted_target_is_each_units_own_and_the_whole_is_their_sum(world):
+def _target_row(board, item):
+    return next(t for t in board.targets if t["code"] == item.code)
+
+
+def _county_target(world, user=None, **filters):
+    board = build_dashboard(user or world.office, DashboardFilters(**filters), today=world.today)
+    return _target_row(board, world.item_target)
+
+
+def _split(world, shares: dict):
+    """The 40 家 split among townships A and B: {unit: share}."""
+    b = services.assignment_create(item=world.item_target, unit=world.town_b, user=world.office)
+    for assignment in (world.a_target, b):
+        services.assignment_change(
+            assignment=assignment, user=world.office, share_quantity=shares[assignment.unit]
+        )
+    return b
+
+
+def test_a_split_target_reads_the_county_target_against_each_units_done_up_to_its_share(world):
+    b = _split(world, {world.town_a: Decimal(25), world.town_b: Decimal(15)})
+    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=30)
+    services.assignment_report(assignment=b, user=world.staff_b, quantity=10)
+    target = _county_target(world)
+    # A's 5 beyond its 25 do not make up B's 5 short of its 15.
+    assert (target["done"], target["target"], target["units"]) == (35, 40, 2)
+    assert target["rate"] == 87.5
+    assert target["figure"].text == "35 / 40 家"
+    assert target["figure"].surplus == 5
+
+
+def test_units_without_a_share_each_answer_for_the_whole_county_target(world):
     Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=12)
     services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=20)
     world.a_target.refresh_from_db()
-    assert world.a_target.percent == 50  # 20 of its own 40, as on the unit's page
+    assert world.a_target.percent == 50  # 20 of the 40 it answers for, as on the unit's page
+    target = _county_target(world)
+    assert (target["done"], target["target"], target["rate"]) == (32, 40, 80.0)
+
+
+def test_the_county_figure_stops_at_the_county_target(world):
+    Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=30)
+    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=30)
+    target = _county_target(world)
+    assert (target["done"], target["target"], target["rate"]) == (40, 40, 100.0)
+
+
+def test_a_units_own_staff_see_what_their_unit_answers_for(world):
+    b = _split(world, {world.town_a: Decimal(25), world.town_b: Decimal(15)})
+    services.assignment_report(assignment=b, user=world.staff_b, quantity=10)
+    target = _county_target(world, world.staff_b)
+    assert (target["done"], target["target"], target["units"]) == (10, 15, 1)
+
+
+def test_a_rate_target_reads_the_mean_of_the_counted_units_rates(world):
+    rate = ChecklistItem.objects.create(
+        code=f"{world.year}-030", title="特种作业人员持证上岗率达到100%", theme=world.theme,
+        start_date=world.item.start_date, deadline=world.item.deadline,
+        target_quantity=100, target_unit="%", state="published", published_at=timezone.now(),
+    )  # fmt: skip
+    a = services.assignment_create(item=rate, unit=world.town_a, user=world.office)
+    services.assignment_create(item=rate, unit=world.town_b, user=world.office)
+    helper = services.assignment_create(
+        item=rate, unit=world.dept, user=world.office, role="cooperate"
+    )
+    services.assignment_report(assignment=a, user=world.staff_a, quantity=Decimal(90))
+    services.assignment_report(assignment=helper, user=world.office, quantity=Decimal(100))
     board = build_dashboard(world.office, DashboardFilters(), today=world.today)
-    target = next(t for t in board.targets if t["code"] == world.item_target.code)
-    assert (target["done"], target["target"], target["units"]) == (32, 80, 2)
-    assert target["rate"] == 40.0
+    target = _target_row(board, rate)
+    # 90 and an unreported 0; the 配合 unit's 100 does not count.
+    assert (target["done"], target["target"], target["rate"]) == (45, 100, 45.0)
+    assert target["figure"].text == "平均 45% / 100%"
 
 
-def test_one_units_surplus_does_not_make_up_for_anothers_shortfall(world):
-    Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=0)
-    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=70)
-    board = build_dashboard(world.office, DashboardFilters(), today=world.today)
-    target = next(t for t in board.targets if t["code"] == world.item_target.code)
-    assert (target["done"], target["target"]) == (70, 80)
-    assert target["rate"] == 50.0  # 40 of 40 for one unit, 0 of 40 for the other
-
-
-def test_the_targets_table_says_how_the_whole_target_is_made(login, world):
-    Assignment.objects.create(item=world.item_target, unit=world.town_b, quantity_done=12)
+def test_the_targets_table_says_how_the_county_figure_is_made(login, world):
+    b = _split(world, {world.town_a: Decimal(25), world.town_b: Decimal(15)})
+    services.assignment_report(assignment=b, user=world.staff_b, quantity=20)
     page = login(world.office).get(reverse("dashboard")).content.decode()
-    assert "2 个单位，各 40 家" in page
-    assert "每个单位最多计 100%" in page
+    assert "15 / 40 家" in page
+    assert "2 个单位，另有 5 家 超出目标的部分不计" in page
+    assert "目标数量是全县的目标" in page
 
 
 def test_a_long_term_item_without_a_report_this_period_is_listed(world):

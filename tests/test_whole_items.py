@@ -112,8 +112,19 @@ def test_the_by_item_view_shows_one_row_per_item_with_its_units_badges(login, wo
     assert "应急局" in first  # the lead
     assert 'class="badge-unit status-verified" title="城关镇：已办结"' in first
     assert 'title="河西镇：未开始"' in first and "1/3 已办结" in first
-    assert "0 / 40家" in rows[1][1]
+    assert "0 / 40 家" in rows[1][1]
     assert "共 2 项任务" in html  # leaders see published items only
+
+
+def test_the_by_item_views_quantity_is_the_county_figure_as_on_the_dashboard(login, world):
+    b = services.assignment_create(item=world.item_target, unit=world.town_b, user=world.office)
+    services.assignment_change(assignment=world.a_target, user=world.office, share_quantity=25)
+    services.assignment_change(assignment=b, user=world.office, share_quantity=15)
+    services.assignment_report(assignment=world.a_target, user=world.staff_a, quantity=30)
+    html = login(world.leader).get(reverse("item_list")).content.decode()
+    rows = dict(re.findall(r'<tr data-item="(\d+)">(.*?)</tr>', html, re.S))
+    # 30 reported, 25 of them within 城关镇's share; 河西镇 has none yet.
+    assert "25 / 40 家" in rows[str(world.item_target.pk)]
 
 
 def test_the_by_item_view_filters_by_whole_state(login, world):

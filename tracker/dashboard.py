@@ -17,16 +17,13 @@ from django.db.models import (
     Aggregate,
     Case,
     Count,
-    F,
     IntegerField,
     Q,
     QuerySet,
-    Sum,
     TextField,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +34,7 @@ from tracker.models import Assignment, Unit, User, waiting_on_office
 from tracker.progress import GREEN, GREY, RED, YELLOW, light_bounds, progress
 from tracker.reporting import missed_last_period
 from tracker.selectors import assignments_of_visible_units
+from tracker.whole_items import target_figure, target_sums
 from tracker.work_years import Years
 
 PERIODS = {"8": 8, "13": 13, "26": 26, "52": 52}
@@ -200,6 +198,9 @@ class _Scope:
     items: dict[int, _Item]
     units: dict[int, tuple[str, str, str]]
     county: QuerySet
+    # Every unit's work is in view (the office or a leader, no 乡镇/部门 filter): the targets
+    # are the county's own.
+    whole_county: bool = True
 
     @classmethod
     def of(cls, user: User, filters: DashboardFilters) -> "_Scope":
@@ -253,7 +254,13 @@ class _Scope:
         # Every unit's assignments under the same filters, read only to rank a unit among all
         # of its kind when its staff see their own row alone (lazy: the county sees it anyway).
         county = narrowed(Assignment.objects.all())
-        return cls(narrowed(assignments_of_visible_units(user)), items, units, county)
+        return cls(
+            narrowed(assignments_of_visible_units(user)),
+            items,
+            units,
+            county,
+            whole_county=user.sees_all_units and not filters.kind,
+        )
 
 
 def _plain_rows(queryset: QuerySet) -> list[tuple]:
@@ -434,39 +441,30 @@ def _by_item(qs: QuerySet, scope: _Scope, today: date, board: Dashboard) -> list
             }
         )
     # Counted targets: few items have one, so their quantities are summed by index lookups.
-    # An item's target is each unit's own (a unit's % is its quantity over it, as on its page and
-    # in the bulletin), so the item's whole target is that times its counted units, and a unit's
-    # surplus does not make up for another's shortfall.
-    done_so_far = Coalesce("quantity_done", Value(Decimal(0)))
-    targets = {
-        item_id: (done, units, capped)
-        for item_id, done, units, capped in qs.filter(
-            role__in=Assignment.COUNTED_ROLES,
-            item_id__in=ChecklistItem.objects.filter(target_quantity__isnull=False).values("pk"),
-        )
-        .values_list("item_id")
-        .annotate(
-            done=Sum(done_so_far),
-            units=Count("pk"),
-            capped=Sum(Least(done_so_far, F("item__target_quantity"))),
-        )
-    }
+    # An item's target is the county's, split among units (分解数量); each unit counts up to its
+    # own target, so a unit's surplus does not make up for another's shortfall. Rates are the
+    # mean of the units' rates. A view of some units only (a unit's own staff, one kind of
+    # unit) sets them against what those units answer for.
+    sums = target_sums(qs)
+    whole = scope.whole_county
     for item_id in sorted(
-        (pk for pk in targets if pk in scope.items), key=lambda pk: scope.items[pk].code
+        (pk for pk in sums if pk in scope.items), key=lambda pk: scope.items[pk].code
     ):
-        item, (done, units, capped) = scope.items[item_id], targets[item_id]
-        whole = item.target * units
+        item = scope.items[item_id]
+        figure = target_figure(
+            target=item.target, unit=item.target_unit, sums=sums[item_id], whole=whole
+        )
         board.targets.append(
             {
                 "code": item.code,
                 "title": item.title,
                 "theme": names.get(item.theme_id, ""),
-                "done": done or 0,
-                "target": whole,
-                "per_unit": item.target,
-                "units": units,
+                "figure": figure,
+                "done": figure.done,
+                "target": figure.target,
+                "units": figure.units,
                 "unit": item.target_unit,
-                "rate": round(float(capped or 0) / float(whole) * 100, 1),
+                "rate": figure.percent,
             }
         )
     return windows

@@ -16,20 +16,135 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Least
 from django.http import Http404
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
+from checklist.shares import SplitState, format_share, is_rate_unit, split_state
 from tracker import services
 from tracker.models import Assignment, Evidence, StatusUpdate, User
-from tracker.progress import format_quantity
 
 Status = Assignment.Status
 COUNTED = Assignment.COUNTED_ROLES
 
 
 # Reads --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetSums:
+    """An item's counted shares summed by the database (target_sums)."""
+
+    done: Decimal  # every unit's quantity as reported
+    units: int  # counted units
+    capped: Decimal  # each unit's quantity up to its own target, summed
+    own: Decimal  # the counted units' own targets, summed (an unsplit unit's is the whole)
+
+
+def target_sums(assignments: QuerySet) -> dict[int, TargetSums]:
+    """Per item with a target: its counted (牵头、责任) shares' quantities, in one query.
+
+    Each unit counts up to its own target (its 分解数量, else the whole target): one unit's
+    surplus does not make up for another's shortfall.
+    """
+    done_so_far = Coalesce("quantity_done", Value(Decimal(0)))
+    own = Coalesce("share_quantity", F("item__target_quantity"))
+    rows = (
+        assignments.filter(
+            role__in=COUNTED,
+            item_id__in=ChecklistItem.objects.filter(target_quantity__isnull=False).values("pk"),
+        )
+        .values_list("item_id")
+        .annotate(
+            done=Sum(done_so_far),
+            units=Count("pk"),
+            capped=Sum(Least(done_so_far, own)),
+            own=Sum(own),
+        )
+        .order_by()
+    )
+    return {
+        item_id: TargetSums(_decimal(done), units, _decimal(capped), _decimal(own))
+        for item_id, done, units, capped, own in rows
+    }
+
+
+def _decimal(value) -> Decimal:
+    # SQLite may hand back a float or an int for a sum of decimals.
+    return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+
+
+@dataclass(frozen=True)
+class TargetFigure:
+    """An item's county figure against its target, as the dashboard and the item pages show it.
+
+    A quantity target (40 家): the units' quantities, each up to its own target, summed and
+    capped at the county target. A rate target (持证上岗率 100 %): the mean of the counted
+    units' rates, a unit without a report counting 0.
+    """
+
+    target: Decimal
+    unit: str
+    units: int
+    done: Decimal  # the county figure: capped sum, or mean rate
+    reported: Decimal  # the sum as reported, surplus included (rates: the same mean)
+    is_rate: bool
+
+    @property
+    def percent(self) -> float:
+        if not self.target:
+            return 0.0
+        return round(min(float(self.done) / float(self.target) * 100, 100.0), 1)
+
+    @property
+    def text(self) -> str:
+        """32 / 40 家, or 平均 95.5% / 100%."""
+        if self.is_rate:
+            return f"平均 {format_share(self.done)}% / {format_share(self.target)}%"
+        return f"{format_share(self.done)} / {format_share(self.target)} {self.unit}"
+
+    @property
+    def surplus(self) -> Decimal:
+        """Quantities reported beyond a unit's own target, which make up no one else's."""
+        return Decimal(0) if self.is_rate else self.reported - self.done
+
+
+def target_figure(
+    *, target: Decimal, unit: str, sums: TargetSums | None, whole: bool = True
+) -> TargetFigure:
+    """The county figure of an item from its sums. ``whole=False`` for a view of some units
+    only (a unit's own staff, one kind of unit): the target is then what those units answer
+    for, their own targets summed, never more than the county's."""
+    target = Decimal(target)
+    sums = sums or TargetSums(Decimal(0), 0, Decimal(0), Decimal(0))
+    if is_rate_unit(unit):
+        mean = (sums.done / sums.units).quantize(Decimal("0.1")) if sums.units else Decimal(0)
+        return TargetFigure(target, unit, sums.units, mean, mean, True)
+    if not whole:
+        target = min(target, sums.own)
+    done = min(sums.capped, target)
+    return TargetFigure(target, unit, sums.units, done, sums.done, False)
+
+
+def item_figure(item: ChecklistItem) -> TargetFigure | None:
+    """The item's county figure against its target (None without a target)."""
+    if item.target_quantity is None:
+        return None
+    sums = target_sums(Assignment.objects.filter(item=item))
+    return target_figure(target=item.target_quantity, unit=item.target_unit, sums=sums.get(item.pk))
+
+
+def item_split_state(item: ChecklistItem, shares: Sequence[Assignment]) -> SplitState | None:
+    """How the item's county target is split among its counted units (None: nothing to
+    split, no target or a rate)."""
+    if item.target_quantity is None or is_rate_unit(item.target_unit):
+        return None
+    return split_state(
+        item.target_quantity,
+        [(share.unit.label, share.share_quantity) for share in shares if share.role in COUNTED],
+    )
 
 
 def items_for_user(user: User) -> QuerySet[ChecklistItem]:
@@ -70,7 +185,7 @@ class ItemRow:
     in_progress: int = 0
     not_started: int = 0
     cooperating: int = 0
-    done: Decimal | None = None
+    figure: TargetFigure | None = None
     badges: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, status, label)
 
     @property
@@ -83,10 +198,7 @@ class ItemRow:
 
     @property
     def target_text(self) -> str:
-        if self.item.target_quantity is None:
-            return ""
-        done = format_quantity(self.done)
-        return f"{done} / {format_quantity(self.item.target_quantity)}{self.item.target_unit}"
+        return self.figure.text if self.figure else ""
 
 
 def item_rows(items: Sequence[ChecklistItem]) -> list[ItemRow]:
@@ -107,14 +219,13 @@ def item_rows(items: Sequence[ChecklistItem]) -> list[ItemRow]:
         row.total += 1
         setattr(row, a.status, getattr(row, a.status) + 1)
         row.badges.append((a.unit.label, a.status, a.get_status_display()))
-    sums = (
-        Assignment.objects.filter(item_id__in=rows, role__in=COUNTED)
-        .values_list("item_id")
-        .annotate(done=Sum("quantity_done"))
-        .order_by()
-    )
-    for item_id, done in sums:
-        rows[item_id].done = done
+    sums = target_sums(Assignment.objects.filter(item_id__in=rows))
+    for item_id, row in rows.items():
+        item = row.item
+        if item.target_quantity is not None:
+            row.figure = target_figure(
+                target=item.target_quantity, unit=item.target_unit, sums=sums.get(item_id)
+            )
     return list(rows.values())
 
 
