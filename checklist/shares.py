@@ -182,6 +182,18 @@ class SplitState:
         """Split, but not so that the shares make up the target: shown, never refused."""
         return self.started and not self.balanced
 
+    @property
+    def advice(self) -> str:
+        """Why the split is worth a look, in a sentence or two ("" when it is balanced)."""
+        if not self.warning:
+            return ""
+        parts = []
+        if self.allotted != self.target:
+            parts.append("各单位分解数量合计与目标数量不一致")
+        if self.unsplit:
+            parts.append("未分解的单位按全县目标计")
+        return "；".join(parts) + "。"
+
     def text(self, unit_word: str) -> str:
         """ "已分解 38 / 40 家（未分解：城关镇、河西镇）", or "" before any share is set."""
         if not self.started:

@@ -27,7 +27,7 @@ class CellError(ValueError):
 
 FIELDS = (
     "code", "title", "detail", "theme", "lead", "responsible", "cooperate",
-    "deadline", "cadence", "target", "note", "seq",
+    "deadline", "cadence", "target", "shares", "note", "seq",
 )  # fmt: skip
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "seq": ("序号",),
@@ -41,6 +41,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "deadline": ("完成时限", "完成时间", "时间节点", "截止时间", "时限"),
     "cadence": ("报送频次", "报送要求", "报送时间"),
     "target": ("目标数量", "目标任务数", "目标"),
+    # Each unit's part of the target: 河西镇8、平山街道5 (checklist.shares).
+    "shares": ("分解数量", "分解任务数", "任务分解数", "分解目标"),
     "note": ("备注",),
 }
 _HEADER_INDEX = {name: field for field, names in HEADER_NAMES.items() for name in names}

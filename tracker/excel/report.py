@@ -41,6 +41,8 @@ class TaskRow:
     target_unit: str
     units: list[tuple[Unit, str]]  # (unit, role) in sheet order, lead first
     deadline_text: str = ""  # the 完成时限 cell as written, for the preview
+    # 分解数量: unit pk → its share of the target, for the units the 分解数量 cell names.
+    shares: dict[int, Decimal] = field(default_factory=dict)
     year: int | None = None  # the 年度 a new item goes into, set when the import is planned
 
 
@@ -119,6 +121,7 @@ COUNT_LABELS = {
     "items_skip": "跳过任务",
     "assignments_create": "新增责任分解",
     "assignments_skip": "已有责任分解",
+    "shares_update": "更新分解数量",
     "report": "报送进度",
     "submit": "提交审核",
     "unchanged": "未改动",

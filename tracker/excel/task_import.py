@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from checklist.codes import last_code_number
 from checklist.models import ChecklistItem, Theme, year_of_code
+from checklist.shares import is_rate_unit
+from tracker import services
 from tracker.bulk_insert import insert_rows
 from tracker.excel import parse_cache
 from tracker.excel.reading import open_sheet
@@ -68,13 +70,15 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
             else:
                 row.code = f"{prefix}{next_number:03d}"
                 next_number += 1
-    have = {}
+    have, shares_of = {}, {}
     if existing:
-        for item_id, unit_id, role in Assignment.objects.filter(
+        for pk, item_id, unit_id, role, share in Assignment.objects.filter(
             item_id__in=[i.pk for i in existing.values()]
-        ).values_list("item_id", "unit_id", "role"):
+        ).values_list("pk", "item_id", "unit_id", "role", "share_quantity"):
             have.setdefault(item_id, {})[unit_id] = role
-    plan = {"create": [], "update": [], "assign": []}
+            shares_of[(item_id, unit_id)] = (pk, share)
+    split_items = {item_id for (item_id, _), (_, share) in shares_of.items() if share is not None}
+    plan = {"create": [], "update": [], "assign": [], "shares": []}
     closed = closed_years()
     today = report.today
     past = report.past_deadlines
@@ -113,6 +117,12 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
             continue
         current = have.get(item.pk, {})
         lead_unit = next((u for u, r in current.items() if r == "lead"), None)
+        share_changes, refused = _share_changes(
+            item, row, current, shares_of, split=item.pk in split_items
+        )
+        if refused:
+            report.errors.append(RowError(row.row, None, refused))
+            continue
         new_units = []
         for unit, role in row.units:
             if unit.pk in current:
@@ -126,7 +136,7 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
             new_units.append((unit, role))
         row.units = new_units
         changes = _item_changes(item, row)
-        if item.year in closed and (changes or new_units):
+        if item.year in closed and (changes or new_units or share_changes):
             report.errors.append(
                 RowError(
                     row.row,
@@ -142,6 +152,11 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
         ):
             past.append((row.row, row.deadline))
         report.counts["assignments_create"] += len(new_units)
+        if share_changes:
+            report.counts["shares_update"] = report.counts.get("shares_update", 0) + len(
+                share_changes
+            )
+            plan["shares"].append((row, share_changes))
         if changes:
             report.counts["items_update"] += 1
             plan["update"].append((item, row))
@@ -156,6 +171,30 @@ def _plan(report: ImportReport, *, on_conflict: str, year: int | None, reference
             f"{first.code}），这些任务按 {year} 年度导入。"
         )
     return plan
+
+
+def _share_changes(
+    item: ChecklistItem, row: TaskRow, current: dict, shares_of: dict, *, split: bool
+) -> tuple[list[tuple[int, Decimal]], str]:
+    """A re-imported row's 分解数量 for units the task already has: [(assignment id, share)]
+    that differ from the ones on record, or why the row cannot be written. Units the cell
+    does not name keep their shares; ``split``: some unit of the task has a share."""
+    if split and (row.target is None or is_rate_unit(row.target_unit)):
+        return [], (
+            f"任务 {row.code} 的各单位已有分解数量，目标数量不能删除或改为比率；"
+            "请先在管理后台清除分解数量。"
+        )
+    changes = []
+    for unit_id, share in row.shares.items():
+        if unit_id not in current:
+            continue  # a new unit: inserted with its share
+        pk, old = shares_of[(item.pk, unit_id)]
+        if current[unit_id] == Assignment.Role.COOPERATE:
+            name = next(unit.name for unit, _ in row.units if unit.pk == unit_id)
+            return [], f"「{name}」在任务 {row.code} 中是配合单位，不计入完成率，没有分解数量。"
+        if old != share:
+            changes.append((pk, share))
+    return changes, ""
 
 
 def _item_fields(row: TaskRow) -> dict:
@@ -220,15 +259,28 @@ def _commit(plan: dict, report: ImportReport, *, user: User, start: date, label:
     pairs += [(item.pk, row) for item, row in plan["assign"]]
     insert_rows(
         Assignment,
-        ["item_id", "unit_id", "role", "due_date"],
+        ["item_id", "unit_id", "role", "due_date", "share_quantity"],
         (
-            (item_id, unit.pk, role, row.deadline)
+            (item_id, unit.pk, role, row.deadline, row.shares.get(unit.pk))
             for item_id, row in pairs
             for unit, role in row.units
         ),
         constants={"created_at": now, "updated_at": now},
     )
     _write_history(pairs, user=user, now=now, label=label)
+    # A re-imported sheet's new shares for units the task already had: few, each one history
+    # row through the service, after the items' new targets are written.
+    changed = [pk for _, changes in plan["shares"] for pk, _ in changes]
+    assignments = Assignment.objects.in_bulk(changed)
+    for row, changes in plan["shares"]:
+        for pk, share in changes:
+            services.assignment_change(
+                assignment=assignments[pk],
+                user=user,
+                share_quantity=share,
+                note=f"由{label}第{row.row}行导入",
+                at=now,
+            )
 
 
 def _write_history(pairs: list, *, user: User, now, label: str) -> None:
@@ -408,6 +460,7 @@ def _pack(report: ImportReport) -> tuple:
             str(r.cadence), r.cadence_day,
             str(r.target) if r.target is not None else None, str(r.target_unit),
             tuple((unit.pk, str(role)) for unit, role in r.units), str(r.deadline_text),
+            tuple((pk, str(share)) for pk, share in r.shares.items()),
         )
         for r in report.rows
     )  # fmt: skip
@@ -425,9 +478,10 @@ def _unpack(parsed: tuple, report: ImportReport) -> None:
             cadence=cadence, cadence_day=cadence_day,
             target=Decimal(target) if target is not None else None, target_unit=target_unit,
             units=[(units[unit_id], role) for unit_id, role in pairs], deadline_text=written,
+            shares={pk: Decimal(share) for pk, share in shares},
         )
         for (row, code, title, detail, theme_id, deadline, cadence, cadence_day, target,
-             target_unit, pairs, written) in rows
+             target_unit, pairs, written, shares) in rows
     ]  # fmt: skip
     report.warnings = list(warnings)
     report.counts["rows"] = count

@@ -2,9 +2,13 @@
 their aliases, deadlines in the ways offices write them."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 
+from checklist.extract import UnitRef
 from checklist.models import Theme
+from checklist.shares import SharesError, is_rate_unit, parse_shares, plain_quantity, split_state
+from checklist.shares import unit_finder as share_unit_finder
 from tracker.excel import cells
 from tracker.excel.reading import Sheet
 from tracker.excel.report import ImportReport, RowError, TaskRow, a1
@@ -21,22 +25,36 @@ class UnitIndex:
         self.keys: dict[str, Unit] = {}
         self.groups: dict[str, list[Unit]] = {"township": [], "department": []}
         units = list(Unit.objects.filter(active=True).order_by("sort_order", "name"))
+        names: dict[int, list[str]] = {}
         for unit in units:
+            names[unit.pk] = [n for n in (unit.name, unit.short_name) if n]
             for name in (unit.name, unit.short_name):
                 for key in cells.unit_keys(name) if name else []:
                     self.keys.setdefault(key, unit)
             if unit.kind in self.groups:
                 self.groups[unit.kind].append(unit)
         for alias in UnitAlias.objects.select_related("unit").filter(unit__active=True):
+            names.setdefault(alias.unit_id, []).append(alias.alias)
             for key in cells.unit_keys(alias.alias):
                 self.keys.setdefault(key, alias.unit)
         self.names = [unit.name for unit in units]
+        self.by_name = {unit.name: unit for unit in units}
+        # A shares cell (河西8、平山街道5) names units more loosely than a unit column: a
+        # township's stem stands for it, as in speeches.
+        self._share_unit = share_unit_finder(
+            [UnitRef(unit.name, tuple(names[unit.pk]), unit.kind) for unit in units]
+        )
 
     def find(self, name: str) -> Unit | None:
         for key in cells.unit_keys(name):
             if key in self.keys:
                 return self.keys[key]
         return None
+
+    def find_share_unit(self, name: str) -> str | None:
+        """The name of the unit a 分解数量 cell names: as in the unit columns, else by stem."""
+        unit = self.find(name)
+        return unit.name if unit else self._share_unit(name)
 
     def resolve(self, text) -> tuple[list[Unit], list[str]]:
         """The units a cell names (groups like 各乡镇 expanded), and the names not found."""
@@ -291,8 +309,24 @@ class TaskSheetParser:
             error(
                 "lead" if "lead" in columns else "responsible", "至少需要一个牵头单位或责任单位。"
             )
+        shares: dict[int, Decimal] = {}
+        col = columns.get("shares")
+        if (
+            col is not None
+            and values[col] not in ("", None)
+            and len(report.errors) == errors_before
+        ):
+            if self.has_formulas and a1(index, col) in self.sheet.formula_cells:
+                error("shares", "这是公式，请复制后“粘贴为数值”再导入。")
+            else:
+                shares = self._shares(values[col], units, target, target_unit, error)
         if len(report.errors) > errors_before:
             return None
+        if shares:
+            counted = [unit for unit, role in units if role != Assignment.Role.COOPERATE]
+            state = split_state(target, [(unit.name, shares.get(unit.pk)) for unit in counted])
+            if state.warning:
+                report.warnings.append(f"第{row_no}行：{state.text(target_unit)}。{state.advice}")
         return TaskRow(
             row=row_no,
             code=code,
@@ -306,7 +340,50 @@ class TaskSheetParser:
             target_unit=target_unit,
             units=units,
             deadline_text=deadline_text,
+            shares=shares,
         )
+
+    def _shares(self, value, units, target, target_unit, error) -> dict[int, Decimal]:
+        """The 分解数量 cell: one number for each counted unit of the row, or each unit's own
+        (河西镇8、平山街道5家); every unit it names must be a 牵头 or 责任 unit of the row."""
+        if target is None:
+            error("shares", "填写分解数量需先填写目标数量（全县的目标，如 40家）。")
+            return {}
+        if is_rate_unit(target_unit):
+            error("shares", "目标是比率（%），由各单位报送本单位的比率，全县取平均值，不分解数量。")
+            return {}
+        counted = {unit.pk: unit for unit, role in units if role != Assignment.Role.COOPERATE}
+        cooperating = {unit.pk for unit, role in units if role == Assignment.Role.COOPERATE}
+        try:
+            each = plain_quantity(value)
+            if each is not None:
+                return dict.fromkeys(counted, each)
+            written = parse_shares(
+                cells.normalize_text(value),
+                find=self.units.find_share_unit,
+                target_unit=target_unit,
+            )
+        except SharesError as exc:
+            error("shares", f"分解数量{exc}。")
+            return {}
+        shares = {}
+        for share in written:
+            if share.key is None:
+                close = cells.suggest(share.name, self.units.names)
+                hint = f"。相近的单位：{'、'.join(close)}" if close else ""
+                error("shares", f"分解数量中的单位「{share.name}」不存在{hint}")
+                continue
+            unit = self.units.by_name[share.key]
+            if unit.pk in cooperating:
+                error("shares", f"「{unit.name}」是配合单位，不计入完成率，没有分解数量。")
+            elif unit.pk not in counted:
+                error(
+                    "shares",
+                    f"「{unit.name}」不是本行的牵头单位或责任单位，请先把它填入牵头或责任单位。",
+                )
+            else:
+                shares[unit.pk] = share.quantity
+        return shares
 
 
 HEADER_LABELS = {
@@ -320,5 +397,6 @@ HEADER_LABELS = {
     "deadline": "完成时限",
     "cadence": "报送频次",
     "target": "目标数量",
+    "shares": "分解数量",
     "note": "备注",
 }
