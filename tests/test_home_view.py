@@ -29,11 +29,11 @@ def test_the_office_sees_every_unit_and_counts_tasks_apart_from_their_shares(log
     page = response.content.decode()
     assert "全县任务概况" in page
     assert "城关镇" in page and "河西镇" in page
-    # Three tasks (two published and a draft) shared out as five assignments.
-    assert response.context["counts"]["items"] == 3
-    assert response.context["counts"]["total"] == 5
-    assert "<strong>3</strong><span>任务</span>" in page
-    assert "<strong>5</strong><span>责任分解</span>" in page
+    # Two published tasks shared out as four assignments; the draft is the office's own.
+    assert response.context["counts"]["items"] == 2
+    assert response.context["counts"]["total"] == 4
+    assert ">2</a></strong><span>任务</span>" in page
+    assert ">4</a></strong><span>责任分解</span>" in page
 
 
 def test_counts_show_overdue_open_assignments(login, world, settings):

@@ -88,3 +88,16 @@ def test_a_return_puts_it_back_in_the_units_hands_and_red_again(world, clock):
     services.assignment_return(assignment=world.a_item, user=world.office, reason="佐证不全。")
     overdue = set(Assignment.objects.overdue(today).values_list("pk", flat=True))
     assert world.a_item.pk in overdue
+
+
+def test_the_units_pages_show_it_submitted_in_time_not_overdue(login, world, clock):
+    _past_the_due_date(world, clock)
+    client = login(world.staff_a)
+    home = client.get(reverse("home"))
+    assert home.context["counts"]["overdue"] == 1  # the target task, not the one in review
+    row = next(a for a in home.context["assignments"] if a.pk == world.a_item.pk)
+    assert not row.late
+    listed = client.get(reverse("assignment_list")).content.decode()
+    assert "按期提交" in listed
+    page = client.get(reverse("assignment_detail", args=[world.a_item.pk])).content.decode()
+    assert "按期提交，待安委办审核" in page and "已逾期" not in page and "还有 -" not in page

@@ -15,6 +15,8 @@ from tracker.progress import GREEN, GREY, LIGHT_LABELS, RED, YELLOW, light_bound
 from tracker.work_years import parse_year, years_info
 
 DRAFT = "draft"
+# Every 年度 not yet closed: the home page's figures count these, and link here.
+OPEN_YEARS = "open"
 DUE_WINDOWS = [
     ("overdue", "已逾期"),
     # Past the due date, open, including those submitted in time that wait on the office.
@@ -131,9 +133,9 @@ class AssignmentFilter(django_filters.FilterSet):
     # The dashboard's figures count published work of 牵头 and 责任 units; a list reached by
     # clicking a figure says counted=1 and holds exactly those rows.
     counted = django_filters.ChoiceFilter(
-        choices=[("1", "只含计入考核的（已发布任务的牵头、责任单位）")],
+        choices=[("1", "计入考核（已发布任务的牵头、责任单位）"), ("published", "已发布任务")],
         method="filter_counted",
-        label="计入范围",
+        label="范围",
         empty_label="全部",
     )
     kind = django_filters.ChoiceFilter(
@@ -164,7 +166,10 @@ class AssignmentFilter(django_filters.FilterSet):
             data = data.copy()
             data["year"] = str(self.years.current)
         super().__init__(data, *args, **kwargs)
-        self.filters["year"].extra["choices"] = [(str(y), f"{y}年度") for y in self.years.choices]
+        self.filters["year"].extra["choices"] = [
+            *((str(y), f"{y}年度") for y in self.years.choices),
+            (OPEN_YEARS, "未归档的年度"),
+        ]
         self.year = parse_year((self.data or {}).get("year"))
         # A closed 年度 is counted as on its closing day, as on the dashboard.
         self.today = self.years.figures_day(self.year, today=today) if self.year else today
@@ -175,6 +180,8 @@ class AssignmentFilter(django_filters.FilterSet):
             self.filters["status"].extra["choices"] = Assignment.Status.choices
 
     def filter_year(self, queryset, name, value):
+        if value == OPEN_YEARS:
+            return queryset.in_open_years()
         return queryset.filter(in_year(int(value)))
 
     def filter_status(self, queryset, name, value):
@@ -183,9 +190,10 @@ class AssignmentFilter(django_filters.FilterSet):
         return queryset.filter(status=value, item__state=ChecklistItem.State.PUBLISHED)
 
     def filter_counted(self, queryset, name, value):
-        return queryset.filter(
-            item__state=ChecklistItem.State.PUBLISHED, role__in=Assignment.COUNTED_ROLES
-        )
+        queryset = queryset.filter(item__state=ChecklistItem.State.PUBLISHED)
+        if value == "published":
+            return queryset
+        return queryset.filter(role__in=Assignment.COUNTED_ROLES)
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -7,7 +7,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from checklist.models import ChecklistItem
 from tracker.models import Assignment
-from tracker.progress import format_quantity, progress
+from tracker.progress import format_quantity, progress, waiting_on_office
 from tracker.selectors import returns_of
 
 VERIFIED = Assignment.Status.VERIFIED
@@ -213,6 +213,7 @@ class AssignmentTable(tables.Table):
             start=record.item.start_date,
             due=record.due_date,
             today=self.today,
+            submitted_on=record.submitted_on,
         )
         return format_html(
             '<span class="light light-{}" title="{}">{}</span>',
@@ -225,6 +226,11 @@ class AssignmentTable(tables.Table):
         if value is None:
             return f"长期（{record.item.cadence_label}）"
         if record.status != "verified" and value < self.today:
+            if waiting_on_office(status=record.status, due=value, submitted_on=record.submitted_on):
+                # Submitted in time: the office's to review, not the unit's lateness.
+                return format_html(
+                    '{} <span class="muted small">按期提交</span>', value.strftime("%Y-%m-%d")
+                )
             return format_html(
                 '{} <span class="tag-red">逾期{}天</span>',
                 value.strftime("%Y-%m-%d"),

@@ -67,6 +67,7 @@ def _detail(
             start=assignment.item.start_date,
             due=assignment.due_date,
             today=timezone.localdate(),
+            submitted_on=assignment.submitted_on,
         ),
         "siblings": selectors.sibling_assignments(assignment),
         "history": mark_inline_images(selectors.history_for(assignment)),

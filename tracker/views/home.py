@@ -4,7 +4,10 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 
+from checklist.models import ChecklistItem
 from tracker.models import Assignment
+from tracker.models import waiting_on_office as waiting_filter
+from tracker.progress import waiting_on_office
 from tracker.selectors import assignments_for_user, currently_returned, returns_of
 from tracker.supervision import open_supervisions
 
@@ -15,7 +18,12 @@ def home(request):
         return redirect("dashboard")
     today = timezone.localdate()
     # A closed 年度's unfinished work is frozen in its record, not today's to-do list.
-    visible = assignments_for_user(request.user).in_open_years()
+    # Published work only: drafts are the office's, not yet anybody's 未开始.
+    visible = (
+        assignments_for_user(request.user)
+        .in_open_years()
+        .filter(item__state=ChecklistItem.State.PUBLISHED)
+    )
     # A unit's tasks sent back to it are its first work. Counting them tests every open row's
     # history: cheap for one unit's rows, some 50 ms for a county of 100,000, so the office's
     # page marks them in its list only.
@@ -28,7 +36,13 @@ def home(request):
         total=Count("pk"),
         items=Count("item", distinct=True),
         **{status: Count("pk", filter=Q(status=status)) for status in Assignment.Status.values},
-        overdue=Count("pk", filter=~Q(status=Assignment.Status.VERIFIED) & Q(due_date__lt=today)),
+        # The unit's 逾期, as the task list's 已逾期 filter counts it (AssignmentQuerySet.overdue).
+        overdue=Count(
+            "pk",
+            filter=~Q(status=Assignment.Status.VERIFIED)
+            & Q(due_date__lt=today)
+            & ~waiting_filter(),
+        ),
         **returned,
     )
     open_assignments = list(
@@ -39,6 +53,15 @@ def home(request):
     returns = returns_of(a.pk for a in open_assignments)
     for assignment in open_assignments:
         assignment.returned = returns.get(assignment.pk)
+        assignment.late = (
+            assignment.due_date is not None
+            and assignment.due_date < today
+            and not waiting_on_office(
+                status=assignment.status,
+                due=assignment.due_date,
+                submitted_on=assignment.submitted_on,
+            )
+        )
     context = {
         "assignments": open_assignments,
         "counts": counts,
