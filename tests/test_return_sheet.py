@@ -202,3 +202,23 @@ def test_a_row_that_lowers_the_percent_without_a_note_is_a_row_error_in_the_prev
     ]
     world.a_item.refresh_from_db()
     assert world.a_item.percent == 88
+
+
+def test_the_target_column_is_the_units_own_share_with_the_county_target_beside_it(world):
+    services.assignment_change(
+        assignment=world.a_target, user=world.office, share_quantity=Decimal(8)
+    )
+    ws = load_workbook(download(world.town_a)).active
+    targets = {row[0]: row[4] for row in ws.iter_rows(min_row=4, values_only=True)}
+    assert targets[world.item_target.code] == "8家（全县40家）"
+
+
+def test_an_uploaded_quantity_counts_against_the_units_own_share(world):
+    services.assignment_change(
+        assignment=world.a_target, user=world.office, share_quantity=Decimal(8)
+    )
+    sheet = filled(world.town_a, {world.item_target.code: {"填报状态": "提交审核", "完成数量": 8}})
+    report = read_return_sheet(sheet, unit=world.town_a, user=world.staff_a, dry_run=False)
+    assert report.committed, [str(e) for e in report.errors]
+    world.a_target.refresh_from_db()
+    assert (world.a_target.status, world.a_target.percent) == ("submitted", 100)

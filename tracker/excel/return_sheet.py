@@ -26,7 +26,7 @@ COLUMNS = [
     ("任务", 44, False),
     ("角色", 6, False),
     ("完成时限", 11, False),
-    ("目标", 10, False),
+    ("目标", 14, False),
     ("当前状态", 8, False),
     ("填报状态", 10, True),
     ("完成%", 8, True),
@@ -91,12 +91,7 @@ def write_return_sheet(target, *, unit: Unit, today, year: int | None = None) ->
             sheet.write_datetime(row, 3, a.due_date, date_fmt)
         else:
             sheet.write_string(row, 3, f"长期（{item.cadence_label}）", locked)
-        target = (
-            f"{format_quantity(item.target_quantity)}{item.target_unit}"
-            if item.target_quantity
-            else ""
-        )
-        sheet.write_string(row, 4, target, locked)
+        sheet.write_string(row, 4, _target_cell(a), locked)
         sheet.write_string(row, 5, a.get_status_display(), locked)
         fillable = a.status in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS)
         cell = open_fmt if fillable else locked
@@ -127,6 +122,17 @@ def write_return_sheet(target, *, unit: Unit, today, year: int | None = None) ->
     sheet.set_paper(9)
     sheet.repeat_rows(HEADER_ROW)
     book.close()
+
+
+def _target_cell(assignment: Assignment) -> str:
+    """The unit's own target: its 分解数量 with the county's beside it, or the whole target."""
+    own, item = assignment.target, assignment.item
+    if own is None:
+        return ""
+    text = f"{format_quantity(own)}{item.target_unit}"
+    if assignment.is_split:
+        text += f"（全县{format_quantity(item.target_quantity)}{item.target_unit}）"
+    return text
 
 
 @dataclass
