@@ -1,7 +1,8 @@
 """The shared little world every test builds on.
 
 Two townships (A and B), a department and the office; an office admin, a leader, a staff
-member of township A and one of township B who must be refused A's work.
+member of township A and one of township B who must be refused A's work, and a 网格员 of each
+township (the registers' fixture gives them grids).
 """
 
 import logging
@@ -121,6 +122,9 @@ def world(db, django_user_model, today):
     w.leader = user("leader", User.Role.LEADER, None, display_name="李县长")
     w.staff_a = user("staff_a", User.Role.STAFF, w.town_a, display_name="城关镇王干事")
     w.staff_b = user("staff_b", User.Role.STAFF, w.town_b, display_name="河西镇赵干事")
+    # 网格员 of each township: they see their own grids' enterprises and no task.
+    w.grid_a = user("grid_a", User.Role.GRID, w.town_a, display_name="城关镇网格员小刘")
+    w.grid_b = user("grid_b", User.Role.GRID, w.town_b, display_name="河西镇网格员小周")
 
     w.a_item = services.assignment_create(item=w.item, unit=w.town_a, user=w.office)
     w.b_item = services.assignment_create(item=w.item, unit=w.town_b, user=w.office)
@@ -260,3 +264,72 @@ def clock(_frozen_clock):
                 traveller.shift(timedelta(**delta))
 
         yield Clock()
+
+
+class Registers:
+    pass
+
+
+@pytest.fixture
+def registers(world):
+    """The registers on the shared world: in township A a 村 with two 网格 (the first kept by
+    world.grid_a, the second by a 网格员 without an account), three enterprises (one 九小场所
+    without a code and without a grid); in township B one 网格 kept by world.grid_b with one
+    enterprise. 工贸 and 危险化学品 are supervised by world.dept."""
+    from tracker.enterprises import services as registers_services
+    from tracker.enterprises.credit_code import make
+    from tracker.enterprises.models import Enterprise, Industry
+
+    r = Registers()
+    office = world.office
+    r.trade = Industry.objects.get(name="工贸")
+    r.chemicals = Industry.objects.get(name="危险化学品")
+    r.small = Industry.objects.get(name="九小场所")
+    Industry.objects.filter(pk__in=[r.trade.pk, r.chemicals.pk]).update(supervisor=world.dept)
+    r.trade.refresh_from_db()
+    r.chemicals.refresh_from_db()
+    grid = registers_services.grid_create
+    r.village_a = grid(user=office, township=world.town_a, name="东关村")
+    r.grid_a1 = grid(user=office, township=world.town_a, name="东关一网格", parent=r.village_a)
+    r.grid_a2 = grid(user=office, township=world.town_a, name="东关二网格", parent=r.village_a)
+    r.village_b = grid(user=office, township=world.town_b, name="河西村")
+    r.grid_b1 = grid(user=office, township=world.town_b, name="河西一网格", parent=r.village_b)
+    member = registers_services.member_add
+    r.leader_a1 = member(
+        user=office, grid=r.grid_a1, name="东关村支书", phone="13800000001", role="leader"
+    )
+    r.member_a1 = member(
+        user=office, grid=r.grid_a1, name="刘网格", phone="13800000002", account=world.grid_a
+    )
+    r.member_a2 = member(user=office, grid=r.grid_a2, name="陈网格", phone="13800000003")
+    r.member_b1 = member(
+        user=office, grid=r.grid_b1, name="周网格", phone="13800000004", account=world.grid_b
+    )
+
+    def enterprise(name, township, industry, grid=None, code="", **extra):
+        return registers_services.enterprise_save(
+            user=office,
+            enterprise=Enterprise(
+                name=name,
+                township=township,
+                industry=industry,
+                grid=grid,
+                credit_code=code,
+                **extra,
+            ),
+        )
+
+    r.tannery = enterprise(
+        "城关皮革制品有限公司", world.town_a, r.trade, r.grid_a1, make("91440000MA0000001"),
+        risk="general", principal="王厂长", principal_phone="13900000001",
+    )  # fmt: skip
+    r.station = enterprise(
+        "城关加油站", world.town_a, r.chemicals, r.grid_a2, make("91440000MA0000002"),
+        risk="larger",
+    )  # fmt: skip
+    r.snack = enterprise("东关小吃店", world.town_a, r.small, village=r.village_a)
+    r.plant = enterprise(
+        "河西化工有限公司", world.town_b, r.chemicals, r.grid_b1, make("91440000MA0000003"),
+        risk="major",
+    )  # fmt: skip
+    return r

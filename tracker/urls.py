@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from tracker.forms import LoginForm
 from tracker.views import (
@@ -100,4 +100,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    # The registers' wing: 企业台账, 网格, 巡查检查, 标准化创建.
+    path("registers/", include("tracker.enterprises.urls")),
 ]
