@@ -14,6 +14,7 @@ from docx.shared import Pt
 from openpyxl import load_workbook
 
 from checklist.models import ChecklistItem, WorkYear
+from tests.conftest import local
 from tracker import services
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.excel.bulletin import write_bulletin
@@ -72,8 +73,10 @@ def a_busy_county(world):
         start_date=world.item.start_date, cadence="monthly", cadence_day=28,
         state="published", published_at=timezone.now(),
     )  # fmt: skip
-    services.assignment_create(item=monthly, unit=world.town_b, user=world.office)
-    services.assignment_create(item=monthly, unit=world.dept, user=world.office)
+    # Given when the item started: work given less than a week before a deadline owes nothing.
+    given = local(monthly.start_date)
+    services.assignment_create(item=monthly, unit=world.town_b, user=world.office, at=given)
+    services.assignment_create(item=monthly, unit=world.dept, user=world.office, at=given)
     return monthly
 
 

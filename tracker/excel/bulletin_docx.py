@@ -2,8 +2,8 @@
 
 Offices send the 通报 as a 公文, with the ranking and the lists inside. The figures are those of
 the .xlsx bulletin and the dashboard: the same scoped and filtered assignments (published items
-only), the ranking from tracker.league, the lights and 逾期 from tracker.progress, the
-未按期报送 rule of the dashboard (tracker.cadence.due_period over last_reported_at).
+only), the ranking from tracker.league, the lights and 逾期 from tracker.progress, and
+未按期报送 from tracker.reporting, as on the dashboard.
 
 The lists are bounded as an office writes them: one row per unit with its exact count and its
 oldest few tasks, "等 N 项" for the rest. The 逾期 list counts 牵头 and 责任 work, as the
@@ -18,10 +18,10 @@ body in 3号 仿宋_GB2312 at 28-point lines, 一级标题 in 3号 黑体, page 
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from django.db import connection
-from django.db.models import Case, CharField, F, Q, QuerySet, When
+from django.db.models import Case, CharField, F, QuerySet, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 from docx import Document
@@ -36,11 +36,11 @@ from docx.shared import Mm, Pt
 from docx.table import _Cell
 
 from checklist.models import ChecklistItem
-from tracker.cadence import due_period
 from tracker.excel.xlsx_stream import clean_text
 from tracker.league import UnitStanding, league_table, rank_within_kinds
 from tracker.models import Assignment, Unit, User
 from tracker.progress import light_bounds, waiting_on_office
+from tracker.reporting import missed_last_period
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -93,7 +93,6 @@ STYLE_IDS = {
     "公文落款": "DocSignature",
 }
 KIND_ORDER = {"township": 0, "department": 1, "other": 2}
-OPEN = [s for s in Assignment.Status.values if s != Assignment.Status.VERIFIED]
 CN_NUMBERS = "一二三四五六七八九十"
 
 
@@ -152,26 +151,7 @@ def bulletin_figures(assignments: QuerySet[Assignment], *, today: date) -> Figur
     red = 0
 
     windows: dict[tuple, tuple[int, int]] = {}
-
-    # SQLite's driver would parse every declared date and time in Python, a third of the pass:
-    # as text they are parsed here, once per distinct date, and the times only where needed.
-    as_text = connection.vendor == "sqlite"
-
-    def column(name):
-        return Cast(name, CharField()) if as_text else F(name)
-
-    rows = (
-        assignments.annotate(
-            docx_due=column("due_date"),
-            docx_submitted_at=Case(
-                When(status=Assignment.Status.SUBMITTED, then=column("submitted_at"))
-            ),
-        )
-        .order_by()
-        .values_list(
-            "unit_id", "item_id", "role", "status", "percent", "docx_due", "docx_submitted_at"
-        )
-    )  # fmt: skip
+    rows = figure_rows(assignments)
 
     def league_rows():
         """The rows for league_table, counting on the way the red lights (the dashboard's
@@ -239,33 +219,37 @@ def bulletin_figures(assignments: QuerySet[Assignment], *, today: date) -> Figur
     return figures
 
 
-def _missed_reports(assignments: QuerySet[Assignment], *, today: date) -> list[tuple]:
-    """未按期报送, the dashboard's rule: (unit, item, report deadline) of each open long-term
-    assignment with no report since its item's last due period began. last_reported_at is
-    written by the report and submit services with the time of their history row."""
-    # Every published item's cadence: a period only matters to the assignments of its items.
-    cadences = set(
-        ChecklistItem.objects.filter(state=ChecklistItem.State.PUBLISHED)
-        .values_list("cadence", "cadence_day")
-        .distinct()
-        .order_by()
-    )
-    periods = {key: due_period(*key, today) for key in cadences}
-    missed = Q(pk__isnull=True)  # always false: one query, whatever is due
-    for (cadence, day), period in periods.items():
-        if period is None:
-            continue
-        began = timezone.make_aware(datetime.combine(period[0], time.min))
-        missed |= Q(item__cadence=cadence, item__cadence_day=day) & (
-            Q(last_reported_at__isnull=True) | Q(last_reported_at__lt=began)
+def figure_rows(assignments: QuerySet[Assignment]) -> QuerySet:
+    """(unit, item, role, status, percent, due date, submission time of a submitted one) of
+    each assignment: all the pass over them reads."""
+    # SQLite's driver would parse every declared date and time in Python, a third of the pass:
+    # as text they are parsed once per distinct date, and the times only where needed.
+    as_text = connection.vendor == "sqlite"
+
+    def column(name):
+        return Cast(name, CharField()) if as_text else F(name)
+
+    return (
+        assignments.annotate(
+            docx_due=column("due_date"),
+            docx_submitted_at=Case(
+                When(status=Assignment.Status.SUBMITTED, then=column("submitted_at"))
+            ),
         )
-    rows = (
-        assignments.filter(due_date__isnull=True, status__in=OPEN)
-        .filter(missed)
         .order_by()
-        .values_list("unit_id", "item_id", "item__cadence", "item__cadence_day")
-    )
-    return [(unit, item, periods[cadence, day][1]) for unit, item, cadence, day in rows]
+        .values_list(
+            "unit_id", "item_id", "role", "status", "percent", "docx_due", "docx_submitted_at"
+        )
+    )  # fmt: skip
+
+
+def _missed_reports(assignments: QuerySet[Assignment], *, today: date) -> list[tuple]:
+    """未按期报送 as the dashboard counts it (tracker.reporting.missed_last_period): (unit,
+    item, report deadline) of each assignment that owed its item's last due period and
+    reported nothing for it."""
+    missed, periods = missed_last_period(assignments, today=today)
+    rows = missed.order_by().values_list("unit_id", "item_id", "item__cadence", "item__cadence_day")
+    return [(unit, item, periods[cadence, day].deadline) for unit, item, cadence, day in rows]
 
 
 def _stream(rows: QuerySet):
@@ -442,7 +426,7 @@ class _Writer:
             "以上应完成、已办结、完成率和逾期只计牵头、责任单位承担的任务，配合单位不计；"
             "只统计已发布的任务。红灯数为牵头、责任单位承担的任务中，已超过完成时限仍未办结"
             "（已按期提交、待安委办审核的除外），或落后序时进度30个百分点以上的项数。"
-            "未按期报送数为长期任务在最近一个已到报送时限的周期内没有报送进展的项数。"
+            "未按期报送数为有报送频次的任务在最近一个已到报送时限的周期内没有报送进展的项数。"
         )
 
         if ranked:
@@ -472,12 +456,12 @@ class _Writer:
         self.heading("未按期报送情况")
         if f.missing_rows:
             self.paragraph(
-                f"共有{f.missing_rows}项长期任务未按期报送进展，涉及{len(f.missing_list)}个"
+                f"共有{f.missing_rows}项任务未按期报送进展，涉及{len(f.missing_list)}个"
                 f"单位。下表每个单位列出{SHOWN}项，超过{SHOWN}项的在末行注明总项数。"
             )
             self.unit_list(f.missing_list, "未报送的任务")
         else:
-            self.paragraph("长期任务均已按期报送进展。")
+            self.paragraph("有报送频次的任务均已按期报送进展。")
 
         if county:
             self.paragraph("请各单位对照上述排名和清单，抓紧推进逾期任务，按期报送工作进展。")
