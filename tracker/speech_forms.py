@@ -4,11 +4,13 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 
 from checklist.extract import SpeechFileError, read_speech
 from checklist.models import ChecklistItem, DirectiveCandidate, Theme
+from checklist.shares import SharesError, is_rate_unit, parse_shares, plain_quantity
 from tracker.excel import cells
 from tracker.excel.task_sheet import UnitIndex
 from tracker.models import Assignment, Unit
@@ -158,6 +160,7 @@ class CandidateForm(forms.Form):
         },
     )
     target_unit = forms.CharField(label="计量单位", required=False, max_length=10)
+    shares = forms.CharField(label="分解数量", required=False, max_length=2000)
 
     def __init__(self, *args, themes: list[Theme], units: UnitIndex, start: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,7 +231,51 @@ class CandidateForm(forms.Form):
             self.add_error(
                 "target_quantity", "目标数量和计量单位要一起填写（如 40 家），或都不填。"
             )
+        cleaned["share_map"] = self._shares(cleaned, quantity, unit)
         return cleaned
+
+    def _shares(self, cleaned, quantity, unit) -> dict[int, Decimal]:
+        """分解数量 as in a 任务分解表: 河西镇8、平山街道5, or one number for each 牵头 and
+        责任 unit; every unit it names must be one of them."""
+        text = (cleaned.get("shares") or "").strip()
+        if not text or "target_quantity" in self.errors:
+            return {}
+        if quantity is None:
+            self.add_error("shares", "填写分解数量需先填写目标数量（全县的目标，如 40 家）。")
+            return {}
+        if is_rate_unit(unit):
+            self.add_error(
+                "shares", "目标是比率（%），由各单位报送本单位的比率，全县取平均值，不分解数量。"
+            )
+            return {}
+        lead = cleaned.get("lead_unit")
+        counted = {u.pk: u for u in [*([lead] if lead else []), *cleaned["responsible_units"]]}
+        cooperating = {u.pk for u in cleaned["cooperate_units"]}
+        try:
+            each = plain_quantity(text)
+            if each is not None:
+                return dict.fromkeys(counted, each)
+            written = parse_shares(text, find=self.units.find_share_unit, target_unit=unit)
+        except SharesError as exc:
+            self.add_error("shares", f"{exc}。")
+            return {}
+        shares, problems = {}, []
+        unknown = [share.name for share in written if share.key is None]
+        if unknown:
+            problems.append(f"没有找到单位：{'、'.join(unknown)}")
+        for share in written:
+            if share.key is None:
+                continue
+            found = self.units.by_name[share.key]
+            if found.pk in cooperating:
+                problems.append(f"「{found.name}」是配合单位，不计入完成率，没有分解数量")
+            elif found.pk not in counted:
+                problems.append(f"「{found.name}」不是本任务的牵头或责任单位")
+            else:
+                shares[found.pk] = share.quantity
+        if problems:
+            self.add_error("shares", "；".join(problems) + "。")
+        return shares
 
     def acceptance(self) -> Acceptance:
         data = self.cleaned_data
@@ -245,6 +292,7 @@ class CandidateForm(forms.Form):
             cadence_day=data.get("cadence_day") if data.get("cadence") else None,
             target_quantity=data.get("target_quantity"),
             target_unit=(data.get("target_unit") or "").strip(),
+            shares=data.get("share_map") or {},
         )
 
 

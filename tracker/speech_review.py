@@ -9,7 +9,7 @@ one has its 下达 history row.
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -301,6 +301,8 @@ class Acceptance:
     cadence_day: int | None = None
     target_quantity: Decimal | None = None
     target_unit: str = ""
+    # 分解数量: unit pk → its share of the target, for 牵头 and 责任 units only.
+    shares: dict[int, Decimal] = field(default_factory=dict)
 
 
 def start_date_for(source: Source) -> date:
@@ -351,6 +353,10 @@ def _check(acceptance: Acceptance, start: date) -> None:
         raise WorkflowError("目标数量和计量单位要一起填写（如 40 家），或都不填。")
     if acceptance.target_quantity is not None and acceptance.target_quantity <= 0:
         raise WorkflowError("目标数量应大于 0。")
+    if acceptance.shares:
+        counted = {unit.pk for unit, label in chosen if label != "配合"}
+        if not counted >= set(acceptance.shares):
+            raise WorkflowError("分解数量只能分给本任务的牵头单位和责任单位。")
 
 
 def _directive_for(candidate: Candidate, theme: Theme) -> Directive:
@@ -433,6 +439,7 @@ def candidate_accept(
             unit=unit,
             user=user,
             role=role,
+            share_quantity=acceptance.shares.get(unit.pk) if role != Role.COOPERATE else None,
             at=at,
             note=f"下达给{unit.name}（{Role(role).label}），来自「{source.title}」",
         )
