@@ -318,3 +318,10 @@ def test_control_characters_in_a_title_do_not_break_the_document(world):
 def test_someone_signed_out_is_sent_to_sign_in(client, world):
     response = client.get(reverse("bulletin_docx_export"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_grid_worker_gets_no_task_of_the_township(login, world):
+    _response, doc = download(login(world.grid_a))
+    assert headline(doc)[:2] == (0, 0)
+    cells = {c.text for t in doc.tables for r in t.rows for c in r.cells}
+    assert "城关镇" not in cells and "河西镇" not in cells

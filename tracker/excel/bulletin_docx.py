@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, F, QuerySet, When
 from django.db.models.functions import Cast
@@ -255,7 +256,10 @@ def _missed_reports(assignments: QuerySet[Assignment], *, today: date) -> list[t
 def _stream(rows: QuerySet):
     """The query's rows as the driver returns them, without the ORM's per-value converters;
     on PostgreSQL through a server-side cursor, so memory stays flat."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # none() for a user who sees no task, such as a 网格员
+        return
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(5000):
