@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from checklist.admin import ChecklistItemAdmin
 from checklist.models import ChecklistItem
-from tracker import services
+from checklist.shares import is_rate_unit
+from tracker import services, whole_items
 from tracker.item_void import REASON_REQUIRED_MESSAGE, item_void
 from tracker.models import Assignment, Evidence, StatusUpdate, Unit, UnitAlias, User
 
@@ -110,11 +111,15 @@ class AssignmentForm(forms.ModelForm):
 
     class Meta:
         model = Assignment
-        fields = ["item", "unit", "role", "due_date"]
+        fields = ["item", "unit", "role", "due_date", "share_quantity"]
+        help_texts = {
+            "share_quantity": "本单位承担的全县目标数量；不填则按全县目标计。配合单位不填。",
+        }
 
     def clean(self):
         cleaned = super().clean()
         item = cleaned.get("item") or getattr(self.instance, "item", None)
+        self._check_share(item, cleaned)
         # A new item (added together with its units) has no leads in the database yet; the
         # inline's formset checks the rows of that one submission against each other.
         saved = item is not None and not item._state.adding
@@ -128,6 +133,19 @@ class AssignmentForm(forms.ModelForm):
                     "role", f"每项任务只能有一个牵头单位，该任务已由「{lead.unit.name}」牵头。"
                 )
         return cleaned
+
+    def _check_share(self, item, cleaned) -> None:
+        """The services' share rules, on the field: the item here is the one being saved."""
+        if cleaned.get("share_quantity") is None or item is None:
+            return
+        if cleaned.get("role") == Assignment.Role.COOPERATE:
+            self.add_error("share_quantity", "配合单位不计入完成率，没有分解数量。")
+        elif item.target_quantity is None:
+            self.add_error("share_quantity", "该任务没有目标数量，不能填写分解数量。")
+        elif is_rate_unit(item.target_unit):
+            self.add_error(
+                "share_quantity", "目标是比率（%），由各单位报送本单位的比率，不分解数量。"
+            )
 
 
 class AssignmentInlineFormSet(forms.BaseInlineFormSet):
@@ -158,6 +176,7 @@ class AssignmentWritesThroughServices:
                     user=request.user,
                     role=obj.role,
                     due_date=obj.due_date,
+                    share_quantity=obj.share_quantity,
                 )
                 obj.pk = created.pk
                 obj._state.adding = False
@@ -169,6 +188,7 @@ class AssignmentWritesThroughServices:
                     role=obj.role,
                     due_date=obj.due_date,
                     long_term=obj.due_date is None,
+                    share_quantity=obj.share_quantity,
                 )
         except (services.WorkflowError, PermissionDenied) as exc:
             self.message_user(request, str(exc), messages.ERROR)
@@ -177,7 +197,9 @@ class AssignmentWritesThroughServices:
 @admin.register(Assignment)
 class AssignmentAdmin(AssignmentWritesThroughServices, admin.ModelAdmin):
     form = AssignmentForm
-    list_display = ["item_code", "item_title", "unit", "role", "status", "percent", "due_label"]
+    list_display = [
+        "item_code", "item_title", "unit", "role", "share_quantity", "status", "percent", "due_label",
+    ]  # fmt: skip
     list_display_links = ["item_code", "item_title"]
     list_filter = ["status", "role", OverdueFilter, "item__theme", "unit__kind", "unit"]
     search_fields = ["item__code", "item__title", "unit__name", "unit__short_name"]
@@ -218,7 +240,7 @@ class AssignmentInline(admin.TabularInline):
     form = AssignmentForm
     formset = AssignmentInlineFormSet
     extra = 0
-    fields = ["unit", "role", "due_date", "status", "percent", "last_reported_at"]
+    fields = ["unit", "role", "share_quantity", "due_date", "status", "percent", "last_reported_at"]
     readonly_fields = ["status", "percent", "last_reported_at"]
     autocomplete_fields = ["unit"]
     can_delete = False
@@ -229,10 +251,73 @@ class AssignmentInline(admin.TabularInline):
 admin.site.unregister(ChecklistItem)
 
 
+class ItemForm(forms.ModelForm):
+    """An item whose units have shares keeps a quantity target: clear the shares first."""
+
+    def clean(self):
+        cleaned = super().clean()
+        item = self.instance
+        if item.pk is None or "target_quantity" not in cleaned:
+            return cleaned
+        split = Assignment.objects.filter(item=item, share_quantity__isnull=False)
+        if not split.exists():
+            return cleaned
+        if cleaned.get("target_quantity") is None:
+            self.add_error(
+                "target_quantity",
+                "各单位已有分解数量，不能删除目标数量；请先清除各单位的分解数量。",
+            )
+        elif is_rate_unit(cleaned.get("target_unit")):
+            self.add_error("target_unit", "比率目标（%）不分解数量：请先清除各单位的分解数量。")
+        return cleaned
+
+
 @admin.register(ChecklistItem)
 class ChecklistItemWithAssignmentsAdmin(AssignmentWritesThroughServices, ChecklistItemAdmin):
+    form = ItemForm
     inlines = [AssignmentInline]
-    actions = ["publish", "assign_all_townships", "void_items"]
+    actions = ["publish", "assign_all_townships", "split_evenly", "void_items"]
+
+    def get_fieldsets(self, request, obj=None):
+        # The split beside the target it splits, on items that have units.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            (name, {**options, "fields": [*options["fields"], "share_status"]})
+            if name == "目标数量"
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "share_status"]
+
+    @admin.display(description="分解情况")
+    def share_status(self, obj):
+        split = whole_items.item_split_state(obj, whole_items.shares_of(obj)) if obj.pk else None
+        if split is None:
+            return "—"
+        if not split.started:
+            return "未分解：各单位均按全县目标计"
+        text = split.text(obj.target_unit)
+        return f"{text}。{split.advice}" if split.warning else text
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        self._warn_split(request, form.instance)
+
+    def _warn_split(self, request, item) -> None:
+        """A warning, never an error: the office may split step by step."""
+        if item is None:
+            return
+        split = whole_items.item_split_state(item, whole_items.shares_of(item))
+        if split is not None and split.warning:
+            self.message_user(
+                request,
+                f"任务 {item.code}：{split.text(item.target_unit)}。{split.advice}",
+                messages.WARNING,
+            )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Assignment:
@@ -240,6 +325,19 @@ class ChecklistItemWithAssignmentsAdmin(AssignmentWritesThroughServices, Checkli
         for obj in formset.save(commit=False):
             obj.item = form.instance
             self._save_assignment(request, obj, is_new=obj._state.adding)
+
+    @admin.action(description="按单位平均分解目标数量（余数由牵头单位承担）")
+    def split_evenly(self, request, queryset):
+        done = []
+        for item in queryset.order_by("code"):
+            try:
+                services.split_evenly(item=item, user=request.user)
+            except (services.WorkflowError, PermissionDenied) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            done.append(item.code)
+        if done:
+            self.message_user(request, f"已按单位平均分解 {len(done)} 项任务：{'、'.join(done)}。")
 
     @admin.action(description="分解给全部乡镇（街道），作为责任单位")
     def assign_all_townships(self, request, queryset):

@@ -31,6 +31,7 @@ urlpatterns = [
     path("items/", items.item_list, name="item_list"),
     path("items/<int:pk>/", items.item_detail, name="item_detail"),
     path("items/<int:pk>/close/", items.item_close, name="item_close"),
+    path("items/<int:pk>/split/", items.item_split, name="item_split"),
     path("items/<int:pk>/summary/", items.item_summary, name="item_summary"),
     path("items/<int:pk>/instruction/", items.item_instruction, name="item_instruction"),
     path(

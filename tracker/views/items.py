@@ -51,6 +51,7 @@ def _detail(
             file.inline = shows_inline(file)
     writable = not is_closed(item.year) and item.state == item.State.PUBLISHED
     state = whole_items.whole_state(shares)
+    split = whole_items.item_split_state(item, shares)
     context = {
         "item": item,
         "shares": shares,
@@ -58,6 +59,17 @@ def _detail(
         "state": state,
         "history": history,
         "writable": writable,
+        "figure": whole_items.item_figure(item),
+        "split": split,
+        "split_text": split.text(item.target_unit) if split else "",
+        # Drafts are split before they are published, as their units are given then.
+        "can_split": (
+            split is not None
+            and split.units > 0
+            and user.is_office
+            and not is_closed(item.year)
+            and item.state != item.State.VOID
+        ),
     }
     if writable and whole_items.can_summarize(user, item, lead):
         context["summary_form"] = summary_form or SummaryForm()
@@ -90,6 +102,24 @@ def item_close(request, pk):
         form.add_error(None, str(exc))
         return _detail(request, item, close_form=form, status=400)
     messages.success(request, f"已销号 {closed} 个单位的待审核任务。")
+    return redirect("item_detail", pk=item.pk)
+
+
+@require_POST
+def item_split(request, pk):
+    """按单位平均分解: the office splits the item's county target over its counted units."""
+    item = whole_items.get_item_for_user(request.user, pk)
+    if not request.user.is_office:
+        return HttpResponseForbidden("只有安委办可以分解目标数量。")
+    try:
+        updates = services.split_evenly(item=item, user=request.user)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+        return redirect("item_detail", pk=item.pk)
+    if updates:
+        messages.success(request, f"已按单位平均分解，{len(updates)} 个单位的分解数量有变化。")
+    else:
+        messages.info(request, "各单位的分解数量已是平均分解的结果，没有变化。")
     return redirect("item_detail", pk=item.pk)
 
 
