@@ -65,6 +65,14 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
+TARGET_HELP = {
+    "target_quantity": "全县的目标（如 40 家），在下方各单位的“分解数量”中分到各单位；"
+    "未分解的单位按全县目标计。",
+    "target_unit": "家、处、场 …；比率目标填 %（如持证上岗率 100 %），各单位报送本单位的比率，"
+    "全县取平均值，不分解。",
+}
+
+
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(admin.ModelAdmin):
     list_display = ["code", "year", "title", "theme", "deadline_label", "target_label", "state"]
@@ -102,6 +110,10 @@ class ChecklistItemAdmin(admin.ModelAdmin):
         text = f"{obj.target_quantity:f}"
         text = text.rstrip("0").rstrip(".") if "." in text else text
         return f"{text} {obj.target_unit}"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("help_texts", TARGET_HELP)
+        return super().get_form(request, obj, change, **kwargs)
 
     def has_change_permission(self, request, obj=None):
         # A closed 年度's items are read-only, here as on every page; so are void items.

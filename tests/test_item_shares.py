@@ -168,3 +168,9 @@ def test_the_admin_keeps_a_target_whose_units_have_shares(login, world):
     response = client.post(url, data)
     assert response.status_code == 200
     assert "比率目标（%）不分解数量：请先清除各单位的分解数量。" in text(response)
+
+
+def test_the_admin_says_the_target_is_the_countys_and_how_rates_differ(login, world):
+    page = text(login(world.office).get(reverse("admin:checklist_checklistitem_add")))
+    assert "全县的目标（如 40 家）" in page
+    assert "比率目标填 %" in page
