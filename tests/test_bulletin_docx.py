@@ -217,14 +217,15 @@ def test_the_missing_reports_list_is_the_dashboards(login, world):
     a_busy_county(world)
     _response, doc = download(login(world.office), {"year": world.year})
     board = build_dashboard(world.office, DashboardFilters(year=world.year), today=world.today)
-    missing = next(t for t in doc.tables if t.rows[0].cells[3].text == "未报送的任务")
+    missing = next(t for t in doc.tables if t.rows[0].cells[3].text == "未报送的任务（报送时限）")
     rows = table_rows(missing)[1:]
     assert (
         {(r[1], int(r[2])) for r in rows}
         == {(m["unit"], m["count"]) for m in board.missing_reports}
         == {("河西镇", 1), ("县应急管理局", 1)}
     )
-    assert all(r[3].startswith(f"{world.year}-077 网格员每月巡查（") for r in rows)
+    deadline = board.missing_reports[0]["items"][0]["deadline"]  # 11月28日
+    assert {r[3] for r in rows} == {f"{world.year}-077 网格员每月巡查（{deadline}前）"}
 
 
 def test_fonts_and_sizes_follow_the_official_layout(login, world):

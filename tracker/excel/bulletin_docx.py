@@ -212,7 +212,7 @@ def bulletin_figures(assignments: QuerySet[Assignment], *, today: date) -> Figur
     for unit_id, rows in sorted(missing.items(), key=lambda e: unit_order(*e)):
         rows.sort()
         shown = [
-            f"{code} {_short(title)}（{deadline.month}月{deadline.day}日前应报）"
+            f"{code} {_short(title)}（{deadline.month}月{deadline.day}日前）"
             for code, title, deadline in rows[:SHOWN]
         ]
         figures.missing_list.append(UnitList(units[unit_id][0], len(rows), shown))
@@ -463,7 +463,7 @@ class _Writer:
                 f"共有{f.missing_rows}项任务未按期报送进展，涉及{len(f.missing_list)}个"
                 f"单位。下表每个单位列出{SHOWN}项，超过{SHOWN}项的在末行注明总项数。"
             )
-            self.unit_list(f.missing_list, "未报送的任务")
+            self.unit_list(f.missing_list, "未报送的任务（报送时限）")
         else:
             self.paragraph("有报送频次的任务均已按期报送进展。")
 
