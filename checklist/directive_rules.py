@@ -35,7 +35,9 @@ ORDER_WORDS = (
     "禁止", "着力", "狠抓", "应当", "限期", "责令", "严防", "杜绝", "由[^，。；]{1,40}牵头",
     # What the government or the speaker announces it will do is a commitment the office checks
     # ("县政府将对…实行考核", "我将亲自督办").
-    "(?:政府|党委|安委会|安委办|我们|我)将",
+    "(?:政府|党委|安委会|安委办|我们|我)将", "我(?:省|市|县|区|镇|乡)将", "下一步，[^，。；]{0,10}将",
+    # A plan's sentence that opens with its deadline orders by it ("年内，…培育一级企业3家").
+    "^(?:今年底前|年底前|年内|本月底前|\\d{1,2}月(?:底|\\d{1,2}日)?前)，",
     # "既是要求我们…, 也要求我们…": a requirement laid on the audience.
     "要求(?:我们|大家|各级)",
 )  # fmt: skip
@@ -53,15 +55,15 @@ STRONG_ACTIONS = (
     "值班", "编制", "挂牌", "撤离", "撤人", "淘汰", "普查", "摸排", "摸清", "分解", "纳入", "列入",
     "查封", "扣押", "吊销", "移送", "公示", "追责", "处分", "处理(?!好)", "安装", "更换", "维修", "保养", "签字", "牵头", "通报",
     "考核", "执法", "监控", "审批", "停电", "停止", "实施", "实行", "推行", "报告",
-    "新建", "建成", "改造",
+    "新建", "建成", "改造", "培育", "修订", "备足", "备齐", "储备", "启动[^，。；]{0,8}响应",
     # Carrying out a named responsibility is checkable (切实履行监管责任, 落实…安全责任).
-    "(?:履行|落实)[^，。；]{0,10}(?:责任|职责)(?!意识)",
+    "(?:履行|落实|承担|扛起|压实|压紧|夯实|抓实)[^，。；]{0,10}(?:责任|职责)(?!意识|链条|心|感)",
 )  # fmt: skip
 # Acts that are real but general; enough for an ordinary sentence, not for a topic phrase.
 WEAK_ACTIONS = (
     "加强", "加大", "强化", "推进", "推动", "完善", "健全", "规范", "整合", "督促", "宣传", "教育",
     "治理", "管控", "防范", "监管", "细化", "落实", "责任到人", "做好", "搞好", "抓好",
-    "召集", "研究部署",
+    "召集", "研究部署", "推出", "执行",
     "跟踪", "引导", "评估", "普及", "划分", "建设", "提升", "提高",
     # Real acts whose weight lies in their object: 消除隐患 yes, 消除薄弱环节 no; 解决…问题.
     "消除", "解决", "采用", "打造",
@@ -87,6 +89,9 @@ IMPERATIVE_START_RE = re.compile(
     r"(?:加强|加大|强化|推进|推行|推动|完善|建立|健全|落实|开展|深化|组织|督促|抓好|抓紧|抓|突出|"
     r"坚持|实行|实施|整合|引导|制定|制订|规范|严查|严肃|严厉|加快|做好|搞好|提高|提升|聘请|配备|配足|"
     r"设立|成立|排查|整治|整改|检查|查处|打击|取缔|关闭|创建|开设|设置|普查|摸清|分解|确保|严禁|禁止|完成|"
+    # The openings of the orders of a meeting report or a task list (做到…, 聚焦…, 紧盯…).
+    r"做到|聚焦|紧盯|盯紧|重点关注|统筹协调|发挥|严格执行|严格落实|压实|压紧|夯实|抓实|备足|备齐|修订|"
+    r"充分(?:运用|利用|发挥)|集中(?:开展|进行|整治)|广泛(?:宣传|开展)|"
     r"把|将)"
 )
 # Set aside before looking for that opening verb.
@@ -113,7 +118,7 @@ AWARENESS_RE = re.compile(
     r"贯彻落实[^，。；]{0,20}精神|学习[^，。；]{0,10}精神|举一反三|"
     # Statements of principle and generic follow-through, no act of their own.
     r"建立在[^。；]{0,60}基础上|落实到实处|落到实处|抓好落实|狠抓落实|抓落实|贯彻落实|认真落实|"
-    r"真抓实干|抓出成效|取得实效|见到实效)"
+    r"真抓实干|抓出成效|取得实效|见到实效|强化责任(?:落实|担当)|扛稳[^，。；]{0,4}责任|掀起[^，。；]{0,20}高潮)"
 )
 
 # Generic follow-through: doing "all the work" or "the safety work" well names no checkable
@@ -127,15 +132,19 @@ GENERIC_WORK_RE = re.compile(
     r"|(?:做好|抓好|搞好|推进|推动|落实|抓)好?(?:今年|全年|当前)?的?(?:安全生产)?工作"
     r"(?!责任|机制|制度|方案|措施)"
     r"|各项工作(?!任务)[^，。；]{0,20}"
+    r"|(?:狠抓|抓好|抓实|抓紧|抓细)[^，。；]{0,20}各项(?:安全)?(?:措施|举措)(?:的)?落实"
+    r"|(?:抓实|抓牢|抓细)[^，。；]{0,12}(?:安全生产|安全)工作"
 )
 # Outcomes: "确保…取得实效/形势稳定", "创建有成果" state the result wanted, not the work.
 OUTCOME_RE = re.compile(
-    r"确保[^，。；]{0,40}?(?:效果|成效|实效|成果|平稳|稳定|好转)"
+    r"确保[^，。；]{0,40}?(?:效果|成效|实效|成果|平稳|稳定|好转)|[^，。；]{0,12}高质量发展"
     r"|[^，。；]{0,6}有(?:效果|成效|实效|成果)"
 )
 # A list of qualities the work must have ("要有布置、有检查、有落实") is a slogan: its 检查 is
 # a noun, not an act.
-QUALITIES_RE = re.compile(r"(?:有[^，。；、]{1,3}、){2,}有[^，。；、]{1,4}")
+QUALITIES_RE = re.compile(
+    r"(?:有[^，。；、]{1,3}、){2,}有[^，。；、]{1,4}|(?:同[^，。；、]{1,3}、){2,}同[^，。；、]{1,4}"
+)
 # An act word that is a modifier of 工作/活动 names a field of work ("各项创建工作", "“…”创建
 # 等工作", "把创建工作当成…"), not an act; such a sentence needs its own verb. After a comma
 # it is still a verb ("，督查工作推进情况").
@@ -161,8 +170,12 @@ PAST_RE = re.compile(
     r"[取获]得了|实现了|开展了|建立了|完成了|作了|做了|出台了|下发了|签订了|提出了|发生了|通过了|"
     r"形成了|部署了|明确了|细化了|印发了|进行了|了(?:明显|显著|一定|较大|良好)|去年|过去的一年|"
     r"近年来|以来|近两年|已经|已有|已制定|已印发|成效显著|同比|比上年|下降了|"
-    r"(?<![为除])了(?![解结])"
+    r"(?<![为除])了(?![解结])|"
+    # What an inspection found and did on the spot, and figures up to a date.
+    r"现场(?:下达|提出|督促|反馈)|截至|截止|累计|此次行动|未发现|(?:检查|督查|督导)组(?:重点|一行|先后|采取|通过)"
 )
+# A sentence of figures (检查企业8家，发现隐患32条，整改30条) reports results, whatever verbs it has.
+STATS_RE = re.compile(r"\d+(?:\.\d+)?(?:家|个|条|处|项|份|起|人|次|万元)")
 
 # Descriptions of problems (…不到位, …薄弱, 尚未…): like the past, they need an explicit order.
 PROBLEM_RE = re.compile(
@@ -172,7 +185,7 @@ PROBLEM_RE = re.compile(
 # Statements of principle: what something is or means, even when they contain 要.
 PRINCIPLE_RE = re.compile(
     # "既是要求我们…" lays a requirement on the audience: not a statement of what something is.
-    r"既是(?!要求)|是一项|是一个|义不容辞|责无旁贷|关键在于|核心(?:就)?是|更需要|不可能一劳永逸|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
+    r"既是(?!要求)|是一项|是一个|事关[^，。；]{0,12}(?:福祉|大局|全局)|容不得|重于泰山|义不容辞|责无旁贷|关键在于|核心(?:就)?是|更需要|不可能一劳永逸|也是[^，。；]{0,20}(?:要求|方面|保障|关键|课题)|具有[^，。；]{0,8}意义|意义重大|"
     r"是[^，。；]{0,16}(?:有力手段|重要保障|重要前提|重要体现|重要标志|有效途径|根本途径|必然要求|"
     r"内在要求|新课题)"
 )
@@ -188,6 +201,7 @@ OBJECT_RE = re.compile(
     r"隐患|制度|机制|体系|台账|台帐|方案|预案|队伍|人员|设施|设备|装备|投入|力度|执法|监管|"
     r"(?<!群众|舆论|社会)监督|"
     r"检查|培训|宣传|教育|整治|治理|标准化|网格|责任|措施|企业|场所|行业|领域|项目|车辆|工地|"
+    r"预报|预警|监测|调度|值守|值班|物资|报道|"
     r"消防|安全管理|许可|审批|考核|督查|巡查|专项|行动|活动|"
     # A named rule in quotes: 落实“五个一”工作要求, 执行“三同时”制度.
     r"”[^，。；]{0,4}(?:要求|制度|规定|原则)"
@@ -230,11 +244,14 @@ def has_order(clause: str) -> int:
     return m.start() if m else -1
 
 
-def judge(clause: str, *, topic: bool = False, results_section: bool = False) -> Verdict:
+def judge(
+    clause: str, *, topic: bool = False, results_section: bool = False, item: bool = False
+) -> Verdict:
     """Is this sentence or clause (matching text) a directive?
 
     ``topic``: the sentence names the topic of its paragraph (一要抓好隐患排查。); it is a
-    directive only with a strong action after its order word."""
+    directive only with a strong action after its order word. ``item``: the sentence is a
+    numbered item of a task list (（五）6月1日前，…), which orders by being listed."""
     body = clause.strip()
     if len(body) < 6:
         return Verdict(False, -1, "too short")
@@ -247,8 +264,12 @@ def judge(clause: str, *, topic: bool = False, results_section: bool = False) ->
     if PRINCIPLE_RE.search(body):
         return Verdict(False, -1, "principle")
     order_at = has_order(body)
+    if order_at < 0 and item:
+        order_at = 0
     if order_at < 0:
         return Verdict(False, -1, "no order")
+    if len(STATS_RE.findall(body)) >= 3 and not EXPLICIT_ORDER_RE.search(body):
+        return Verdict(False, order_at, "figures")
     unquoted = _blank(body, _QUOTED)
     acting = unquoted
     for pattern in (

@@ -37,6 +37,8 @@ _HEADINGS = (
     (5, re.compile(rf"^([{_CN}]+)(?:是要|是|要)(?![求素点害])")),
     (6, re.compile(r"^（(\d{1,2})）|^([⑴-⒇①-⑳])")),
 )
+# A task of a plan names its date ("（八）6月13日，县安委办牵头…"); a heading does not.
+_DATED = re.compile(r"^\S{1,5}\d{1,2}月\d{1,2}日")
 _PART = re.compile(rf"^第([{_CN}\d]+)篇[：:\s]?")
 _TITLE = re.compile(r"(?:讲话|讲话稿|讲话范文|讲话提纲|发言|发言稿)$")
 _SENTENCE_END = re.compile(r"[。！？]")
@@ -59,6 +61,7 @@ class Sentence:
     topic: bool  # names the topic of what follows (第一，…。 / 一要抓好隐患排查。)
     heading_rank: int  # rank of the number the topic phrase opens with; 0 for none
     results_section: bool  # under a 一、 heading that reports results (…成效显著)
+    item: bool = False  # in a numbered item of a task list (1.… / （五）6月1日前，…): it orders
 
 
 def _cut(heading: str) -> str:
@@ -128,7 +131,7 @@ def segment(norm: str) -> list[Sentence]:
                 part += 1
                 fresh_part, stack, last_first_level, results = True, [], 0, False
             continue
-        rank, number = 0, None
+        rank, number, item = 0, None, False
         for r, pattern in _HEADINGS:
             m = pattern.match(line)
             if m:
@@ -156,11 +159,23 @@ def segment(norm: str) -> list[Sentence]:
             stack.append((rank, _cut(heading_text)))
             if rank == 1:
                 results = bool(RESULTS_HEADING_RE.search(heading_text))
-            if len(spans) == 1:
+            # A plan's numbered task (（五）6月1日前，各乡镇要…宣传栏。) is a sentence, not a heading:
+            # headings are short.
+            first = norm[first_start:first_end]
+            long_first = rank in (2, 4, 6) and (
+                (rank == 2 and (len(first) > HEADING_MAX_CHARS + 10 or bool(_DATED.search(first))))
+                or (rank != 2 and len(spans) == 1 and len(first) > HEADING_MAX_CHARS)
+            )
+            item = rank in (4, 6) or long_first
+            if len(spans) == 1 and not long_first:
                 fresh_part = False
                 continue  # a heading line
-            topic_span = (first_start, first_end, rank)
-            body_start = first_end
+            if long_first:
+                stack.pop()
+                topic_span = None
+            else:
+                topic_span = (first_start, first_end, rank)
+                body_start = first_end
         fresh_part = False
         headings = tuple(h for _, h in stack)
         if topic_span:
@@ -174,7 +189,9 @@ def segment(norm: str) -> list[Sentence]:
                     _MIDLINE_TOPIC.fullmatch(norm, a, b)
                 )
                 found.append(
-                    Sentence(a, b, part, headings, short_topic, 5 if short_topic else 0, results)
+                    Sentence(
+                        a, b, part, headings, short_topic, 5 if short_topic else 0, results, item
+                    )
                 )
     return found
 

@@ -23,6 +23,7 @@ object of someone else's act (督促/推动/指导企业…) are not the group.
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 LEVEL_WORDS = "县市区镇"
 # Names starting with a level character that is part of the word itself.
@@ -181,3 +182,210 @@ def _enterprise_subject(text: str, order_at: int) -> bool:
             continue
         return True
     return False
+
+
+# --- Actors -------------------------------------------------------------------------------
+#
+# Every party a directive names as responsible, as written, with the unit it matched (or none),
+# its group and its role (labelling spec, rule 5):
+# - the subject of the order: the words before its order word back to the previous punctuation
+#   or reporting verb ("会议要求，", "他要求，"); a list "气象、水文、水利等部门" gives one actor per
+#   item; "…等部门，以及共青团、妇联等社会团体和单位" goes on past its comma;
+# - "由X牵头" / "X牵头" (lead), "X配合" / "会同X" (cooperate);
+# - the parties on a plan's "责任单位：" / "牵头单位：" / "配合单位：" line (see duty_line_actors).
+# Not actors: the speaker and everyone (我们, 大家, 全县上下, 我县), and names of no party at all.
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str  # as written
+    unit: str | None  # UnitRef.key of the unit it matched
+    group: str | None  # "township" | "department" | "enterprise" | "village"
+    role: str  # "lead" | "responsible" | "cooperate"
+
+
+# The last word of a name that names a party (an agency, a place, a body, a person in charge).
+_ACTOR_TAIL = re.compile(
+    r"(?:部门|单位|局|办|委|委员会|大队|中队|支队|所|站|中心|公司|机构|指挥部|镇|乡|街道|区|县|村|社区|"
+    r"村委会|企业|领导|负责人|干部|网格员|人员|组|队|行业|团|联|会|院|校|场|厂|矿|处|科|股|台)$"
+)
+_NOT_ACTORS = re.compile(
+    r"^(?:我们|大家|全县上下|全镇上下|全市上下|全区上下|全乡上下|我县|我市|我区|我镇|我省|各级|"
+    r"同志们|会议|会上|这|这次|此次|今年|当前|同时|其中|特别是|尤其是)$"
+)
+_REPORTING = re.compile(
+    r"^.*?(?:强调|要求|指出|提出|表示|认为|明确|部署)[，：]|^(?:同时|并且|并|其中|特别是|尤其是|此外|另外)[，]?"
+)
+_ADVERBS = re.compile(r"(?:切实|都|也|还|务必|一定|必须|进一步|要|均|分别|尤其|主要)+$")
+_LIST_SPLIT = re.compile(r"、|和|及|以及|与|，以及|，")
+_LIST_END = re.compile(r"等(?:有关|相关)?(?:部门|单位|社会团体和单位|社会团体|单位和个人)$")
+VILLAGE = re.compile(r"各村|村委|村（居）|村居|网格员|社区")
+_TOWNSHIP_BARE = re.compile(
+    r"^各?(?:乡镇|镇|乡|镇街|街道)(?:（街道）|（镇）|（街道）政府|政府)?$|^各乡（镇）"
+)
+_DEPARTMENT_BARE = re.compile(
+    r"^(?:各级)?各?(?:有关|相关|职能|行业|主管|县直有关|市直|县直)?(?:部门|单位（部门）)(?:（单位）)?$|成员单位|^各部门|行业部门|主管部门"
+)
+_ENTERPRISE_BARE = re.compile(r"企业|生产经营单位")
+
+
+_GENERIC_TAIL = re.compile(r"(?:等?(?:有关|相关)?(?:部门|系统|单位|方面))$")
+_ENUMERATOR = re.compile(
+    r"^(?:\d{1,2}[.、．]|（[一二三四五六七八九十\d]+）|[⑴-⒇①-⑳]|[一二三四五六七八九十]+(?:是要|是|要))"
+)
+
+
+def _clean_actor(name: str) -> str:
+    return _ENUMERATOR.sub("", name.strip(' \u3000，、：；。“”"')).strip()
+
+
+def _group_of(name: str) -> str | None:
+    if _TOWNSHIP_BARE.search(name) or re.search(r"^各(?:乡镇|镇|乡)", name):
+        return "township"
+    if VILLAGE.search(name):
+        return "village"
+    if _ENTERPRISE_BARE.search(name):
+        return "enterprise"
+    if _DEPARTMENT_BARE.search(name) or re.search(r"^各(?:部门|有关部门)", name):
+        return "department"
+    return None
+
+
+def subject_phrase(clause: str, order_at: int) -> tuple[int, str]:
+    """(offset, words) of the subject before the order word at ``order_at``; (-1, "") if none."""
+    if order_at <= 0:
+        return -1, ""
+    head = clause[:order_at]
+    cut = max(head.rfind(mark) for mark in "。；：")
+    comma = head.rfind("，")
+    # "…等部门，以及共青团、妇联等社会团体和单位要…": the list goes on past its comma.
+    while comma > cut and re.match(r"，(?:以及|和|及)", head[comma:]):
+        comma = head.rfind("，", 0, comma)
+    cut = max(cut, comma)
+    start = cut + 1
+    words = head[start:]
+    lead = _REPORTING.match(words)
+    if lead:
+        start += lead.end()
+        words = words[lead.end() :]
+    words = _ADVERBS.sub("", words)
+    stripped = len(words) - len(words.lstrip(" \u3000"))
+    return start + stripped, words.strip(" \u3000")
+
+
+def split_subject(words: str) -> tuple[list[tuple[int, str]], bool]:
+    """The names in a subject, with their offsets in it: "气象、水文等部门" → 气象, 水文."""
+    listed = bool(_LIST_END.search(words))
+    body = _LIST_END.sub("", words) if listed else words
+    names, pos = [], 0
+    for m in list(_LIST_SPLIT.finditer(body)) + [None]:
+        end = m.start() if m else len(body)
+        piece = body[pos:end]
+        if piece.strip():
+            names.append((pos + len(piece) - len(piece.lstrip()), _clean_actor(piece)))
+        pos = m.end() if m else end
+    return [(at, name) for at, name in names if name], listed
+
+
+class ActorFinder:
+    """Actors of a clause, with the units they match (built once per extraction)."""
+
+    def __init__(self, matcher: "UnitMatcher") -> None:
+        self.matcher = matcher
+
+    def unit_of(self, name: str) -> str | None:
+        """The unit an actor's whole name is: a name, alias or stem of it, with 部门 and the like
+        after it ("县安监局", "水利部门", "气象"), or ending in a unit's full name ("广元经济技术
+        开发区"). A name that only contains one is another party ("消防重点保卫单位")."""
+        plain = normalise_name(name)
+        for candidate in (plain, _GENERIC_TAIL.sub("", plain)):
+            value = self.matcher.names.get(candidate)
+            if value:
+                return value[0]
+        for full, value in self.matcher.names.items():
+            if value[2] == "full" and len(full) >= 3 and plain.endswith(full):
+                return value[0]
+        return None
+
+    def actor(self, name: str, role: str, *, listed: bool = False) -> Actor | None:
+        name = _clean_actor(name)
+        if not (2 <= len(name) <= 20) or _NOT_ACTORS.match(name):
+            return None
+        unit = self.unit_of(name)
+        group = None if unit else _group_of(name)
+        if not (unit or group or listed or _ACTOR_TAIL.search(name)):
+            return None
+        # Verbs and prepositions make it a clause, not a name ("将这次查出的问题隐患").
+        if re.search(r"[把将对在于为向从按以通]|进行|开展|加强", name) and not (unit or group):
+            return None
+        return Actor(name, unit, group, role)
+
+    def subjects(self, clause: str, order_at: int) -> list[Actor]:
+        _, words = subject_phrase(clause, order_at)
+        if not words:
+            return []
+        names, listed = split_subject(words)
+        role = "responsible"
+        if re.search(r"牵头$", words):
+            role = "lead"
+        actors = []
+        for _, name in names:
+            name = re.sub(r"(?:牵头|配合|负责)$", "", name)
+            found = self.actor(name, role, listed=listed)
+            if found:
+                actors.append(found)
+        return actors
+
+    def named_roles(self, clause: str) -> list[Actor]:
+        """Parties of "由X牵头", "X牵头", "X配合" and "会同X" anywhere in the clause."""
+        actors = []
+        for m in re.finditer(r"(?:由|，|^)([^，。；：由]{2,24}?)牵头", clause):
+            for part in re.split(r"、|和|及", m.group(1)):
+                found = self.actor(part, "lead")
+                if found:
+                    actors.append(found)
+        for m in re.finditer(r"([^，。；：、]{2,12}?)配合(?!完成)", clause):
+            found = self.actor(re.sub(r"^.*?[，]", "", m.group(1)), "cooperate")
+            if found:
+                actors.append(found)
+        for m in re.finditer(r"会同([^，。；：]{2,30}?)(?:在|开展|对|，|。)", clause):
+            for part in re.split(r"、|和|及", m.group(1)):
+                found = self.actor(part, "cooperate")
+                if found:
+                    actors.append(found)
+        return actors
+
+
+_DUTY_LINE = re.compile(
+    r"^\s*(?:（\w+）)?(责任单位|牵头单位|配合单位|责任部门|牵头部门|配合部门)：(.+)$"
+)
+
+
+def duty_line_actors(line: str, finder: ActorFinder) -> list[Actor] | None:
+    """The parties of a plan's "责任单位：…" line; None when the line is not one."""
+    m = _DUTY_LINE.match(line)
+    if not m:
+        return None
+    role = {"牵头": "lead", "配合": "cooperate"}.get(m.group(1)[:2], "responsible")
+    actors = []
+    for part in re.split(r"[、，,；;和及]|以及", m.group(2).rstrip("。 ")):
+        part = part.strip()
+        if part.endswith("等有关单位"):
+            part = part[: -len("等有关单位")]
+        found = finder.actor(part, role, listed=True)
+        if found:
+            actors.append(found)
+    return actors
+
+
+def merge_actors(*lists: list[Actor]) -> list[Actor]:
+    """Actors in order, each party once (by unit, else group, else name)."""
+    seen, out = set(), []
+    for actors in lists:
+        for actor in actors:
+            key = actor.unit or actor.group or actor.name
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(actor)
+    return out

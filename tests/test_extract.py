@@ -127,21 +127,27 @@ def test_a_long_heading_is_cut_in_the_path():
     assert len(path[0]) <= 30 and path[0].endswith("…")
 
 
-def test_a_leading_topic_phrase_names_the_paragraph_and_is_not_a_directive():
+def test_a_leading_topic_phrase_names_the_paragraph_and_opens_the_directive_after_it():
     text = "第一，着力抓好宣传发动，形成浓厚氛围。全县各级各部门要进一步加大安全宣传教育力度。"
     d = one(text)
-    assert d.text == "全县各级各部门要进一步加大安全宣传教育力度。"
+    assert d.text == text
     assert d.heading_path == ("第一，着力抓好宣传发动，形成浓厚氛围",)
 
 
-def test_an_awareness_topic_phrase_is_not_a_directive_but_the_order_after_it_is():
+def test_a_leading_topic_phrase_followed_by_no_order_is_no_directive():
+    assert texts("第一，认真落实安全生产监管责任。安全生产人命关天，监管责任重大。") == []
+
+
+def test_an_awareness_topic_phrase_opens_the_order_after_it():
     text = "一要强化主体责任意识。企业负责人要每月组织一次安全检查。"
-    assert texts(text) == ["企业负责人要每月组织一次安全检查。"]
+    assert texts(text) == [text]
 
 
-def test_a_topic_phrase_that_orders_a_concrete_act_is_a_directive():
+def test_a_numbered_lead_and_the_directive_it_introduces_are_one_directive_with_its_theme():
     text = "一要抓好隐患排查。今天会议后，各镇要将辖区内的生产经营场所进行拉网式排查。"
-    assert texts(text)[0] == "一要抓好隐患排查。"
+    assert texts(text) == [text]
+    d = one("二要紧盯危化品领域。严格落实企业主体责任，深入开展专项检查。")
+    assert d.text.startswith("二要紧盯危化品领域。") and d.themes[0] == "危化品"
 
 
 def test_parenthesised_and_circled_numbers_are_headings_when_alone_on_a_line():
@@ -426,17 +432,23 @@ def test_a_stray_ascii_semicolon_joins_while_the_chinese_one_enumerates():
     ],
 )
 def test_a_short_topic_phrase_counts_only_with_a_checkable_act(topic, orders):
-    found = texts(f"各镇要开展隐患排查。{topic}。各企业要开展隐患自查。")
+    found = texts(f"各镇要开展隐患排查。{topic}。大家要警钟长鸣。")
     assert (f"{topic}。" in found) is orders
+    # Followed by an order, it opens that order whatever it says.
+    found = texts(f"各镇要开展隐患排查。{topic}。各企业要开展隐患自查。")
+    assert f"{topic}。各企业要开展隐患自查。" in found
 
 
-def test_a_shi_topic_phrase_is_a_heading_whatever_it_orders():
-    assert texts("二是要建立隐患排查制度。各镇要每月上报排查台账。") == ["各镇要每月上报排查台账。"]
+def test_a_shi_topic_phrase_orders_nothing_alone_but_opens_the_order_after_it():
+    assert texts("二是要建立隐患排查制度。各镇要每月上报排查台账。") == [
+        "二是要建立隐患排查制度。各镇要每月上报排查台账。"
+    ]
+    assert texts("二是要建立隐患排查制度。大家要警钟长鸣。") == []
 
 
 def test_a_topic_phrase_that_carries_out_a_named_responsibility_is_a_directive():
-    found = texts("一要落实属地责任。各镇要逐级签订责任书。二要强化责任意识。大家要警钟长鸣。")
-    assert found == ["一要落实属地责任。", "各镇要逐级签订责任书。"]
+    found = texts("一要落实属地责任。大家要警钟长鸣。二要强化责任意识。大家要警钟长鸣。")
+    assert found == ["一要落实属地责任。"]
 
 
 # --- Deadlines -----------------------------------------------------------------------------

@@ -59,7 +59,10 @@ def test_json_output_is_a_list_with_offsets_into_the_text(units, tmp_path):
     assert SPEECH[first["start"] : first["end"]] == first["text"]
     assert first["groups"] == ["township"]
     assert first["deadline"] == "2024-03-31" and first["immediate"] is True
-    assert found[1]["units"] == ["县应急管理局"]
+    assert found[1]["units"] == [
+        {"name": "县安监局", "unit": "县应急管理局", "group": None, "role": "responsible"}
+    ]
+    assert found[1]["named_units"] == ["县应急管理局"]
     assert found[1]["target"] == {"quantity": 40.0, "unit": "家"}
     assert found[1]["deadline"] == "2024-12-31"
 
@@ -82,7 +85,7 @@ def test_it_reads_a_docx(units, tmp_path):
     path = tmp_path / "讲话.docx"
     path.write_bytes(buffer.getvalue())
     found = json.loads(run(str(path), "--json"))
-    assert [d["units"] for d in found] == [["大岭镇"]]
+    assert [[a["unit"] for a in d["units"]] for d in found] == [["大岭镇"]]
 
 
 def test_a_speech_without_directives_says_so(units, tmp_path):
@@ -95,7 +98,9 @@ def test_a_speech_without_directives_says_so(units, tmp_path):
 def test_inactive_units_are_not_labelled(units, tmp_path):
     path = tmp_path / "讲话.txt"
     path.write_text("旧镇要开展隐患排查。", encoding="utf-8")
-    assert json.loads(run(str(path), "--json"))[0]["units"] == []
+    found = json.loads(run(str(path), "--json"))[0]
+    assert found["named_units"] == []
+    assert found["units"] == [{"name": "旧镇", "unit": None, "group": None, "role": "responsible"}]
 
 
 def test_a_pdf_is_refused_with_a_chinese_message(units, tmp_path):
@@ -123,3 +128,24 @@ def test_a_bad_date_is_refused(units, tmp_path, value):
     path.write_text(SPEECH, encoding="utf-8")
     with pytest.raises(CommandError, match="日期格式不对"):
         run(str(path), "--date", value)
+
+
+def test_every_actor_is_reported_with_its_unit_or_none_and_its_role(units, tmp_path):
+    Unit.objects.create(name="县安委办", short_name="安委办", kind="other")
+    Unit.objects.create(name="县气象局", short_name="气象局", kind="department")
+    path = tmp_path / "讲话.txt"
+    path.write_text(
+        "县安委办要加强调度，气象局要加强预警预报，纪委监委要严肃追责。\n"
+        "由县安委办牵头，会同各乡镇开展消防安全检查。",
+        encoding="utf-8",
+    )
+    found = json.loads(run(str(path), "--json"))
+    assert [[(a["name"], a["unit"], a["role"]) for a in d["units"]] for d in found] == [
+        [("县安委办", "县安委办", "responsible")],
+        [("气象局", "县气象局", "responsible")],
+        [("纪委监委", None, "responsible")],
+        [("县安委办", "县安委办", "lead"), ("各乡镇", None, "cooperate")],
+    ]
+    assert found[3]["units"][1]["group"] == "township"
+    out = run(str(path))
+    assert "责任方：纪委监委→未对应单位（责任）" in out

@@ -61,7 +61,12 @@ def _as_dict(d) -> dict:
         "part": d.part,
         "heading_path": list(d.heading_path),
         "themes": d.themes,
-        "units": d.units,
+        # Every party named as responsible, as written, with the unit it matched or null.
+        "units": [
+            {"name": a.name, "unit": a.unit, "group": a.group, "role": a.role} for a in d.actors
+        ],
+        # Units named anywhere in the sentence (also as the addressee of a report), by key.
+        "named_units": d.units,
         "groups": d.unit_groups,
         "deadline": d.deadline.isoformat() if d.deadline else None,
         "deadline_phrase": d.deadline_phrase,
@@ -75,6 +80,13 @@ def _as_dict(d) -> dict:
 
 
 _GROUP_NAMES = {"township": "各乡镇（街道）", "department": "各部门", "enterprise": "企业"}
+_ROLE_NAMES = {"lead": "牵头", "responsible": "责任", "cooperate": "配合"}
+
+
+def _actor(a) -> str:
+    matched = a.unit or _GROUP_NAMES.get(a.group or "", "") or "未对应单位"
+    shown = a.name if matched == a.name else f"{a.name}→{matched}"
+    return f"{shown}（{_ROLE_NAMES.get(a.role, a.role)}）"
 
 
 def _block(number: int, d) -> str:
@@ -98,6 +110,7 @@ def _block(number: int, d) -> str:
             f"  {d.text}",
             f"  领域：{'、'.join(d.themes)}",
             f"  单位：{'、'.join(units) or '—'}",
+            f"  责任方：{'、'.join(_actor(a) for a in d.actors) or '—'}",
             f"  时限：{due}",
             f"  目标：{target}",
             "",
