@@ -1,5 +1,7 @@
-"""Who may do what: office, leader, staff of township A, staff of township B, anonymous,
-against every view, on township A's assignment. Refused requests change nothing."""
+"""Who may do what: office, leader, staff of township A, staff of township B, the 网格员 of
+township A and of township B, anonymous, against every view, on township A's assignment; and
+the registers' pages, on township A's enterprise, with a department's staff too. Refused
+requests change nothing."""
 
 from datetime import timedelta
 
@@ -10,7 +12,7 @@ from django.urls import reverse
 from tracker import services
 from tracker.models import Assignment
 
-USERS = ["office", "leader", "staff_a", "staff_b", "anonymous"]
+USERS = ["office", "leader", "staff_a", "staff_b", "grid_a", "grid_b", "anonymous"]
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
@@ -87,18 +89,19 @@ def prepare(world, view):
     raise AssertionError(view)
 
 
-# Expected status per view for office, leader, staff_a, staff_b (anonymous always → login).
+# Expected status per view for office, leader, staff_a, staff_b, grid_a, grid_b (anonymous
+# always → login). A 网格员 sees no task, not even their own township's.
 MATRIX = {
-    "home": (200, 302, 200, 200),  # a leader lands on the dashboard
-    "list": (200, 200, 200, 200),
-    "detail": (200, 200, 200, 404),
-    "queue": (200, 200, 403, 403),
-    "evidence": (200, 200, 200, 404),
-    "report": (302, 403, 302, 404),
-    "extension": (302, 403, 302, 404),
-    "review": (302, 403, 403, 404),
-    "decide": (302, 403, 403, 404),
-    "bulk": (302, 403, 403, 403),
+    "home": (200, 302, 200, 200, 200, 200),  # a leader lands on the dashboard
+    "list": (200, 200, 200, 200, 200, 200),
+    "detail": (200, 200, 200, 404, 404, 404),
+    "queue": (200, 200, 403, 403, 403, 403),
+    "evidence": (200, 200, 200, 404, 404, 404),
+    "report": (302, 403, 302, 404, 404, 404),
+    "extension": (302, 403, 302, 404, 404, 404),
+    "review": (302, 403, 403, 404, 404, 404),
+    "decide": (302, 403, 403, 404, 404, 404),
+    "bulk": (302, 403, 403, 403, 403, 403),
 }
 
 
@@ -172,3 +175,139 @@ def test_history_of_another_unit_never_leaks_through_the_list_page(login, world)
     for params in [{}, {"q": "城关"}, {"unit": world.town_a.pk}, {"status": "in_progress"}]:
         page = login(world.staff_b).get(reverse("assignment_list"), params).content.decode()
         assert "城关镇机密进展" not in page and "城关镇" not in page
+
+
+# --- the registers (企业台账, 网格, 巡查检查, 标准化创建) ------------------------------------------
+
+REGISTER_USERS = ["office", "leader", "staff_a", "staff_b", "dept", "grid_a", "grid_b"]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture
+def dept_staff(world, django_user_model):
+    """A department's staff: 县应急管理局 supervises township A's 工贸 and 危化 enterprises."""
+    return django_user_model.objects.create_user(
+        "dept_staff", password="x", role="staff", unit=world.dept
+    )
+
+
+def prepare_register(world, registers, view, today):
+    """Township A's enterprise (the tannery, in 网格员 A's grid) in the state the view acts on;
+    return (url, method, data)."""
+    from django.urls import reverse as r
+
+    from tracker.enterprises import services as reg
+
+    tannery = registers.tannery
+    if view == "reg_list":
+        return r("enterprises:enterprise_list"), "get", None
+    if view == "reg_detail":
+        return r("enterprises:enterprise_detail", args=[tannery.pk]), "get", None
+    if view == "reg_export":
+        return r("enterprises:enterprise_export"), "get", None
+    if view == "reg_import":
+        return r("enterprises:enterprise_import"), "get", None
+    if view == "reg_template":
+        return r("enterprises:enterprise_import_template"), "get", None
+    if view == "reg_confirm":
+        return r("enterprises:enterprise_import_confirm"), "post", {"token": "0" * 32}
+    if view == "inspect_pick":
+        return r("enterprises:inspect_pick"), "get", {"q": "城关"}
+    if view == "inspect_form":
+        return r("enterprises:inspection_new", args=[tannery.pk]), "get", None
+    if view == "inspect":
+        data = {"inspected_on": today.isoformat(), "result": "clear", "signature": "检查人"}
+        return r("enterprises:inspection_new", args=[tannery.pk]), "post", data
+    if view == "photo":
+        inspection = reg.inspection_record(
+            user=world.grid_a, enterprise=tannery, inspected_on=today, result="clear",
+            signature="刘网格", photos=[SimpleUploadedFile("a.png", PNG, content_type="image/png")],
+        )  # fmt: skip
+        return r("enterprises:photo_download", args=[inspection.photos.get().pk]), "get", None
+    if view == "std_add":
+        data = {"level": "third", "state": "building"}
+        return r("enterprises:standardization_add", args=[tannery.pk]), "post", data
+    if view == "std_change":
+        record = reg.standardization_create(user=world.office, enterprise=tannery, level="third")
+        data = {f"r{record.pk}-state": "applied", f"r{record.pk}-version": record.version}
+        return r("enterprises:standardization_change", args=[record.pk]), "post", data
+    if view == "grids":
+        return r("enterprises:grid_coverage"), "get", None
+    if view == "grids_a":
+        return r("enterprises:grid_coverage"), "get", {"township": world.town_a.pk}
+    if view == "grid_home":
+        return r("enterprises:grid_home"), "get", None
+    raise AssertionError(view)
+
+
+# office, leader, staff_a, staff_b, dept, grid_a, grid_b. Another township's enterprise is
+# "not found" (404, no hint); a role that may never do a thing is refused (403).
+REGISTER_MATRIX = {
+    "reg_list": (200, 200, 200, 200, 200, 200, 200),
+    "reg_detail": (200, 200, 200, 404, 200, 200, 404),
+    "reg_export": (200, 200, 200, 200, 200, 200, 200),
+    "reg_import": (200, 403, 403, 403, 403, 403, 403),
+    "reg_template": (200, 403, 403, 403, 403, 403, 403),
+    "reg_confirm": (410, 403, 403, 403, 403, 403, 403),
+    "inspect_pick": (200, 403, 200, 200, 200, 200, 200),
+    "inspect_form": (200, 403, 200, 404, 200, 200, 404),
+    "inspect": (302, 403, 302, 404, 302, 302, 404),
+    "photo": (200, 200, 200, 404, 200, 200, 404),
+    "std_add": (302, 403, 302, 404, 302, 403, 404),
+    "std_change": (302, 403, 302, 404, 302, 403, 404),
+    "grids": (200, 200, 200, 200, 403, 200, 200),
+    # Another township's id in the query string: the township's own staff see their own.
+    "grids_a": (200, 200, 200, 200, 403, 200, 200),
+    "grid_home": (403, 403, 403, 403, 403, 200, 200),
+}
+
+
+def register_state():
+    from tracker.enterprises.models import (
+        Enterprise,
+        Inspection,
+        Standardization,
+        StandardizationChange,
+    )
+
+    return (
+        Inspection.objects.count(),
+        Standardization.objects.count(),
+        StandardizationChange.objects.count(),
+        list(Standardization.objects.values_list("state", flat=True)),
+        Enterprise.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("view", REGISTER_MATRIX)
+@pytest.mark.parametrize("who", [*REGISTER_USERS, "anonymous"])
+def test_each_role_gets_exactly_what_it_may_in_the_registers(
+    client, world, registers, dept_staff, today, view, who
+):
+    url, method, data = prepare_register(world, registers, view, today)
+    before = register_state()
+    if who != "anonymous":
+        client.force_login(dept_staff if who == "dept" else getattr(world, who))
+    response = (
+        getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+    )
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        expected = None
+    else:
+        expected = REGISTER_MATRIX[view][REGISTER_USERS.index(who)]
+        assert response.status_code == expected, (view, who, response.status_code)
+    if method == "post" and expected != 302:
+        assert register_state() == before, "a refused request changed something"
+    if method == "post" and expected == 302:
+        assert register_state() != before, "an allowed request changed nothing"
+
+
+@pytest.mark.parametrize("who", ["staff_b", "grid_b"])
+def test_another_townships_grids_never_show_on_the_grid_page(login, world, registers, who):
+    page = login(getattr(world, who)).get(
+        reverse("enterprises:grid_coverage"), {"township": world.town_a.pk}
+    )
+    text = page.content.decode()
+    assert "东关一网格" not in text and "刘网格" not in text and "城关镇" not in text
