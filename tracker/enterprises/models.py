@@ -312,6 +312,12 @@ class Enterprise(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        # The admin's form runs this; the services call the same check.
+        from tracker.enterprises.services import check_enterprise
+
+        check_enterprise(self)
+
     @property
     def risk_colour(self) -> str:
         return self.RISK_COLOURS.get(self.risk, "")
