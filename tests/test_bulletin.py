@@ -6,7 +6,10 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from checklist.models import ChecklistItem
+from tests.conftest import local
 from tracker import services
+from tracker.cadence import last_due
 from tracker.dashboard import DashboardFilters, build_dashboard
 from tracker.excel.bulletin import CUT_MARK, write_bulletin
 from tracker.models import Assignment
@@ -26,7 +29,7 @@ def after_the_deadline(world):
 
 def test_it_has_a_summary_a_detail_and_an_overdue_sheet_ready_to_print(world):
     book = load_workbook(export(Assignment.objects.all(), world.today))
-    assert book.sheetnames == ["汇总排名", "任务明细", "逾期清单"]
+    assert book.sheetnames == ["汇总排名", "报送情况", "任务明细", "逾期清单"]
     for ws in book:
         assert ws.freeze_panes == "A4"
         assert ws.auto_filter.ref.startswith("A3:")
@@ -94,7 +97,7 @@ def test_hostile_text_stays_text_and_control_characters_do_not_break_the_file(wo
     assert note_cells[world.item.code, "河西镇"].quotePrefix  # stays text even when edited in Excel
     assert not note_cells[world.item.code, "城关镇"].quotePrefix
     calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    assert calamine.sheet_names == ["汇总排名", "任务明细", "逾期清单"]
+    assert calamine.sheet_names == ["汇总排名", "报送情况", "任务明细", "逾期清单"]
 
 
 def test_traffic_lights_are_filled(world):
@@ -133,3 +136,34 @@ def test_the_latest_progress_is_the_units_own_report_not_the_offices_actions(wor
     assert at == submitted.created_at and at > reported.created_at
     # Only 下达 so far: nothing of the unit's own to show.
     assert rows[(world.item.code, "河西镇")] == (None, None)
+
+
+def test_each_unit_has_its_reporting_periods_counted_on_time_late_and_missed(world):
+    today = world.today
+    last = last_due("monthly", 28, today)
+    before = last_due("monthly", 28, last.start)
+    # Two periods due: begun a week before the deadline before last.
+    start = before.deadline - timedelta(days=6)
+    for code, unit, dated in (("-301", world.town_a, True), ("-302", world.town_b, False)):
+        item = ChecklistItem.objects.create(
+            code=f"{world.year}{code}", title="每月报送", theme=world.theme, start_date=start,
+            deadline=today + timedelta(days=30) if dated else None, cadence="monthly",
+            cadence_day=28, state="published", published_at=local(start),
+        )  # fmt: skip
+        a = services.assignment_create(item=item, unit=unit, user=world.office, at=local(start))
+        if unit == world.town_a:
+            services.assignment_report(
+                assignment=a, user=world.staff_a, note="本月情况", at=local(before.deadline)
+            )
+            services.assignment_report(
+                assignment=a,
+                user=world.staff_a,
+                note="补报",
+                at=local(last.deadline + timedelta(1)),
+            )
+    ws = load_workbook(export(Assignment.objects.all(), today))["报送情况"]
+    rows = {r[0]: r[1:] for r in ws.iter_rows(min_row=4, values_only=True) if r[1]}
+    assert rows["城关镇"] == ("乡镇街道", 2, 1, 1, 1, 0, 50.0, "应报 2 期，按期 1，迟报 1，未报 0")
+    assert rows["河西镇"] == ("乡镇街道", 2, 0, 0, 0, 2, 0.0, "应报 2 期，按期 0，迟报 0，未报 2")
+    assert "县应急管理局" not in rows  # none of its tasks has a 报送频次
+    assert "迟报" in ws.cell(row=5 + len(rows), column=1).value  # the note says how it counts

@@ -17,6 +17,7 @@ from tracker.periods import (
     Track,
     period_statuses,
     tally,
+    tally_by_walking,
 )
 
 
@@ -178,6 +179,33 @@ def test_a_calendar_shared_by_many_assignments_gives_each_the_same_answer_as_its
         late_days=sum(p.late_days or 0 for p in due),
     )
     assert [p.name for p in own][:2] == [f"{year}年5月", f"{year}年6月"]
+
+
+@pytest.mark.parametrize(
+    ("cadence", "day"),
+    [("weekly", None), ("weekly", 3), ("monthly", 28), ("monthly", None), ("quarterly", 20),
+     ("semiannual", None)],
+)  # fmt: skip
+def test_the_quick_count_agrees_with_walking_every_period(year, cadence, day):
+    import random
+
+    rng = random.Random(f"{cadence}{day}")
+    first, today = d(year, 1, 1), d(year + 1, 3, 15)
+    calendar = Calendar(cadence, day, first, today)
+    for _ in range(300):
+        began = first + timedelta(days=rng.randint(0, 400))
+        span = (today - began).days
+        reports = sorted(
+            {
+                began + timedelta(days=rng.randint(0, max(span, 0)))
+                for _ in range(rng.randint(0, 30))
+            }
+        )
+        due = began + timedelta(days=rng.randint(0, 500)) if rng.random() < 0.5 else None
+        track = Track(began, tuple(r for r in reports if r < today), due=due)
+        assert tally(calendar, track, today=today) == tally_by_walking(
+            calendar, track, today=today
+        ), track
 
 
 def test_a_calendar_that_starts_after_the_work_began_is_refused(year):

@@ -44,7 +44,7 @@ Why computed, not stored
     last_reported_at answers (tracker.reporting).
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -58,9 +58,8 @@ LABELS = {ON_TIME: "按期", LATE: "迟报", MISSED: "未报", NOT_DUE: "未到�
 SYMBOLS = {ON_TIME: "✔", LATE: "⚠", MISSED: "✘", NOT_DUE: "…", PAUSED: "—"}
 
 
-@dataclass(frozen=True, slots=True)
-class Track:
-    """One assignment's facts for its periods."""
+class Track(NamedTuple):
+    """One assignment's facts for its periods (a tuple: a bulletin makes 100,000)."""
 
     began: date  # the later of the item's start and the day the unit was given the work
     reports: tuple[date, ...] = ()  # report days, ascending, each once
@@ -136,6 +135,8 @@ class Calendar:
     last: date
     periods: list[Period] = field(init=False)
     deadlines: list[date] = field(init=False)
+    starts: list[date] = field(init=False)
+    _index: dict[date, int] = field(init=False, repr=False)
 
     def __post_init__(self):
         periods = periods_between(self.cadence, self.day, self.first, self.last)
@@ -145,6 +146,15 @@ class Calendar:
             periods.append(next_period(self.cadence, self.day, periods[-1]))
         self.periods = periods
         self.deadlines = [p.deadline for p in periods]
+        self.starts = [p.start for p in periods]
+        self._index = {}
+
+    def index(self, day: date) -> int:
+        """The index of the period holding this day (-1 before the first), looked up."""
+        k = self._index.get(day)
+        if k is None:
+            k = self._index[day] = bisect_right(self.starts, day) - 1
+        return k
 
 
 def walk(calendar: Calendar, track: Track, *, today: date, upcoming: bool = True):
@@ -203,7 +213,54 @@ def period_statuses(
 
 
 def tally(calendar: Calendar, track: Track, *, today: date) -> Tally:
-    """应报, 按期, 迟报, 未报 and the days late of one assignment, as of today."""
+    """应报, 按期, 迟报, 未报 and the days late of one assignment, as of today.
+
+    The same answer as counting walk()'s periods (tally_by_walking), reached faster: a
+    county's bulletin counts a million periods. Each report falls in one period, on time or
+    after its deadline; a period without an on-time report is late if its own period holds a
+    report after the deadline, or the next period one on time (the first report after the
+    deadline is then no later than the next deadline), and missed otherwise. Work the office
+    held is rare and takes the walk.
+    """
+    if track.held:
+        return tally_by_walking(calendar, track, today=today)
+    if calendar.periods[0].start > track.began:
+        raise ValueError("the calendar begins after the assignment's work began")
+    deadlines = calendar.deadlines
+    first = bisect_left(deadlines, track.began + timedelta(days=GRACE_DAYS - 1))
+    last_day = today - timedelta(days=1)
+    if track.due is not None and track.due < last_day:
+        last_day = track.due
+    end = bisect_right(deadlines, last_day)  # periods first..end-1 are due and count
+    if end <= first:
+        return Tally()
+    if end >= len(deadlines):
+        raise ValueError("the calendar ends before today")
+    index, known = calendar.index, calendar._index.get
+    on_time, first_in = set(), {}
+    for day in track.reports:  # ascending: the first seen in a period is its first
+        k = known(day)
+        if k is None:
+            k = index(day)
+        if k not in first_in:
+            first_in[k] = day
+        if day <= deadlines[k]:
+            on_time.add(k)
+    n_on_time = late = late_days = 0
+    for k in range(first, end):
+        if k in on_time:
+            n_on_time += 1
+        elif k in first_in:
+            late += 1
+            late_days += (first_in[k] - deadlines[k]).days
+        elif k + 1 in on_time:
+            late += 1
+            late_days += (first_in[k + 1] - deadlines[k]).days
+    due = end - first
+    return Tally(due, n_on_time, late, due - n_on_time - late, late_days)
+
+
+def tally_by_walking(calendar: Calendar, track: Track, *, today: date) -> Tally:
     due = on_time = late = missed = late_days = 0
     deadlines = calendar.deadlines
     for k, status, reported in walk(calendar, track, today=today, upcoming=False):

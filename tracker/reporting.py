@@ -16,7 +16,6 @@ the period began, the period is 未报 exactly when it counts (work began a week
 deadline, the due date is not earlier, the office did not hold a submission on that day).
 """
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -31,10 +30,10 @@ from django.db.models import (
     CharField,
     Exists,
     Func,
-    Min,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -171,7 +170,9 @@ def _fixed_offset() -> timedelta | None:
 
 
 class _LocalDay(Func):
-    """The county's date of a stored moment as YYYY-MM-DD text, computed by the database."""
+    """The county's date of a stored moment, computed by the database: a day number (that of
+    date.toordinal()) on SQLite with a fixed offset and on PostgreSQL, ISO text elsewhere.
+    Integers are the cheapest to make, compare and send for a million history rows."""
 
     output_field = CharField()
 
@@ -183,16 +184,25 @@ class _LocalDay(Func):
         if offset is None:  # Django's own conversion, a Python function called per row
             return self.as_sql(compiler, connection, **extra_context)
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"date({sql}, '{int(offset.total_seconds() // 60):+d} minutes')", params
+        # julianday() is .5 at midnight UTC; + 0.5 + the offset, floored, is the local day's
+        # Julian day number, which is date.toordinal() + 1721425.
+        shift = 0.5 + offset.total_seconds() / 86400
+        return f"(CAST(julianday({sql}) + {shift!r} AS INTEGER) - {_JULIAN})", params
 
     def as_postgresql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM-DD')", (*params, settings.TIME_ZONE)
+        return (
+            f"((({sql}) AT TIME ZONE %s)::date - DATE '0001-01-01' + 1)",
+            (*params, settings.TIME_ZONE),
+        )
+
+
+_JULIAN = 1721425
 
 
 class _Events(Aggregate):
-    """An assignment's distinct history events as one comma-separated string: many thousand
-    rows cost more to fetch than to join."""
+    """A group's distinct values as one comma-separated string: a hundred thousand strings
+    cost less to fetch than a million rows."""
 
     function = "GROUP_CONCAT"
     output_field = CharField()
@@ -201,12 +211,13 @@ class _Events(Aggregate):
     def as_postgresql(self, compiler, connection, **extra_context):
         clone = self.copy()
         clone.function = "STRING_AGG"
-        clone.template = "%(function)s(%(distinct)s%(expressions)s, ',')"
+        clone.template = "%(function)s(%(distinct)s(%(expressions)s)::text, ',')"
         return super(_Events, clone).as_sql(compiler, connection, **extra_context)
 
 
-# One letter per event kind that matters, after the day, so that sorting the text sorts by day.
-_EVENT_LETTER = {Kind.REPORT: "r", Kind.SUBMIT: "s", Kind.RETURN: "b", Kind.APPROVE: "a"}
+# A letter after the day for the office's side of a submission; a report is the day alone.
+# A submission is both: the unit's report, and the start of the office's hold.
+_EVENT_LETTER = {Kind.SUBMIT: "s", Kind.RETURN: "b", Kind.APPROVE: "a"}
 
 
 def _rows(queryset: QuerySet) -> Iterator[tuple]:
@@ -223,50 +234,65 @@ _DAYS: dict = {}
 
 
 def _day(value) -> date | None:
-    """ISO text (SQLite, to_char) or a date (PostgreSQL's date columns) → a date, looked up:
-    a county's history has a few hundred days per year, and a million events."""
+    """A day number or ISO text (from _LocalDay, as a number or inside a string) or a date →
+    a date, looked up: a county's history has a few hundred days a year, a million events."""
     if value is None or type(value) is date:
         return value
     day = _DAYS.get(value)
     if day is None:
         if len(_DAYS) > 100_000:
             _DAYS.clear()
-        day = _DAYS[value] = date.fromisoformat(value)
+        if isinstance(value, int):
+            day = date.fromordinal(value)
+        elif "-" in value:
+            day = date.fromisoformat(value[:10])
+        else:
+            day = date.fromordinal(int(value))
+        _DAYS[value] = day
     return day
 
 
-def _events(text: str | None) -> tuple[tuple[date, ...], tuple[tuple[date, date | None], ...]]:
-    """Report days and the office's holds, from the distinct (day, kind) events.
+def _split_events(text: str | None) -> tuple[tuple[date, ...], str]:
+    """(report days ascending, the hold events) from an assignment's event string."""
+    if not text:
+        return (), ""
+    tokens = text.split(",")
+    holds = [t for t in tokens if t[-1] > "9"]  # ends with a letter, not a digit
+    if holds:
+        tokens = [t[:-1] if t[-1] == "s" else t for t in tokens if t[-1] <= "9" or t[-1] == "s"]
+    known = _DAYS.get
+    return tuple(sorted({known(t) or _day(t) for t in tokens})), ",".join(holds)
 
-    Submissions and returns alternate; a day with both leaves the hold as it was (returned
-    and resubmitted, or submitted and returned the same day), since periods are held or not by
-    the day.
+
+def _holds(text: str | None) -> tuple[tuple[date, date | None], ...]:
+    """The days the office held the work, from the distinct (day, kind) events of its
+    submissions, returns and approval.
+
+    Submissions and returns alternate; a day with both leaves the hold as it was (returned and
+    resubmitted, or submitted and returned the same day), since periods are held or not by the
+    day.
     """
     if not text:
-        return (), ()
-    by_day: dict[str, str] = {}
+        return ()
+    by_day: dict[date, str] = {}
     for token in text.split(","):
-        by_day[token[:-1]] = by_day.get(token[:-1], "") + token[-1]
-    reports, held = [], []
-    since, approved = None, False
-    for day_text in sorted(by_day):
-        letters, day = by_day[day_text], _day(day_text)
-        if "r" in letters or "s" in letters:
-            reports.append(day)
-        if approved:
+        day = _day(token[:-1])
+        by_day[day] = by_day.get(day, "") + token[-1]
+    held, since = [], None
+    for day in sorted(by_day):
+        letters = by_day[day]
+        if "a" in letters:  # approved: final
+            return (*held, (since or day, None))
+        if "s" in letters and "b" in letters:
             continue
-        if "a" in letters:
-            since, approved = since or day, True
-        elif "s" in letters and "b" in letters:
-            continue
-        elif "s" in letters and since is None:
+        if "s" in letters and since is None:
             since = day
         elif "b" in letters and since is not None:
             held.append((since, day))
             since = None
     if since is not None:
         held.append((since, None))
-    return tuple(reports), tuple(held)
+    return tuple(held)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,13 +307,13 @@ class Facts:
     today: date  # a closed 年度's work counts as on the day it was closed
 
 
-def facts(assignments: QuerySet, *, today: date) -> Iterator[Facts]:
-    """Every assignment of an item with a 报送频次, with its report days and holds: three
-    queries (items, assignments, history grouped per assignment), whatever their number."""
+def _cadence_items(today: date) -> dict[int, tuple]:
+    """pk → (cadence, day, start, as of) of every item with a 报送频次; as of is today, or the
+    day its 年度 was closed."""
     closed_on = dict(
         WorkYear.objects.filter(state=WorkYear.State.CLOSED).values_list("year", "closed_on")
     )
-    items = {
+    return {
         pk: (cadence, day, _day(start), min(today, closed_on.get(year) or today))
         for pk, cadence, day, start, year in _rows(
             ChecklistItem.objects.filter(cadence__in=CADENCES)
@@ -295,49 +321,94 @@ def facts(assignments: QuerySet, *, today: date) -> Iterator[Facts]:
             .order_by()
         )
     }
-    with_cadence = assignments.filter(
-        item__cadence__in=CADENCES  # the join costs less than a list of item ids
-    ).order_by()
+
+
+def _facts(assignments: QuerySet, items: dict[int, tuple]) -> Iterator[tuple]:
+    """(pk, unit_id, item, Track) of every assignment of these items: one query, whatever
+    their number.
+
+    Each assignment's history is read by subqueries on it (a short range of the history's
+    index, so a million rows are never sorted), not by filtering the history on the
+    assignments as a subquery: the task list's filters name the assignment table in raw SQL,
+    which a subquery's alias would break.
+    """
+    history = StatusUpdate.objects.filter(assignment=OuterRef("pk")).order_by()
     day = _LocalDay("created_at")
     token = Case(
-        *(When(kind=k, then=Concat(day, Value(letter))) for k, letter in _EVENT_LETTER.items()),
+        When(kind=Kind.REPORT, then=Cast(day, CharField())),
+        *(
+            When(kind=kind, then=Concat(Cast(day, CharField()), Value(letter)))
+            for kind, letter in _EVENT_LETTER.items()
+        ),
         output_field=CharField(),
     )
-    history = (
-        StatusUpdate.objects.filter(assignment_id__in=with_cadence.values("pk"))
-        .values_list("assignment_id")
-        .annotate(first=Min(day), events=_Events(token, distinct=True))
+    # Per assignment, subqueries on its history's index: no sort of a million joined rows.
+    rows = (
+        assignments.filter(item__cadence__in=CADENCES)
         .order_by()
+        .values_list("pk", "unit_id", "item_id", "due_date")
+        .annotate(
+            created=_LocalDay("created_at"),
+            # The first history row (下达 or 导入) keeps the time the office gave the work.
+            first=_LocalDay(Subquery(history.order_by("created_at").values("created_at")[:1])),
+            events=Subquery(
+                history.values("assignment_id")
+                .annotate(events=_Events(token, distinct=True))
+                .values("events")
+            ),
+        )
     )
-    events = {pk: (first, text) for pk, first, text in _rows(history)}
-    rows = with_cadence.annotate(created_day=_LocalDay("created_at")).values_list(
-        "pk", "unit_id", "item_id", "due_date", "created_day"
-    )
-    for pk, unit_id, item_id, due, created in _rows(rows):
+    known = _DAYS.get
+    for pk, unit_id, item_id, due, created, first, events in _rows(rows):
         item = items.get(item_id)
         if item is None:
             continue
-        cadence, cadence_day, start, as_of = item
-        first, text = events.get(pk, (None, None))
-        given = _day(min(created, first or created))
-        reports, held = _events(text)
-        track = Track(max(start, given), reports, held, _day(due))
-        yield Facts(pk, unit_id, cadence, cadence_day, track, as_of)
+        given = known(created) or _day(created)
+        if first is not None:
+            given = min(given, known(first) or _day(first))
+        reports, holds = _split_events(events)
+        start = item[2]
+        track = Track(
+            start if start > given else given,
+            reports,
+            _holds(holds) if holds else (),
+            due if due is None else known(due) or _day(due),
+        )
+        yield pk, unit_id, item, track
+
+
+def facts(assignments: QuerySet, *, today: date) -> Iterator[Facts]:
+    """Every assignment of an item with a 报送频次, with its report days and holds: two
+    queries, whatever their number."""
+    items = _cadence_items(today)
+    for pk, unit_id, (cadence, day, _start, as_of), track in _facts(assignments, items):
+        yield Facts(pk, unit_id, cadence, day, track, as_of)
 
 
 def unit_tallies(assignments: QuerySet, *, today: date) -> dict[int, Tally]:
-    """报送情况 per unit: 应报 N 期，按期 N，迟报 N，未报 N over every period due so far."""
-    found = list(facts(assignments, today=today))
+    """报送情况 per unit: 应报 N 期，按期 N，迟报 N，未报 N over every period due so far.
+
+    One calendar per cadence, from the earliest start among its items (no assignment's work
+    begins before its item's start), is shared by every assignment of that cadence. Three
+    queries, whatever the number of assignments.
+    """
+    items = _cadence_items(today)
     first: dict[CadenceKey, date] = {}
-    for f in found:
-        key = (f.cadence, f.day)
-        if key not in first or f.track.began < first[key]:
-            first[key] = f.track.began
-    calendars = {key: Calendar(*key, min(began, today), today) for key, began in first.items()}
-    counts: dict[int, Tally] = defaultdict(Tally)
-    for f in found:
-        counts[f.unit_id] += tally_of(calendars[(f.cadence, f.day)], f.track, today=f.today)
-    return dict(counts)
+    for cadence, day, start, _as_of in items.values():
+        first[(cadence, day)] = min(start, first.get((cadence, day), start))
+    calendars = {key: Calendar(*key, min(start, today), today) for key, start in first.items()}
+    counts: dict[int, list[int]] = {}
+    for _pk, unit_id, (cadence, day, _start, as_of), track in _facts(assignments, items):
+        calendar = calendars[(cadence, day)]
+        t = tally_of(calendar, track, today=as_of)
+        if t.due:
+            c = counts.get(unit_id)
+            if c is None:
+                counts[unit_id] = list(t)
+            else:
+                for n, value in enumerate(t):
+                    c[n] += value
+    return {unit_id: Tally(*c) for unit_id, c in counts.items()}
 
 
 def assignment_periods(assignment: Assignment, *, today: date) -> list[PeriodStatus]:

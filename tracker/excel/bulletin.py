@@ -2,7 +2,8 @@
 
 Only published items count: drafts are the office's work in progress, not the units' work, and
 the dashboard's league leaves them out too. The ranking comes from tracker.league, the lights
-from tracker.progress, as on the pages.
+from tracker.progress, as on the pages; 报送情况 (each unit's 应报, 按期, 迟报, 未报 periods)
+from tracker.reporting, by the rule of tracker.periods that the task pages show.
 
 Written with tracker.excel.xlsx_stream: each row is one f-string of ready cell XML, streamed to
 disk, so 250,000 rows take seconds and little memory. Text is always an inline string (never a
@@ -29,8 +30,10 @@ from tracker.excel.xlsx_stream import (
     text_cells,
 )
 from tracker.league import league_table, rank_within_kinds
-from tracker.models import Assignment, StatusUpdate
+from tracker.models import Assignment, StatusUpdate, Unit
+from tracker.periods import GRACE_DAYS, Tally
 from tracker.progress import LIGHT_LABELS, format_quantity, progress
+from tracker.reporting import unit_tallies
 
 __all__ = ["CUT_MARK", "MAX_CELL", "bulletin_rows", "safe_text", "write_bulletin"]
 
@@ -75,10 +78,27 @@ OVERDUE_COLUMNS = [
     ("逾期天数", 8),
     ("最新进展", 40),
 ]
+REPORTING_COLUMNS = [
+    ("单位", 18),
+    ("类别", 10),
+    ("应报期数", 9),
+    ("按期", 8),
+    ("迟报", 8),
+    ("迟报天数", 9),
+    ("未报", 8),
+    ("按期率", 9),
+    ("报送情况", 42),
+]
 KIND = {"township": "乡镇街道", "department": "部门", "other": "其他"}
 NOTE = (
     "注：只统计已发布的任务；应完成、完成率只计牵头和责任单位，配合单位不计；"
     "逾期为超过完成时限仍未办结；乡镇街道、部门分别排名。"
+)
+REPORTING_NOTE = (
+    "注：统计有报送频次的已发布任务（含有完成时限的任务）的每一期，应报只计报送截止日已过的期次。"
+    "按期：本期第一天至截止日有报送；迟报：截止日后、下期截止日前补报，天数自截止日起算；"
+    f"未报：至下期截止日仍未报送。分解不足{GRACE_DAYS}天的当期、提交审核待审期间、"
+    "完成时限之后的期次不计。"
 )
 COMPRESSION = 6  # zlib's default: level 1 would save about a second per 100 MB of sheet XML
 
@@ -328,6 +348,35 @@ def _write_summary(sheet, standings, st: _Styles) -> None:
     sheet.write_row(4 + len(standings), f'<c r="A{5 + len(standings)}"{note}</c>')
 
 
+def _write_reporting(sheet, tallies: dict[int, Tally], st: _Styles) -> None:
+    """One row per unit with a period due: its 应报 N 期，按期 N，迟报 N，未报 N, in the units'
+    own order, by kind as the ranking sheet."""
+    name_cell = text_cells(st.plain, st.plain_quoted, cache=0)
+    kind_cell = {key: name_cell(label) for key, label in KIND.items()}
+    kind_order = {key: n for n, key in enumerate(KIND)}
+    units = sorted(
+        Unit.objects.filter(pk__in=[pk for pk, t in tallies.items() if t.due]).values_list(
+            "pk", "name", "kind", "sort_order"
+        ),
+        key=lambda u: (kind_order.get(u[2], len(KIND)), u[3], u[1]),
+    )
+    for r, (pk, name, kind, _order) in enumerate(units, start=3):
+        n, t = r + 1, tallies[pk]
+        counts = "".join(
+            f'<c r="{_letter(c)}{n}" s="{st.number}"><v>{value}</v></c>'
+            for c, value in enumerate((t.due, t.on_time, t.late, t.late_days, t.missed), start=2)
+        )
+        sheet.write_row(
+            r,
+            f'<c r="A{n}"{name_cell(name)}</c><c r="B{n}"{kind_cell.get(kind) or name_cell("")}</c>'
+            f'{counts}<c r="H{n}" s="{st.percent}"><v>{t.on_time_rate!r}</v></c>'
+            f'<c r="I{n}"{name_cell(t.text)}</c>',
+        )
+    sheet.autofilter = (2, 0, max(2, 2 + len(units)), len(REPORTING_COLUMNS) - 1)
+    note = text_cells(st.note, st.note, cache=0)(REPORTING_NOTE)
+    sheet.write_row(4 + len(units), f'<c r="A{5 + len(units)}"{note}</c>')
+
+
 def write_bulletin(
     target, *, assignments: QuerySet[Assignment], today: date, scope: str = ""
 ) -> None:
@@ -340,6 +389,7 @@ def write_bulletin(
         summary = _sheet(
             book, "汇总排名", SUMMARY_COLUMNS, "安全生产重点工作任务推进情况通报", stamp, st
         )
+        reporting = _sheet(book, "报送情况", REPORTING_COLUMNS, "各单位定期报送情况", stamp, st)
         detail = _sheet(book, "任务明细", DETAIL_COLUMNS, "任务推进明细", stamp, st)
         overdue = _sheet(book, "逾期清单", OVERDUE_COLUMNS, "逾期未办结任务清单", stamp, st)
         rows = _write_rows(detail, overdue, assignments, today=today, st=st)
@@ -347,3 +397,4 @@ def write_bulletin(
         if next(rows, None) is not None:  # the sheets would be short, and the ranking wrong
             raise RuntimeError("league_table stopped before the last assignment")
         _write_summary(summary, [s for g in rank_within_kinds(standings).values() for s in g], st)
+        _write_reporting(reporting, unit_tallies(assignments, today=today), st)
