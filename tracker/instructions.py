@@ -79,6 +79,7 @@ def instruction_write(
             body=f"{text}\n\n请在下次报送进展时一并说明落实情况。",
             at=at,
             level="leader",
+            text=f"{user}对{item.code} {item.title}批示：“{text}”请在下次报送进展时说明落实情况。",
         )
     return rows
 

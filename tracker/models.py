@@ -110,6 +110,9 @@ class User(AbstractUser):
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.STAFF)
     display_name = models.CharField("姓名", max_length=40, blank=True)
     notices_seen_at = models.DateTimeField("通知已读至", null=True, blank=True)
+    # Set by the office's 重置密码 and on new accounts: the one-time password they were
+    # given must be replaced before anything else (tracker.middleware.PasswordChangeMiddleware).
+    must_change_password = models.BooleanField("下次登录须修改密码", default=False)
 
     objects = TrackerUserManager()
 
@@ -658,6 +661,74 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """A message for the channels people read (钉钉 and 企业微信 groups, SMS, e-mail).
+
+    Written with the notice it repeats, in the same transaction as the change it announces, so a
+    message exists exactly when that change was committed and nothing is sent from a request.
+    The core only writes it; the messaging wing's worker turns it into one delivery per channel
+    (setting dispatched_at) and sends those with retries. The core never imports the wing.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "任务提醒"
+        SUPERVISION = "supervision", "督办单"
+        RETURN = "return", "退回"
+        EXTENSION = "extension", "延期审批"
+        TASK = "task", "新任务"
+        INSTRUCTION = "instruction", "领导批示"
+        REGISTER = "register", "台账提醒"
+
+    kind = models.CharField("类别", max_length=12, choices=Kind.choices)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name="单位")
+    notice = models.OneToOneField(
+        Notice,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox",
+        verbose_name="通知",
+    )
+    # The short text staff expect in a group or an SMS: 【安委办督办】河西镇：2026-015 … 逾期3天…
+    text = models.TextField("消息")
+    # The page the message links to; the worker makes it absolute with SITE_URL.
+    path = models.CharField("链接", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    dispatched_at = models.DateTimeField("已分发", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待发消息"
+        verbose_name_plural = "待发消息"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "reminder",
+                        "supervision",
+                        "return",
+                        "extension",
+                        "task",
+                        "instruction",
+                        "register",
+                    ]
+                ),
+                name="outbox_kind_valid",
+            ),
+        ]
+        indexes = [
+            # The worker's queue: messages not yet turned into deliveries, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(dispatched_at__isnull=True),
+                name="outbox_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text[:60]
 
 
 class LoginAttempt(models.Model):

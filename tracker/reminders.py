@@ -5,8 +5,9 @@ Due soon: a dated task 7, 3 and 1 days before its due date, and a period report 
 past their due date. 未按期报送: the last due period has no report, for dated and long-term
 tasks alike (tracker.reporting, the dashboard's rule).
 
-Sent as an in-app notice and by email; a notice's key makes a second run on the same day a
-no-op.
+Written as an in-app notice and a message for the unit's channels (钉钉, 企业微信, SMS), which
+the messaging worker delivers, and sent by e-mail; a notice's key makes a second run on the same
+day a no-op.
 """
 
 from dataclasses import dataclass, field
@@ -14,9 +15,10 @@ from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.urls import reverse
 
-from tracker.models import Assignment, Notice, Unit, User
+from tracker.models import Assignment, OutboxMessage, Unit, User
+from tracker.notices import notify_unit
 from tracker.reporting import missed_last_period, reports_due_in
 
 REMIND_DAYS = (7, 3, 1)
@@ -61,6 +63,21 @@ class UnitReminder:
             ]
         return "\n".join(lines)
 
+    def summary(self) -> str:
+        """The short form for a group message or SMS: the counts, and the most overdue task."""
+        counts = [
+            ("逾期", self.overdue),
+            ("即将到期", self.due_soon),
+            ("本期待报送", self.reports_soon),
+            ("未按期报送", self.missing),
+        ]
+        text = "、".join(f"{label}{len(rows)}项" for label, rows in counts if rows)
+        text += "，请及时办理并在系统中报送。"
+        if self.overdue:
+            days, worst = max(self.overdue, key=lambda row: row[0])
+            text += f"其中{worst.item.code} {worst.item.title}已逾期{days}天。"
+        return text
+
 
 def collect(today: date) -> list[UnitReminder]:
     by_unit: dict[int, UnitReminder] = {}
@@ -97,20 +114,25 @@ def collect(today: date) -> list[UnitReminder]:
 
 
 def send(today: date) -> tuple[int, int]:
-    """Send today's reminders; returns (notices created, emails sent). Idempotent per day."""
+    """Write today's reminders; returns (notices written, emails sent). Idempotent per day."""
     notices = emails = 0
     for reminder in collect(today):
-        key = f"reminder:{reminder.unit.pk}:{today:%Y-%m-%d}"
         title = (
             f"{today:%m月%d日}任务提醒：逾期 {len(reminder.overdue)} 项，"
             f"即将到期 {len(reminder.due_soon)} 项，本期待报送 {len(reminder.reports_soon)} 项，"
             f"未按期报送 {len(reminder.missing)} 项"
         )
         body = reminder.text()
-        try:
-            with transaction.atomic():
-                Notice.objects.create(unit=reminder.unit, key=key, title=title, body=body)
-        except IntegrityError:
+        notice = notify_unit(
+            unit=reminder.unit,
+            key=f"reminder:{reminder.unit.pk}:{today:%Y-%m-%d}",
+            title=title,
+            body=body,
+            kind=OutboxMessage.Kind.REMINDER,
+            text=reminder.summary(),
+            path=reverse("assignment_list"),
+        )
+        if notice is None:
             continue  # already sent today
         notices += 1
         recipients = list(

@@ -422,9 +422,14 @@ def assignment_change(
             f"分解数量：{_share_text(old_share, unit)}→{_share_text(share_quantity, unit)}"
         )
         fields.append("share_quantity")
-        if locked.target and locked.quantity_done is not None and locked.status in (
-            Status.NOT_STARTED,
-            Status.IN_PROGRESS,
+        if (
+            locked.target
+            and locked.quantity_done is not None
+            and locked.status
+            in (
+                Status.NOT_STARTED,
+                Status.IN_PROGRESS,
+            )
         ):
             percent = _percent_from_quantity(locked.quantity_done, locked.target)
             if percent != locked.percent:
@@ -736,6 +741,8 @@ def assignment_return(
         body=f"安委办退回了本单位提交的办结材料，请补充后重新提交。退回原因：{clean_text(reason)}",
         level="yellow",
         at=at,
+        text=f"{locked.item.code} {locked.item.title} 的办结材料被退回，"
+        f"原因：{clean_text(reason)}。请补充后重新提交。",
     )
     assignment.refresh_from_db()
     return update
@@ -845,5 +852,6 @@ def extension_decide(
         body=body,
         level="" if approve else "yellow",
         at=at,
+        text=f"{locked.item.code} {locked.item.title} {'同意' if approve else '不同意'}延期，{body}",
     )
     return update

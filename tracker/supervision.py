@@ -79,8 +79,26 @@ def supervise(
         body=text,
         level=level,
         at=at,
+        text=_message(locked, supervision, days=days, today=today),
     )
     return supervision
+
+
+def _message(assignment: Assignment, supervision: Supervision, *, days: int, today: date) -> str:
+    """The 督办单 as a group message or SMS: what, how late, by when, and what follows."""
+    item = assignment.item
+    text = f"{item.code} {item.title} 逾期{days}天，{supervision.get_level_display()}"
+    following = NEXT_LEVEL.get(supervision.level)
+    if following is None:
+        text += "，请立即报送进展。"
+    else:
+        by = today + timedelta(days=escalation_days())
+        text += (
+            f"，请于{by:%m月%d日}前报送进展，逾期未报将升级为{Supervision.Level(following).label}。"
+        )
+    if supervision.note:
+        text += f"督办要求：{supervision.note}"
+    return text
 
 
 def supervise_unit(
