@@ -79,6 +79,7 @@ class PeriodStatus:
     reported_on: date | None = None  # the report that answered it (on time or late)
     late_days: int | None = None
     name: str = ""
+    due: bool = False  # its deadline has passed: it counts in 应报 if it counts at all
 
     @property
     def start(self) -> date:
@@ -208,8 +209,21 @@ def period_statuses(
     for k, status, reported in walk(calendar, track, today=today):
         period = calendar.periods[k]
         late = (reported - period.deadline).days if status == LATE else None
-        found.append(PeriodStatus(period, status, reported, late, period_name(cadence, period)))
+        name = period_name(cadence, period)
+        found.append(PeriodStatus(period, status, reported, late, name, period.deadline < today))
     return found
+
+
+def summarize(statuses: list[PeriodStatus]) -> Tally:
+    """The Tally of one assignment's calendar: the same figures as tally() over its periods."""
+    due = [p for p in statuses if p.due and p.counted]
+    return Tally(
+        len(due),
+        sum(p.status == ON_TIME for p in due),
+        sum(p.status == LATE for p in due),
+        sum(p.status == MISSED for p in due),
+        sum(p.late_days or 0 for p in due),
+    )
 
 
 def tally(calendar: Calendar, track: Track, *, today: date) -> Tally:

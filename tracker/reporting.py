@@ -43,7 +43,15 @@ from django.utils import timezone
 from checklist.models import ChecklistItem, WorkYear
 from tracker.cadence import CADENCES, Period, last_due, next_due
 from tracker.models import Assignment, StatusUpdate, User
-from tracker.periods import GRACE_DAYS, Calendar, PeriodStatus, Tally, Track, period_statuses
+from tracker.periods import (
+    GRACE_DAYS,
+    Calendar,
+    PeriodStatus,
+    Tally,
+    Track,
+    period_name,
+    period_statuses,
+)
 from tracker.periods import tally as tally_of
 
 Kind = StatusUpdate.Kind
@@ -140,6 +148,10 @@ def reports_due_in(
 class Owed:
     assignment: Assignment
     period: Period
+
+    @property
+    def period_name(self) -> str:
+        return period_name(self.assignment.item.cadence, self.period)
 
 
 def missed_reports_of(user: User, *, today: date) -> list[Owed]:
@@ -416,6 +428,8 @@ def assignment_periods(assignment: Assignment, *, today: date) -> list[PeriodSta
 
     The assignment comes from the view's get-for-user, so it is already the user's to see.
     """
+    if assignment.item.cadence not in CADENCES:
+        return []
     one = Assignment.objects.filter(pk=assignment.pk)
     for f in facts(one, today=today):
         return period_statuses(f.cadence, f.day, f.track, today=f.today)

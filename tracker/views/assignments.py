@@ -12,7 +12,9 @@ from checklist.models import ChecklistItem
 from tracker import selectors, services
 from tracker.forms import ExtensionForm, ProgressForm, ReviewForm
 from tracker.models import Assignment
+from tracker.periods import summarize
 from tracker.progress import progress
+from tracker.reporting import assignment_periods
 from tracker.supervision import HELD_BY_UNIT
 from tracker.tables import AssignmentTable
 from tracker.views.evidence import shows_inline
@@ -75,7 +77,10 @@ def _detail(
         "pending_extension": pending,
         "alert": alert,
         "supervision": assignment.supervisions.filter(resolved_at__isnull=True).first(),
+        # The period calendar (✔ 按期, ⚠ 迟报, ✘ 未报) of a task with a 报送频次.
+        "periods": assignment_periods(assignment, today=timezone.localdate()),
     }
+    context["period_tally"] = summarize(context["periods"])
     item = assignment.item
     context["year_closed"] = closed = is_closed(item.year)
     context["carried_from"] = item.carried_from

@@ -8,6 +8,7 @@ from checklist.models import ChecklistItem
 from tracker.models import Assignment
 from tracker.models import waiting_on_office as waiting_filter
 from tracker.progress import waiting_on_office
+from tracker.reporting import missed_reports_of
 from tracker.selectors import assignments_for_user, currently_returned, returns_of
 from tracker.supervision import open_supervisions
 
@@ -67,6 +68,10 @@ def home(request):
         "counts": counts,
         "today": today,
         "supervisions": [] if request.user.sees_all_units else open_supervisions(visible),
+        # The unit's 未按期报送 (the county's is on the dashboard), by the dashboard's rule.
+        "missed_reports": (
+            [] if request.user.sees_all_units else missed_reports_of(request.user, today=today)
+        ),
     }
     return render(request, "tracker/home.html", context)
 
