@@ -278,13 +278,14 @@ def registers(world):
     enterprise. 工贸 and 危险化学品 are supervised by world.dept."""
     from tracker.enterprises import services as registers_services
     from tracker.enterprises.credit_code import make
+    from tracker.enterprises.industries import ensure_industries
     from tracker.enterprises.models import Enterprise, Industry
 
     r = Registers()
     office = world.office
-    r.trade = Industry.objects.get(name="工贸")
-    r.chemicals = Industry.objects.get(name="危险化学品")
-    r.small = Industry.objects.get(name="九小场所")
+    industries = ensure_industries()  # a transactional test before this one flushed them
+    r.trade, r.chemicals = industries["工贸"], industries["危险化学品"]
+    r.small = industries["九小场所"]
     Industry.objects.filter(pk__in=[r.trade.pk, r.chemicals.pk]).update(supervisor=world.dept)
     r.trade.refresh_from_db()
     r.chemicals.refresh_from_db()

@@ -53,7 +53,7 @@ class PhotoField(forms.FileField):
 class InspectionForm(forms.Form):
     inspected_on = forms.DateField(
         label="检查日期",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": "请填写检查日期。",
             "invalid": "检查日期格式不对，如 2026-05-08。",
@@ -110,7 +110,7 @@ def _date(label: str) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": f"{label}格式不对，如 2026-05-08。"},
     )
 

@@ -1,0 +1,79 @@
+"""The demo county's registers: believable, dated from today, and loaded once."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tracker.enterprises import demo, selectors
+from tracker.enterprises.models import Enterprise, Grid, GridMember, Inspection, Standardization
+from tracker.enterprises.periods import quarter_of
+from tracker.models import Unit, User
+
+UNITS = Path(__file__).resolve().parent.parent / "fixtures" / "units.json"
+
+
+@pytest.fixture
+def county(db, django_user_model):
+    call_command("loaddata", str(UNITS), verbosity=0)
+    django_user_model.objects.create_user(
+        "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
+    )
+
+
+def test_the_demo_county_gets_about_a_thousand_enterprises_in_grids(county, today):
+    loaded = demo.load(today, password="demo-pass")
+    assert 900 <= loaded.enterprises <= 1300
+    assert Enterprise.objects.count() == loaded.enterprises
+    townships = Unit.objects.filter(kind="township")
+    for township in townships:
+        assert Grid.objects.filter(township=township, level="grid").exists(), township
+        assert Enterprise.objects.filter(township=township, industry__name="九小场所").exists()
+    # The seed town's coal mines and 非煤矿山 are there, and only there.
+    coal = Enterprise.objects.filter(industry__name="煤矿")
+    assert coal.exists() and set(coal.values_list("township__name", flat=True)) == {"河西镇"}
+    assert Enterprise.objects.filter(industry__name="非煤矿山", township__name="河西镇").exists()
+    # Some enterprises still lack a grid, some grids a 网格员: the figures have something to show.
+    county_figures = selectors.county_coverage(
+        User.objects.get(username="anweiban"), quarter_of(today)
+    )
+    assert county_figures.without_grid > 0
+    assert county_figures.total.total > 0
+
+
+def test_a_year_of_inspections_ends_today(county, today):
+    loaded = demo.load(today)
+    days = Inspection.objects.values_list("inspected_on", flat=True)
+    assert loaded.inspections == len(days) > 3000
+    assert min(days) >= today - timedelta(days=365) and max(days) <= today
+    assert Inspection.objects.filter(result="hazards", hazards__isnull=False).exists()
+
+
+def test_the_demo_grid_member_has_work_left_this_quarter(county, today, client):
+    demo.load(today, password="demo-pass")
+    account = User.objects.get(username=demo.GRID_ACCOUNT)
+    assert account.role == "grid" and account.unit.kind == "township"
+    assert GridMember.objects.filter(user=account).count() == 2
+    own = selectors.enterprises_for_user(account)
+    assert own.exists()
+    assert selectors.uninspected(account, quarter_of(today)).exists()
+    assert client.login(username=demo.GRID_ACCOUNT, password="demo-pass")
+
+
+def test_standardization_records_include_this_years_and_expiring_certificates(county, today):
+    demo.load(today)
+    assert selectors.standardized_count(None, today.year, "small").count >= 20
+    expiring = Standardization.objects.filter(
+        state="achieved", valid_until__gte=today, valid_until__lte=today + timedelta(days=90)
+    )
+    assert expiring.exists()
+    assert Standardization.objects.filter(state__in=["building", "applied", "reviewed"]).exists()
+
+
+def test_loading_twice_adds_nothing(county, today):
+    demo.load(today)
+    counts = (Enterprise.objects.count(), Grid.objects.count(), Inspection.objects.count())
+    again = demo.load(today + timedelta(days=40))
+    assert again.enterprises == again.inspections == 0
+    assert (Enterprise.objects.count(), Grid.objects.count(), Inspection.objects.count()) == counts
