@@ -1,4 +1,5 @@
-"""send_reminders: one message per unit, in the app and by email, once a day."""
+"""send_reminders: one message per unit, in the app and (through send_notifications) by
+email, once a day."""
 
 from datetime import timedelta
 
@@ -33,6 +34,8 @@ def test_each_unit_gets_one_message_with_its_due_overdue_and_missing_work(world)
         item=monthly, unit=world.town_a, user=world.office, at=local(monthly.start_date)
     )
     call_command("send_reminders", "--today", day.isoformat())
+    assert not mail.outbox  # written, not sent: the messaging worker sends it
+    call_command("send_notifications")
     notice = Notice.objects.get(unit=world.town_a)
     assert world.item_target.code in notice.body and "逾期 21 天" in notice.body
     assert world.item.code in notice.body and "7 天后到期" in notice.body

@@ -5,19 +5,18 @@ Due soon: a dated task 7, 3 and 1 days before its due date, and a period report 
 past their due date. 未按期报送: the last due period has no report, for dated and long-term
 tasks alike (tracker.reporting, the dashboard's rule).
 
-Written as an in-app notice and a message for the unit's channels (钉钉, 企业微信, SMS), which
-the messaging worker delivers, and sent by e-mail; a notice's key makes a second run on the same
-day a no-op.
+Written as an in-app notice and a message for the unit's channels (钉钉, 企业微信, SMS, and each
+联络员's e-mail as before), which the messaging worker (send_notifications) delivers outside this
+job, with retries: a mail server that is down no longer stops the other units' reminders. A
+notice's key makes a second run on the same day a no-op.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 
-from tracker.models import Assignment, OutboxMessage, Unit, User
+from tracker.models import Assignment, OutboxMessage, Unit
 from tracker.notices import notify_unit
 from tracker.reporting import missed_last_period, reports_due_in
 
@@ -113,39 +112,23 @@ def collect(today: date) -> list[UnitReminder]:
     return [r for r in units if r]
 
 
-def send(today: date) -> tuple[int, int]:
-    """Write today's reminders; returns (notices written, emails sent). Idempotent per day."""
-    notices = emails = 0
+def send(today: date) -> int:
+    """Write today's reminders; returns how many units got one. Idempotent per day."""
+    written = 0
     for reminder in collect(today):
         title = (
             f"{today:%m月%d日}任务提醒：逾期 {len(reminder.overdue)} 项，"
             f"即将到期 {len(reminder.due_soon)} 项，本期待报送 {len(reminder.reports_soon)} 项，"
             f"未按期报送 {len(reminder.missing)} 项"
         )
-        body = reminder.text()
         notice = notify_unit(
             unit=reminder.unit,
             key=f"reminder:{reminder.unit.pk}:{today:%Y-%m-%d}",
             title=title,
-            body=body,
+            body=reminder.text(),
             kind=OutboxMessage.Kind.REMINDER,
             text=reminder.summary(),
             path=reverse("assignment_list"),
         )
-        if notice is None:
-            continue  # already sent today
-        notices += 1
-        recipients = list(
-            User.objects.filter(unit=reminder.unit, is_active=True, role=User.Role.STAFF)
-            .exclude(email="")
-            .values_list("email", flat=True)
-        )
-        if recipients:
-            emails += send_mail(
-                f"【督办台账】{title}",
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                recipients,
-                fail_silently=False,
-            )
-    return notices, emails
+        written += notice is not None
+    return written

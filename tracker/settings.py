@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "checklist",
     "tracker",
     "tracker.enterprises",
+    "tracker.messaging",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,12 @@ SUPERVISION_ESCALATION_DAYS = int(os.environ.get("SUPERVISION_ESCALATION_DAYS", 
 # Workbooks: more rows than this are refused before they are read.
 EXCEL_MAX_ROWS = int(os.environ.get("EXCEL_MAX_ROWS", "200000"))
 EXCEL_MAX_UPLOAD_BYTES = int(os.environ.get("EXCEL_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+
+# Messages to 钉钉 / 企业微信 groups, SMS and e-mail (tracker.messaging, tracker.channels). Links
+# in them point at SITE_URL, the address staff open the site by.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Seconds a provider has to answer one message before the try counts as failed and is retried.
+CHANNEL_TIMEOUT = float(os.environ.get("CHANNEL_TIMEOUT", "10"))
 
 # --- production hardening ----------------------------------------------------------------
 #

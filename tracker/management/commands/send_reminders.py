@@ -8,8 +8,9 @@ from tracker import reminders
 
 class Command(BaseCommand):
     help = (
-        "向各单位发送今日任务提醒（站内通知和邮件）：即将到期、已逾期、"
-        "定期报送截止前 3 天和 1 天、未按期报送。同一天重复运行不会重复发送。"
+        "向各单位发送今日任务提醒：即将到期、已逾期、定期报送截止前 3 天和 1 天、未按期报送。"
+        "写入站内通知和待发消息，由 send_notifications 发到各单位的钉钉群、企业微信群、短信和"
+        "联络员邮箱。同一天重复运行不会重复发送。"
     )
 
     def add_arguments(self, parser):
@@ -20,7 +21,10 @@ class Command(BaseCommand):
             day = date.fromisoformat(today) if today else timezone.localdate()
         except ValueError:
             raise CommandError(f"日期格式应为 YYYY-MM-DD：{today}") from None
-        notices, emails = reminders.send(day)
+        written = reminders.send(day)
         self.stdout.write(
-            self.style.SUCCESS(f"{day}：发出站内通知 {notices} 条，邮件 {emails} 封。")
+            self.style.SUCCESS(
+                f"{day}：{written} 个单位有提醒，已写入站内通知和待发消息"
+                "（由 send_notifications 发出）。"
+            )
         )
