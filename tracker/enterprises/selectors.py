@@ -204,16 +204,23 @@ class CountyCoverage:
     without_grid: int
 
 
-def county_coverage(user: User, period: Period) -> CountyCoverage:
+def county_coverage(user: User, period: Period, only: Unit | None = None) -> CountyCoverage:
     """Per township: enterprises inspected in the period of those open, grids, grids without a
-    网格员, enterprises without a grid. Four queries whatever the county's size."""
+    网格员, enterprises without a grid. Three queries whatever the county's size; ``only``
+    keeps to one township (its page needs no other)."""
     townships = visible_township_ids(user)
     units = Unit.objects.filter(kind=Unit.Kind.TOWNSHIP)
     if townships is not None:
         units = units.filter(pk__in=townships)
+    if only is not None:
+        units = units.filter(pk=only.pk)
     units = list(units.order_by("sort_order", "name"))
     by_unit = {u.pk: TownshipCoverage(unit=u, tally=Tally()) for u in units}
     enterprises = enterprises_for_user(user)
+    grids = grids_for_user(user).filter(level=Grid.Level.GRID)
+    if only is not None:
+        enterprises = enterprises.filter(township=only)
+        grids = grids.filter(township=only)
     for township_id, grid_id, total, inspected in coverage_rows(enterprises, period):
         row = by_unit.get(township_id)
         if row is None:
@@ -222,7 +229,6 @@ def county_coverage(user: User, period: Period) -> CountyCoverage:
         row.tally.inspected += inspected
         if grid_id is None:
             row.without_grid += total
-    grids = grids_for_user(user).filter(level=Grid.Level.GRID)
     staffed = GridMember.objects.filter(grid=OuterRef("pk"), role=GridMember.Role.MEMBER)
     for township_id, n, bare in (
         grids.order_by()

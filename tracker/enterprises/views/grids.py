@@ -33,7 +33,7 @@ def grid_coverage(request):
             township = get_object_or_404(Unit, pk=raw, kind=Unit.Kind.TOWNSHIP)
     else:
         township = user.unit
-    county = selectors.county_coverage(user, period)
+    county = selectors.county_coverage(user, period, only=township)
     context = {
         "period": period,
         "month": month,
@@ -48,9 +48,6 @@ def grid_coverage(request):
         context["lines"] = selectors.township_grid_coverage(user, township, period)
         context["idle"] = list(
             selectors.members_without_inspection(user, month).filter(grid__township=township)[:200]
-        )
-        context["summary"] = next(
-            (row for row in county.townships if row.unit.pk == township.pk), None
         )
     return render(request, "enterprises/grid_coverage.html", context)
 
