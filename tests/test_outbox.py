@@ -101,3 +101,19 @@ def test_a_message_keeps_the_time_of_the_change(world):
     assignment = overdue(world, days=5)
     supervise(assignment=assignment, user=world.office, at=at)
     assert OutboxMessage.objects.get().created_at == at
+
+
+def test_publishing_a_draft_tells_each_of_its_units_once(world):
+    from tracker.notices import items_publish
+
+    assert items_publish(items=[world.draft, world.item]) == 1
+    message = OutboxMessage.objects.get()
+    due = world.a_draft.due_date
+    assert message.kind == "task" and message.unit == world.town_a
+    assert message.text == (
+        f"【安委办新任务】城关镇：{world.draft.code} 草稿任务，本单位为责任单位，"
+        f"完成时限{due:%Y-%m-%d}。请登录查看任务要求。"
+    )
+    assert Notice.objects.get().title == f"新任务：{world.draft.code} 草稿任务"
+    assert items_publish(items=[world.draft]) == 0
+    assert OutboxMessage.objects.count() == 1

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from checklist.models import ChecklistItem
+from checklist.services import items_publish as publish
 from tracker.models import Assignment, Notice, OutboxMessage, Unit
 
 Kind = OutboxMessage.Kind
@@ -110,3 +112,41 @@ def notify_unit(
         created_at=at,
     )
     return notice
+
+
+@transaction.atomic
+def items_publish(*, items, at: datetime | None = None) -> int:
+    """checklist.services.items_publish, and a 新任务 notice and message to every unit of each
+    item that was a draft until now. The tracker's publishing places call this one; the catalog
+    cannot, as it knows nothing of units."""
+    at = at or timezone.now()
+    pks = [item.pk for item in items]
+    drafts = list(
+        ChecklistItem.objects.select_for_update()
+        .filter(pk__in=pks, state=ChecklistItem.State.DRAFT)
+        .values_list("pk", flat=True)
+    )
+    count = publish(items=items, at=at)
+    shares = (
+        Assignment.objects.filter(item_id__in=drafts)
+        .select_related("item", "unit")
+        .order_by("item__code", "unit__sort_order", "pk")
+    )
+    for share in shares:
+        item = share.item
+        due = (
+            f"完成时限{share.due_date:%Y-%m-%d}"
+            if share.due_date
+            else f"长期，{item.cadence_label}"
+        )
+        notify(
+            assignment=share,
+            key=f"task:{share.pk}",
+            title=f"新任务：{item.code} {item.title}",
+            body=f"安委办发布了新任务，本单位为{share.get_role_display()}单位，{due}。",
+            at=at,
+            kind=Kind.TASK,
+            text=f"{item.code} {item.title}，本单位为{share.get_role_display()}单位，{due}。"
+            "请登录查看任务要求。",
+        )
+    return count
