@@ -180,7 +180,14 @@ def floor_read(leader) -> int:
 
 
 def floor_write(figures) -> int:
-    """python-docx writing the document's tables, unstyled: the same cells as plain text."""
+    """python-docx writing the document's tables, unstyled; the file's size."""
+    buffer = io.BytesIO()
+    floor_document(figures).save(buffer)
+    return len(buffer.getvalue())
+
+
+def floor_document(figures):
+    """The document's tables with the same cells as plain text, and no styling at all."""
     from docx import Document
 
     from tracker.excel.bulletin_docx import KIND_HEADINGS
@@ -201,18 +208,21 @@ def floor_write(figures) -> int:
                 ]
             )  # fmt: skip
     for entries in (figures.overdue_list, figures.missing_list):
-        tables.append(
-            [["序号", "单位", "项数", "任务"]]
-            + [[str(n), e.unit, str(e.count), "；".join(e.shown)] for n, e in enumerate(entries, 1)]
-        )
+        if entries:
+            tables.append(
+                [["序号", "单位", "项数", "任务"]]
+                + [
+                    [str(n), e.unit, str(e.count),
+                     "\n".join(e.shown + ([f"等{e.count}项"] if e.more else []))]
+                    for n, e in enumerate(entries, 1)
+                ]
+            )  # fmt: skip
     for rows in tables:
         table = doc.add_table(rows=len(rows), cols=len(rows[0]))
         for row, values in zip(table.rows, rows, strict=True):
             for cell, value in zip(row.cells, values, strict=True):
                 cell.text = value
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return len(buffer.getvalue())
+    return doc
 
 
 def run(args):
