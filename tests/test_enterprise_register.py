@@ -55,7 +55,10 @@ def test_a_grid_member_sees_the_grids_below_their_own(login, world, registers):
     )
     sub = registers.grid_a1.children.get()
     services.enterprise_set_grid(user=world.office, enterprise=registers.station, grid=sub)
-    assert set(selectors.enterprises_for_user(world.grid_a)) == {registers.tannery, registers.station}
+    assert set(selectors.enterprises_for_user(world.grid_a)) == {
+        registers.tannery,
+        registers.station,
+    }
 
 
 @pytest.mark.parametrize("who", ["staff_b", "grid_b", "grid_a"])
@@ -152,3 +155,19 @@ def test_the_register_page_costs_the_same_queries_for_more_enterprises(
     with django_assert_max_num_queries(12):
         response = client.get(reverse(LIST), {"industry": registers.small.pk, "page": 2})
     assert response.status_code == 200
+
+
+def test_an_enterprises_file_costs_the_same_queries_for_more_inspections(
+    login, world, registers, today, django_assert_max_num_queries
+):
+    client = login(world.office)
+    url = reverse("enterprises:enterprise_detail", args=[registers.tannery.pk])
+    client.get(url)
+    for n in range(12):
+        services.inspection_record(
+            user=world.office, enterprise=registers.tannery,
+            inspected_on=today - timedelta(days=n), result="hazards",
+            hazards=[f"隐患{n}", "灭火器过期"], signature="检查人",
+        )  # fmt: skip
+    with django_assert_max_num_queries(14):
+        assert client.get(url).status_code == 200

@@ -165,3 +165,9 @@ def test_standardized_count_gives_the_enterprises_that_reached_it_in_the_year(
 def test_a_bad_period_in_the_query_string_falls_back_to_this_quarter(login, world, registers, text):
     response = login(world.office).get(reverse("enterprises:grid_coverage"), {"period": text or ""})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("township", ["abc", "-1", "99999999"])
+def test_an_unknown_township_on_the_grid_page_is_not_found(login, world, registers, township):
+    response = login(world.office).get(reverse("enterprises:grid_coverage"), {"township": township})
+    assert response.status_code == 404

@@ -1,6 +1,7 @@
 """网格: coverage by township and by grid, and a 网格员's phone home page."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ def grid_coverage(request):
         raw = request.GET.get("township", "")
         if raw:
             if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-                raise PermissionDenied("请选择乡镇（街道）。")
+                raise Http404("没有找到该乡镇（街道）")
             township = get_object_or_404(Unit, pk=raw, kind=Unit.Kind.TOWNSHIP)
     else:
         township = user.unit
