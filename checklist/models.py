@@ -367,6 +367,11 @@ class DirectiveCandidate(models.Model):
     units = models.JSONField("单位", default=list, blank=True)
     # "township" | "department" | "enterprise": 各乡镇 / 各部门 / 各企业 in the sentence.
     groups = models.JSONField("泛指对象", default=list, blank=True)
+    # Every party the sentence names as responsible, as written:
+    # [{"name": "县纪委监委", "unit": Unit.name | None, "group": "village" | … | None,
+    #   "role": "lead" | "responsible" | "cooperate"}]. Unmatched ones (no unit, no group) are
+    # what the office maps to a unit on the review page. Empty for candidates made before.
+    actors = models.JSONField("责任主体", default=list, blank=True)
     deadline = models.DateField("完成时限", null=True, blank=True)
     deadline_phrase = models.CharField("时限原文", max_length=40, blank=True)
     immediate = models.BooleanField("立即办理", default=False)

@@ -23,8 +23,9 @@ from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Sourc
 from checklist.services import items_publish
 from checklist.spans import trim
 from checklist.titles import derive_title
+from checklist.unit_match import normalise_name
 from tracker import services
-from tracker.models import Assignment, Unit, User
+from tracker.models import Assignment, Unit, UnitAlias, User
 from tracker.services import WorkflowError
 from tracker.unit_refs import unit_refs
 from tracker.work_years import is_closed
@@ -37,6 +38,7 @@ Role = Assignment.Role
 
 HEADING_MAX = Directive._meta.get_field("heading_path").max_length
 KEY_MAX = Source._meta.get_field("key").max_length
+ALIAS_MAX = UnitAlias._meta.get_field("alias").max_length
 
 
 def _require_office(user: User) -> None:
@@ -61,6 +63,30 @@ def default_roles(named: Sequence[str], kinds: dict[str, str]) -> list[dict]:
         else:
             suggested.append({"unit": name, "role": Role.RESPONSIBLE})
     return suggested
+
+
+def actor_entries(actors: Sequence[extract.Actor]) -> list[dict]:
+    """The extractor's actors as stored on a candidate; unit is the unit's name or None."""
+    return [
+        {"name": a.name, "unit": a.unit, "group": a.group, "role": a.role} for a in actors if a.name
+    ]
+
+
+def _actor_key(entry: dict) -> str:
+    # One party once, as the extractor counts them: by unit, else group, else name.
+    return entry.get("unit") or entry.get("group") or entry.get("name") or ""
+
+
+def _joined_actors(*lists: Sequence[dict]) -> list[dict]:
+    seen, out = set(), []
+    for entries in lists:
+        for entry in entries:
+            key = _actor_key(entry)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(dict(entry))
+    return out
 
 
 def _unique_key(day: date) -> str:
@@ -99,6 +125,7 @@ def _candidates_from(
                 themes=list(dict.fromkeys(found_one.themes)),
                 units=default_roles(found_one.units, kinds),
                 groups=list(dict.fromkeys(found_one.unit_groups)),
+                actors=actor_entries(found_one.actors),
                 deadline=found_one.deadline,
                 deadline_phrase=found_one.deadline_phrase[:40],
                 immediate=found_one.immediate,
@@ -227,6 +254,7 @@ def candidate_merge_next(*, candidate: Candidate, user: User) -> Candidate:
         locked.units.append({"unit": entry["unit"], "role": role})
         has_lead = has_lead or role == Role.LEAD
     locked.groups = list(dict.fromkeys([*locked.groups, *following.groups]))
+    locked.actors = _joined_actors(locked.actors, following.actors)
     if locked.deadline is None and not locked.immediate:
         locked.deadline, locked.deadline_phrase = following.deadline, following.deadline_phrase
         locked.immediate = following.immediate
@@ -265,6 +293,7 @@ def candidate_split(*, candidate: Candidate, user: User, at: int) -> tuple[Candi
         themes=list(locked.themes),
         units=[dict(entry) for entry in locked.units],
         groups=list(locked.groups),
+        actors=[dict(entry) for entry in locked.actors],
         deadline=locked.deadline,
         deadline_phrase=locked.deadline_phrase,
         immediate=locked.immediate,
@@ -282,6 +311,78 @@ def candidate_split(*, candidate: Candidate, user: User, at: int) -> tuple[Candi
     locked.save()
     rest.save()
     return locked, rest
+
+
+# --- mapping an actor to a unit ------------------------------------------------------------
+
+
+def unmatched(entry: dict) -> bool:
+    """An actor that names a party but matched no unit; groups (各村, 各部门) are not."""
+    return not entry.get("unit") and not entry.get("group")
+
+
+def _alias_for(*, name: str, unit: Unit) -> UnitAlias | None:
+    """The new alias ``name`` → ``unit``; None when the name already leads to that unit.
+
+    Names are compared as the extractor reads them (县安监局 and 安监局 are one name), so a new
+    alias can never send a name the office already settled to another unit."""
+    if len(name) > ALIAS_MAX:
+        raise WorkflowError(f"「{name}」超过 {ALIAS_MAX} 字，不能保存为别名。")
+    plain = normalise_name(name)
+    for other in Unit.objects.only("id", "name", "short_name"):
+        if plain in {normalise_name(n) for n in (other.name, other.short_name) if n}:
+            if other.pk == unit.pk:
+                return None
+            raise WorkflowError(
+                f"「{name}」是单位「{other.name}」的名称，不能作为「{unit.name}」的别名。"
+            )
+    for alias in UnitAlias.objects.select_related("unit"):
+        if normalise_name(alias.alias) == plain:
+            if alias.unit_id == unit.pk:
+                return None
+            raise WorkflowError(
+                f"别名「{alias.alias}」已属于「{alias.unit.name}」，不能再对应到「{unit.name}」。"
+                "如需改正，请在管理后台修改单位别名。"
+            )
+    try:
+        with transaction.atomic():
+            return UnitAlias.objects.create(unit=unit, alias=name)
+    except IntegrityError:
+        # Saved by a colleague at the same moment: the page shows who has it after a reload.
+        raise WorkflowError(f"别名「{name}」刚被保存过，请刷新页面后再试。") from None
+
+
+@transaction.atomic
+def candidate_actor_map(
+    *, candidate: Candidate, user: User, name: str, unit: Unit
+) -> tuple[Candidate, UnitAlias | None]:
+    """The office says which unit an actor the extractor could not match is.
+
+    The name becomes the unit's alias, so the next speech that names it matches it (the alias
+    is the record of this decision; candidates keep no history). The unit joins the candidate
+    with the actor's role (as 责任 when the candidate already has its 牵头), unless it is on
+    it already, and the actor shows as matched. Returns the candidate and the new alias, or
+    None when the name already led to that unit."""
+    _require_office(user)
+    locked = _lock(candidate)
+    _require_pending(locked, "对应单位")
+    entry = next(
+        (e for e in locked.actors if e.get("name") == name and unmatched(e)),
+        None,
+    )
+    if entry is None:
+        raise WorkflowError(f"这一条没有未对应单位的「{name}」，可能已经对应过，请刷新页面。")
+    if not unit.active:
+        raise WorkflowError(f"单位「{unit.name}」已停用，不能对应。")
+    alias = _alias_for(name=name, unit=unit)
+    entry["unit"] = unit.name
+    if all(e.get("unit") != unit.name for e in locked.units):
+        role = entry.get("role") if entry.get("role") in Role.values else Role.RESPONSIBLE
+        if role == Role.LEAD and any(e.get("role") == Role.LEAD for e in locked.units):
+            role = Role.RESPONSIBLE
+        locked.units.append({"unit": unit.name, "role": role})
+    locked.save(update_fields=["actors", "units"])
+    return locked, alias
 
 
 # --- accepting -----------------------------------------------------------------------------
