@@ -155,6 +155,9 @@ def test_the_register_page_costs_the_same_queries_for_more_enterprises(
     with django_assert_max_num_queries(12):
         response = client.get(reverse(LIST), {"industry": registers.small.pk, "page": 2})
     assert response.status_code == 200
+    # 61 九小场所 in pages of 25: the next page keeps the filter.
+    assert f"?industry={registers.small.pk}&amp;page=3" in response.content.decode()
+    assert "批量企业25" in response.content.decode()
 
 
 def test_an_enterprises_file_costs_the_same_queries_for_more_inspections(
