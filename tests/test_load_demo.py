@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from checklist.models import ChecklistItem, DirectiveCandidate, Source
 from tracker import demo
@@ -163,3 +164,22 @@ def test_it_says_which_fixture_is_missing(db, settings, tmp_path, monkeypatch):
     monkeypatch.setattr(demo, "FIXTURES", tmp_path)
     with pytest.raises(CommandError, match="fixtures/themes.json"):
         call_command("load_demo", stdout=StringIO())
+
+
+def test_the_demos_county_targets_are_split_among_their_units_and_read_whole(loaded):
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from tracker.dashboard import DashboardFilters, build_dashboard
+
+    item = ChecklistItem.objects.filter(
+        title__contains="小微企业安全生产标准化", target_quantity=40, state="published"
+    ).latest("year")
+    shares = item.assignments.filter(role__in=["lead", "responsible"])
+    assert shares.count() > 1
+    assert shares.aggregate(s=Sum("share_quantity"))["s"] == Decimal(40)
+    leader = User.objects.get(username="lingdao")
+    board = build_dashboard(leader, DashboardFilters(year=item.year), today=timezone.localdate())
+    row = next(t for t in board.targets if t["code"] == item.code)
+    assert row["target"] == Decimal(40) and row["done"] <= Decimal(40)

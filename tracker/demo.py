@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from checklist import extract
 from checklist.models import ChecklistItem, DirectiveCandidate, Source, WorkYear
+from checklist.shares import SharesError, even_split, is_rate_unit
 from checklist.spans import trim
 from tracker import demo_calendar, services
 from tracker.accounts import office_group
@@ -249,6 +250,7 @@ def ensure_assignments(office: User, *, years: int = 0) -> int:
     items = {item.code: item for item in ChecklistItem.objects.all()}
     units = {unit.name: unit for unit in Unit.objects.all()}
     existing = set(Assignment.objects.values_list("item__code", "unit__name"))
+    shares = _even_shares(rows, items, years)
     created = 0
     for row in rows:
         fields = row["fields"]
@@ -264,10 +266,35 @@ def ensure_assignments(office: User, *, years: int = 0) -> int:
             user=office,
             role=fields["role"],
             due_date=date.fromisoformat(due) if due else None,
+            share_quantity=shares.get((code, unit_name)),
             at=item.published_at or timezone.now(),
         )
         created += 1
     return created
+
+
+def _even_shares(rows, items, years: int) -> dict[tuple[str, str], Decimal]:
+    """分解数量 as an office splits a county target: evenly over the 牵头 and 责任 units, the
+    remainder to the lead (按单位平均分解), so the county's 40 家 reads 40 on the dashboard."""
+    counted: dict[str, list[tuple[str, str]]] = {}
+    for row in rows:
+        fields = row["fields"]
+        if fields["role"] in Assignment.COUNTED_ROLES:
+            code = demo_calendar.shift_code(fields["item"][0], years)
+            counted.setdefault(code, []).append((fields["unit"][0], fields["role"]))
+    shares = {}
+    for code, units in counted.items():
+        item = items[code]
+        if item.target_quantity is None or is_rate_unit(item.target_unit) or len(units) < 2:
+            continue
+        try:
+            each, rest = even_split(item.target_quantity, len(units))
+        except SharesError:
+            continue
+        lead = next((u for u, role in units if role == Assignment.Role.LEAD), units[0][0])
+        for unit, _role in units:
+            shares[(code, unit)] = each + rest if unit == lead else each
+    return shares
 
 
 REPORT_NOTES = [
@@ -349,7 +376,7 @@ def _final_fraction(assignment: Assignment, today: date, rng: random.Random) -> 
 
 
 def _progress(assignment: Assignment, fraction: float) -> dict:
-    target = assignment.item.target_quantity
+    target = assignment.target if assignment.item.target_quantity else None
     if target:
         return {"quantity": (target * Decimal(str(fraction))).quantize(Decimal("1"))}
     return {"percent": int(fraction * 100)}

@@ -3,8 +3,10 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
+from checklist.shares import is_rate_unit
 from tracker import security
 from tracker.models import Assignment
 from tracker.progress import format_quantity
@@ -149,11 +151,22 @@ class ProgressForm(forms.Form):
     def __init__(self, *args, assignment: Assignment, **kwargs):
         super().__init__(*args, **kwargs)
         self.assignment = assignment
-        target = assignment.item.target_quantity
-        if target:
-            self.fields[
-                "quantity"
-            ].label = f"已完成数量（目标 {format_quantity(target)} {assignment.item.target_unit}）"
+        item = assignment.item
+        target = assignment.target
+        if item.target_quantity:
+            unit = item.target_unit
+            quantity = self.fields["quantity"]
+            if is_rate_unit(unit):
+                quantity.label = f"本单位比率（%，目标 {format_quantity(target)}%）"
+                quantity.validators.append(MaxValueValidator(100))
+                quantity.widget.attrs["max"] = 100
+            elif assignment.is_split:
+                quantity.label = (
+                    f"已完成数量（本单位分解数量 {format_quantity(target)} {unit}，"
+                    f"全县目标 {format_quantity(item.target_quantity)} {unit}）"
+                )
+            else:
+                quantity.label = f"已完成数量（目标 {format_quantity(target)} {unit}）"
             del self.fields["percent"]
         else:
             del self.fields["quantity"]

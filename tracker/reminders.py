@@ -16,12 +16,24 @@ from datetime import date
 
 from django.urls import reverse
 
+from checklist.shares import format_share
 from tracker.models import Assignment, OutboxMessage, Unit
 from tracker.notices import notify_unit
 from tracker.reporting import missed_last_period, reports_due_in
 
 REMIND_DAYS = (7, 3, 1)
 REPORT_REMIND_DAYS = (3, 1)
+
+
+def _share_note(a: Assignment) -> str:
+    """A unit's own share of a split county target, so it knows what its count is against."""
+    if not a.is_split:
+        return ""
+    unit = a.item.target_unit
+    return (
+        f"；本单位分解数量 {format_share(a.share_quantity)}{unit}"
+        f"（全县目标 {format_share(a.item.target_quantity)}{unit}）"
+    )
 
 
 @dataclass
@@ -40,24 +52,28 @@ class UnitReminder:
         lines = [f"{self.unit.name}：以下安全生产任务请及时办理并在系统中报送。"]
         if self.overdue:
             lines.append(f"\n已逾期（{len(self.overdue)}项）：")
-            lines += [f"  {a.item.code} {a.item.title}（逾期 {d} 天）" for d, a in self.overdue]
+            lines += [
+                f"  {a.item.code} {a.item.title}（逾期 {d} 天{_share_note(a)}）"
+                for d, a in self.overdue
+            ]
         if self.due_soon:
             lines.append(f"\n即将到期（{len(self.due_soon)}项）：")
             lines += [
-                f"  {a.item.code} {a.item.title}（{d} 天后到期，{a.due_date:%m月%d日}）"
+                f"  {a.item.code} {a.item.title}（{d} 天后到期，{a.due_date:%m月%d日}"
+                f"{_share_note(a)}）"
                 for d, a in self.due_soon
             ]
         if self.reports_soon:
             lines.append(f"\n本期待报送（{len(self.reports_soon)}项）：")
             lines += [
                 f"  {a.item.code} {a.item.title}（{a.item.cadence_label}，"
-                f"请于 {deadline:%m月%d日} 前报送本期进展，还有 {d} 天）"
+                f"请于 {deadline:%m月%d日} 前报送本期进展，还有 {d} 天{_share_note(a)}）"
                 for d, deadline, a in self.reports_soon
             ]
         if self.missing:
             lines.append(f"\n未按期报送（{len(self.missing)}项）：")
             lines += [
-                f"  {a.item.code} {a.item.title}（应于 {d:%m月%d日} 前报送）"
+                f"  {a.item.code} {a.item.title}（应于 {d:%m月%d日} 前报送{_share_note(a)}）"
                 for d, a in self.missing
             ]
         return "\n".join(lines)

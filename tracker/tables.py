@@ -195,10 +195,9 @@ class AssignmentTable(tables.Table):
         return status + returned_tag(returned)
 
     def render_done(self, record):
-        target = record.item.target_quantity
-        if target:
+        if record.item.target_quantity:
             done = format_quantity(record.quantity_done)
-            return f"{done}/{format_quantity(target)} {record.item.target_unit}"
+            return f"{done}/{format_quantity(record.target)} {record.item.target_unit}"
         if record.due_date is None:
             # 长期: no share of an end to show, only whether the unit keeps reporting.
             if record.last_reported_at is None:

@@ -164,6 +164,7 @@ def _carry_over(item: ChecklistItem, *, user: User, at: datetime) -> ChecklistIt
             unit=old.unit,
             user=user,
             role=old.role,
+            share_quantity=old.share_quantity,
             at=at,
             note=(
                 f"由{item.year}年度 {item.code} 结转，下达给{old.unit.name}"

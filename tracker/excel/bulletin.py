@@ -13,9 +13,10 @@ formula) and cells that start like a formula carry Excel's quote prefix.
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, When
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
@@ -180,6 +181,8 @@ def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = Fa
             bulletin_due=due,
             bulletin_start=start,
             bulletin_submitted_on=submitted_on,
+            # The unit's own target: its 分解数量, else the item's (a rate never has a share).
+            bulletin_target=Coalesce("share_quantity", "item__target_quantity"),
         )
         .order_by("item__code", "unit__kind", "unit__sort_order", "unit__name")
         .values_list(
@@ -193,7 +196,7 @@ def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = Fa
             "status",
             "percent",
             "quantity_done",
-            "item__target_quantity",
+            "bulletin_target",
             "item__target_unit",
             "bulletin_due",
             "bulletin_start",
@@ -382,6 +385,12 @@ def write_bulletin(
 ) -> None:
     """Write the bulletin of these assignments (already scoped and filtered) to a path or a
     binary file. Assignments of unpublished (draft) items are left out."""
+    try:
+        assignments.query.sql_with_params()
+    except EmptyResultSet:
+        # A user who sees no task at all (a 网格员): the same sheets, empty, not an error. A
+        # condition no row meets compiles, where .none() cannot be written as SQL at all.
+        assignments = Assignment.objects.filter(pk__lt=0)
     assignments = assignments.filter(item__state=ChecklistItem.State.PUBLISHED)
     stamp = f"截至 {today:%Y年%m月%d日}" + (f" · {scope}" if scope else "")
     with Workbook(target, compresslevel=COMPRESSION) as book:
