@@ -28,8 +28,8 @@ from django.db.models import (
     Aggregate,
     Case,
     CharField,
-    Exists,
     Func,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -99,16 +99,19 @@ def unreported(assignments: QuerySet, periods: dict[CadenceKey, Period]) -> Quer
             .exclude(year__in=closed_years)
             .values("pk")
         )
-        given_in_time = Q(created_at__lt=given_before) | Exists(
-            StatusUpdate.objects.filter(assignment=OuterRef("pk"), created_at__lt=given_before)
+        # Subqueries not correlated, here and below: PostgreSQL costs a correlated one once
+        # per row, and an estimate that high compiles the query (JIT) for longer than it runs.
+        given_in_time = Q(created_at__lt=given_before) | Q(
+            pk__in=StatusUpdate.objects.filter(
+                assignment__in=Assignment.objects.filter(created_at__gte=given_before),
+                created_at__lt=given_before,
+            ).values("assignment_id")
         )
         # Returned after the deadline: the office held the submission on that day.
-        held_then = Exists(
-            StatusUpdate.objects.filter(
-                assignment=OuterRef("pk"),
-                kind=Kind.RETURN,
-                created_at__gte=_midnight(period.deadline + timedelta(days=1)),
-            )
+        held_then = Q(
+            pk__in=StatusUpdate.objects.filter(
+                kind=Kind.RETURN, created_at__gte=_midnight(period.deadline + timedelta(days=1))
+            ).values("assignment_id")
         )
         owing |= (
             Q(item_id__in=items)
@@ -335,26 +338,40 @@ def _cadence_items(today: date) -> dict[int, tuple]:
     }
 
 
-def _facts(assignments: QuerySet, items: dict[int, tuple]) -> Iterator[tuple]:
-    """(pk, unit_id, item, Track) of every assignment of these items: one query, whatever
-    their number.
-
-    Each assignment's history is read by subqueries on it (a short range of the history's
-    index, so a million rows are never sorted), not by filtering the history on the
-    assignments as a subquery: the task list's filters name the assignment table in raw SQL,
-    which a subquery's alias would break.
-    """
-    history = StatusUpdate.objects.filter(assignment=OuterRef("pk")).order_by()
-    day = _LocalDay("created_at")
-    token = Case(
-        When(kind=Kind.REPORT, then=Cast(day, CharField())),
+def _event_token(prefix: str = "") -> Case:
+    """A history row as the day alone (a report) or the day and a letter (a submission's
+    events); other rows are NULL, which the aggregate leaves out."""
+    day = Cast(_LocalDay(f"{prefix}created_at"), CharField())
+    return Case(
+        When(**{f"{prefix}kind": Kind.REPORT}, then=day),
         *(
-            When(kind=kind, then=Concat(Cast(day, CharField()), Value(letter)))
+            When(**{f"{prefix}kind": kind}, then=Concat(day, Value(letter)))
             for kind, letter in _EVENT_LETTER.items()
         ),
         output_field=CharField(),
     )
-    # Per assignment, subqueries on its history's index: no sort of a million joined rows.
+
+
+def _facts(assignments: QuerySet, items: dict[int, tuple]) -> Iterator[tuple]:
+    """(pk, unit_id, item, Track) of every assignment of these items: one query, whatever
+    their number.
+
+    The assignments are read with their history, never used as a subquery of the history:
+    the task list's filters name the assignment table in raw SQL, which a subquery's alias
+    would break. SQLite reads each assignment's history by subqueries on it (a short range of
+    the history's index, so a million joined rows are never sorted); PostgreSQL, which runs
+    a subquery per row more slowly, joins and hashes them. Events come as they are (a day may
+    repeat): removing the repeats costs the database more than Python.
+    """
+    if connection.vendor == "sqlite":
+        history = StatusUpdate.objects.filter(assignment=OuterRef("pk")).order_by()
+        first = Subquery(history.order_by("created_at").values("created_at")[:1])
+        events = Subquery(
+            history.values("assignment_id").annotate(e=_Events(_event_token())).values("e")
+        )
+    else:
+        first = Min("history__created_at")
+        events = _Events(_event_token("history__"))
     rows = (
         assignments.filter(item__cadence__in=CADENCES)
         .order_by()
@@ -362,12 +379,8 @@ def _facts(assignments: QuerySet, items: dict[int, tuple]) -> Iterator[tuple]:
         .annotate(
             created=_LocalDay("created_at"),
             # The first history row (下达 or 导入) keeps the time the office gave the work.
-            first=_LocalDay(Subquery(history.order_by("created_at").values("created_at")[:1])),
-            events=Subquery(
-                history.values("assignment_id")
-                .annotate(events=_Events(token, distinct=True))
-                .values("events")
-            ),
+            first=_LocalDay(first),
+            events=events,
         )
     )
     known = _DAYS.get
