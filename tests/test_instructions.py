@@ -65,3 +65,45 @@ def test_an_empty_instruction_is_refused_with_a_message(login, world):
     assert response.status_code == 400
     assert "请填写批示内容" in response.content.decode()
     assert not StatusUpdate.objects.filter(kind="instruction").exists()
+
+
+def test_the_unit_sees_the_instruction_at_the_top_of_its_task_until_it_reports(login, world):
+    instructions.instruction_write(
+        user=world.leader, item=world.item, assignment=world.a_item, note="请月底前见效。"
+    )
+    client = login(world.staff_a)
+    url = reverse("assignment_detail", args=[world.a_item.pk])
+    page = client.get(url).content.decode()
+    assert "领导批示" in page and "请月底前见效。" in page
+    assert page.index("请月底前见效。") < page.index("办理记录")
+    services.assignment_report(
+        assignment=world.a_item, user=world.staff_a, percent=30, note="已按批示落实"
+    )
+    page = client.get(url).content.decode()
+    assert 'class="notice instruction"' not in page
+    assert "请月底前见效。" in page  # still in the history
+
+
+def test_a_leader_finds_the_instruction_form_on_a_units_task_and_the_office_does_not(
+    login, world
+):
+    url = reverse("assignment_detail", args=[world.a_item.pk])
+    assert reverse("assignment_instruction", args=[world.a_item.pk]) in (
+        login(world.leader).get(url).content.decode()
+    )
+    assert reverse("assignment_instruction", args=[world.a_item.pk]) not in (
+        login(world.office).get(url).content.decode()
+    )
+
+
+def test_the_lead_unit_and_the_office_find_the_whole_item_from_a_task(
+    login, world, django_user_model
+):
+    dept = django_user_model.objects.create_user(
+        username="dept", password="x", role="staff", unit=world.dept
+    )
+    item_url = reverse("item_detail", args=[world.item.pk])
+    lead_page = login(dept).get(reverse("assignment_detail", args=[world.lead.pk]))
+    assert item_url in lead_page.content.decode()
+    own = login(world.staff_a).get(reverse("assignment_detail", args=[world.a_item.pk]))
+    assert item_url not in own.content.decode()

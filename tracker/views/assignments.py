@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -11,6 +12,8 @@ from django_tables2 import RequestConfig
 from checklist.models import ChecklistItem
 from tracker import selectors, services
 from tracker.forms import ExtensionForm, ProgressForm, ReviewForm
+from tracker.instructions import can_instruct, unanswered
+from tracker.item_forms import InstructionForm
 from tracker.models import Assignment
 from tracker.periods import summarize
 from tracker.progress import progress
@@ -81,6 +84,8 @@ def _detail(
         "periods": assignment_periods(assignment, today=timezone.localdate()),
     }
     context["period_tally"] = summarize(context["periods"])
+    # 领导批示 the unit has not answered with a report since: shown first on its page.
+    context["instructions"] = list(unanswered(Assignment.objects.filter(pk=assignment.pk)))
     item = assignment.item
     context["year_closed"] = closed = is_closed(item.year)
     context["carried_from"] = item.carried_from
@@ -91,6 +96,14 @@ def _detail(
         return render(request, "tracker/assignment_detail.html", context, status=status)
     context["can_supervise"] = (
         user.is_office and context["progress"].overdue and assignment.status in HELD_BY_UNIT
+    )
+    if can_instruct(user) and item.state == ChecklistItem.State.PUBLISHED:
+        context["instruction_form"] = InstructionForm()
+    # The item as a whole: for the office and leaders, and for the unit that leads it.
+    context["item_url"] = (
+        reverse("item_detail", args=[item.pk])
+        if user.sees_all_units or assignment.role == Assignment.Role.LEAD
+        else ""
     )
     if can_report(user, assignment):
         context["form"] = form or ProgressForm(
