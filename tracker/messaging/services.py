@@ -121,7 +121,7 @@ def channel_test(*, user: User, channel: Channel, now: datetime | None = None) -
 
     The one send made inside a request, because the person setting up the robot is waiting
     for the answer; it counts against the provider's rate limit like any other try."""
-    _require(can_change(user, channel) or _may_test(user, channel))
+    _require(can_change(user, channel) or may_test(user, channel))
     now = now or timezone.now()
     endpoint = worker.endpoint_key(channel.kind, channel.config)
     allowed, window = channel.transport.RATE
@@ -156,7 +156,7 @@ def channel_test(*, user: User, channel: Channel, now: datetime | None = None) -
     return result
 
 
-def _may_test(user: User, channel: Channel) -> bool:
+def may_test(user: User, channel: Channel) -> bool:
     # A 联络员 may test their unit's SMS channel that the office set up: it only sends to the
     # unit's own numbers.
     return channel.unit is not None and is_unit_staff(user, channel.unit)

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from tracker import channels, security
@@ -14,6 +15,8 @@ from tracker.messaging import selectors, services
 from tracker.messaging.models import Delivery
 from tracker.models import User
 
+# Every field that may hold a secret: kept out of Django's error reports too.
+SECRET_FIELDS = ("webhook", "secret", "access_key_secret", "token", "url", "endpoint")
 OUTCOME_WORDS = {channels.SENT: "发送成功", channels.RETRY: "暂时失败", channels.FAILED: "发送失败"}
 
 
@@ -42,7 +45,7 @@ def _cards(user, channel_list):
             label for kind, label in services.kinds_for_form() if kind in channel.kinds
         ]
         channel.can_change = services.can_change(user, channel)
-        channel.can_test = channel.can_change or services._may_test(user, channel)
+        channel.can_test = channel.can_change or services.may_test(user, channel)
         channel.test_words = OUTCOME_WORDS.get(channel.last_test_outcome, "")
         last = channel.deliveries.order_by("-updated_at", "-id").first()
         channel.last_delivery = last
@@ -105,6 +108,7 @@ def _form_page(request, form, *, title, back, channel=None, unit=None, owner=Non
     )
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 def channel_new(request, pk, kind):
     unit = selectors.get_unit_for_user(request.user, pk)
     try:
@@ -123,6 +127,7 @@ def channel_new(request, pk, kind):
     )
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 def owner_new(request, pk, kind):
     owner = selectors.get_owner_for_user(request.user, pk)
     try:
@@ -143,6 +148,7 @@ def _back_for(channel):
     return reverse("messaging:unit_channels", args=[channel.unit_id or channel.user.unit_id])
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 def channel_edit(request, pk):
     channel = selectors.get_channel_for_user(request.user, pk)
     if not services.can_change(request.user, channel):
