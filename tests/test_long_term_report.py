@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tracker.models import Assignment
 
@@ -86,3 +87,31 @@ def test_lists_show_a_long_term_tasks_last_report_instead_of_a_percent(login, lo
     detail = client.get(reverse("assignment_detail", args=[w.a_item.pk])).content.decode()
     assert f"按每月28日前报送，最近一次 {w.today:%Y-%m-%d}" in detail
     assert "完成 0%" not in detail
+
+
+def test_the_service_refuses_a_percent_for_a_long_term_task_with_why(long_term):
+    from tracker import services
+
+    w = long_term
+    with pytest.raises(services.WorkflowError, match="长期任务按期报送本期进展，不填完成百分比"):
+        services.assignment_report(assignment=w.a_item, user=w.staff_a, percent=60, note="本月")
+    w.a_item.refresh_from_db()
+    assert w.a_item.percent == 0 and not w.a_item.history.filter(kind="report").exists()
+
+
+def test_the_excel_sheet_has_no_percent_for_a_long_term_task_and_ignores_one_typed(long_term):
+    from tests.test_return_sheet import download, filled
+    from tracker.excel.return_sheet import read_return_sheet
+
+    w = long_term
+    ws = load_workbook(download(w.town_a)).active
+    headers = [c.value for c in ws[3]]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=4)}
+    assert rows[w.item.code][headers.index("完成%")].value is None
+    assert rows[w.item.code][headers.index("完成%")].protection.locked
+    sheet = filled(w.town_a, {w.item.code: {"完成%": 60, "本次进展说明": "本月排查12家"}})
+    report = read_return_sheet(sheet, unit=w.town_a, user=w.staff_a, dry_run=False)
+    assert not report.errors
+    w.a_item.refresh_from_db()
+    assert w.a_item.percent == 0
+    assert w.a_item.history.get(kind="report").note == "本月排查12家"

@@ -96,7 +96,12 @@ def write_return_sheet(target, *, unit: Unit, today, year: int | None = None) ->
         fillable = a.status in (Assignment.Status.NOT_STARTED, Assignment.Status.IN_PROGRESS)
         cell = open_fmt if fillable else locked
         sheet.write_string(row, 6, "", cell)
-        sheet.write_number(row, 7, a.percent, cell)
+        long_term = a.due_date is None and not item.target_quantity
+        if long_term:
+            # A 长期 task reports each period's progress, not a percent of an end.
+            sheet.write_blank(row, 7, None, locked)
+        else:
+            sheet.write_number(row, 7, a.percent, cell)
         if item.target_quantity:
             sheet.write_number(row, 8, float(a.quantity_done or 0), cell)
             sheet.write_number(row, 12, float(a.quantity_done or 0), locked)
@@ -105,7 +110,10 @@ def write_return_sheet(target, *, unit: Unit, today, year: int | None = None) ->
             sheet.write_blank(row, 12, None, locked)
         sheet.write_string(row, 9, "", cell)
         sheet.write_number(row, 10, a.version, locked)
-        sheet.write_number(row, 11, a.percent, locked)
+        if long_term:
+            sheet.write_blank(row, 11, None, locked)
+        else:
+            sheet.write_number(row, 11, a.percent, locked)
     if row > HEADER_ROW:
         sheet.data_validation(
             HEADER_ROW + 1, 6, row, 6,
@@ -325,8 +333,8 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
             was_quantity = assignment.quantity_done or Decimal(0)
         if not has_target or quantity == was_quantity:
             quantity = None
-        if percent == was_percent:
-            percent = None
+        if percent == was_percent or (assignment.due_date is None and not has_target):
+            percent = None  # a 长期 task's row has no percent: its 完成% cell is locked and blank
         if action is None and percent is None and quantity is None and not note:
             report.counts["unchanged"] += 1
             continue
