@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class HazardsConfig(AppConfig):
+    """The 隐患台账: hazards found, their 五落实 整改, 验收 and 销号, and 挂牌督办.
+
+    A wing of the tracker: it reads the core's units, users and tasks and the registers'
+    enterprises and grids; the core never imports it.
+    """
+
+    name = "tracker.hazards"
+    label = "hazards"
+    verbose_name = "隐患排查治理台账"
