@@ -5,6 +5,7 @@ from django.http import Http404
 
 from tracker.enterprises import permissions as registers
 from tracker.enterprises.selectors import own_grid_ids
+from tracker.hazards.filters import HazardFilter
 from tracker.hazards.models import Hazard, HazardPhoto
 from tracker.models import User
 
@@ -55,3 +56,15 @@ def get_photo_for_user(user: User, pk) -> HazardPhoto:
 
 def history_of(hazard: Hazard):
     return list(hazard.changes.select_related("author").order_by("created_at", "id"))
+
+
+def hazard_list(user: User, params, *, today) -> HazardFilter:
+    base = hazards_for_user(user).select_related("enterprise", "township", "industry")
+    if params.get("voided") != "1":
+        base = base.filter(voided=False)
+    filterset = HazardFilter(
+        params, queryset=base.order_by("-found_on", "-id"), user=user, today=today
+    )
+    if filterset.form.is_bound:
+        filterset.form.is_valid()  # bad filter values show as form errors, not 500s
+    return filterset

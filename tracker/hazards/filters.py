@@ -1,0 +1,84 @@
+"""The register's filters. The dashboard's and the summary's figures link here with the same
+parameters, so a number and the list behind it are one query."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from tracker.enterprises.models import Industry
+from tracker.hazards.models import Hazard
+from tracker.models import Unit
+
+YES = [("1", "是")]
+
+
+class HazardFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="关键词", method="filter_q")
+    township = django_filters.ModelChoiceFilter(
+        label="属地", queryset=Unit.objects.filter(kind=Unit.Kind.TOWNSHIP)
+    )
+    industry = django_filters.ModelChoiceFilter(label="行业", queryset=Industry.objects.all())
+    level = django_filters.ChoiceFilter(label="等级", choices=Hazard.Level.choices)
+    state = django_filters.ChoiceFilter(label="状态", choices=Hazard.State.choices)
+    source = django_filters.ChoiceFilter(label="发现方式", choices=Hazard.Source.choices)
+    open = django_filters.ChoiceFilter(label="未销号", choices=YES, method="filter_open")
+    overdue = django_filters.ChoiceFilter(label="逾期未整改", choices=YES, method="filter_overdue")
+    listed = django_filters.ChoiceFilter(label="挂牌督办中", choices=YES, method="filter_listed")
+    found_from = django_filters.DateFilter(
+        label="发现日期自", field_name="found_on", lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    found_to = django_filters.DateFilter(
+        label="至", field_name="found_on", lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    closed_from = django_filters.DateFilter(
+        label="销号日期自", field_name="accepted_on", lookup_expr="gte",
+        widget=forms.HiddenInput,
+    )  # fmt: skip
+    closed_to = django_filters.DateFilter(
+        label="销号日期至", field_name="accepted_on", lookup_expr="lte", widget=forms.HiddenInput
+    )
+    task = django_filters.NumberFilter(field_name="task_id", widget=forms.HiddenInput)
+    voided = django_filters.ChoiceFilter(label="含已作废", choices=YES, method="filter_voided")
+
+    class Meta:
+        model = Hazard
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, today=None, **kwargs):
+        self.today = today
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.sees_all_units:
+            # One's own township is not a choice to make.
+            self.filters.pop("township")
+            self.form.fields.pop("township", None)
+
+    def filter_q(self, qs, name, value):
+        value = value.strip()[:50]
+        if not value:
+            return qs
+        return qs.filter(
+            Q(description__icontains=value)
+            | Q(enterprise__name__icontains=value)
+            | Q(location__icontains=value)
+            | Q(code=value)
+        )
+
+    def filter_open(self, qs, name, value):
+        return qs.filter(state__in=Hazard.OPEN_STATES) if value else qs
+
+    def filter_overdue(self, qs, name, value):
+        return qs.filter(overdue_q(self.today)) if value else qs
+
+    def filter_listed(self, qs, name, value):
+        return qs.exclude(listing="").filter(delisted_on__isnull=True) if value else qs
+
+    def filter_voided(self, qs, name, value):
+        # The selector leaves voided rows out unless this is set; nothing more to do here.
+        return qs
+
+
+def overdue_q(today) -> Q:
+    """逾期未整改: a 整改时限 passed and not yet 待验收 or 销号 (挂账 is not overdue)."""
+    return Q(state__in=[Hazard.State.PENDING, Hazard.State.FIXING], deadline__lt=today)
