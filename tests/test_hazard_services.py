@@ -37,7 +37,7 @@ def test_a_township_records_rectifies_and_the_township_closes_a_general_hazard(
     hazard = record(world.staff_a, today, enterprise=registers.tannery, photos=[png("前.png")])
     assert hazard.state == "pending" and hazard.township == world.town_a
     assert hazard.supervisor == world.dept and hazard.grid == registers.grid_a1
-    assert hazard.code.startswith("YH")
+    assert hazard.number.startswith(f"YH{hazard.found_on.year}")
     plan(world.staff_a, hazard, today)
     services.hazard_submit(user=world.staff_a, hazard=hazard, photos=[png()], today=today)
     services.hazard_accept(

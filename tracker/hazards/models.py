@@ -229,7 +229,13 @@ class Hazard(models.Model):
         ]
 
     def __str__(self):
-        return self.code or f"隐患 {self.pk}"
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The 隐患编号: the one imported with it, else made from the year and the row's id (the
+        import matches that form back to the row)."""
+        return self.code or f"YH{self.found_on:%Y}{self.pk:06d}"
 
     @property
     def place(self) -> str:

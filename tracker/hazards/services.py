@@ -222,9 +222,6 @@ def hazard_record(
         basis=clean_text(basis), task=task, inspection_hazard=inspection_hazard,
         recorded_by=user, created_at=at, updated_at=at,
     )  # fmt: skip
-    if not hazard.code:
-        hazard.code = f"YH{found_on:%Y}{hazard.pk:06d}"
-        Hazard.objects.filter(pk=hazard.pk).update(code=hazard.code)
     _store_photos(hazard=hazard, photos=photos, stage="before", user=user, at=at, written=written)
     _change(hazard, user=user, kind=HazardChange.Kind.RECORD, from_state="", at=at)
     return hazard

@@ -228,7 +228,7 @@ def hazard_new(request):
         except (services.HazardError, PermissionDenied) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"已登记隐患 {hazard.code}。")
+            messages.success(request, f"已登记隐患 {hazard.number}。")
             return redirect("hazards:hazard_detail", pk=hazard.pk)
     context = {"form": form, "enterprise": enterprise}
     return render(request, "hazards/hazard_form.html", context, status=status)
