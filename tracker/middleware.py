@@ -1,6 +1,6 @@
 """Small middlewares for production safety: the request size limit, the sign-in age limit, the
-idle expiry's renewal, no caching of signed-in responses, the content security policy and the
-security log of refused requests."""
+idle expiry's renewal, no caching of signed-in responses, the content security policy, the
+security log of refused requests and the change of a one-time password."""
 
 import logging
 
@@ -9,9 +9,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 
 from tracker import security
 
@@ -166,3 +169,27 @@ class SecurityLogMiddleware:
                 request, "not_found", "refused", method=request.method, path=request.path
             )
         return response
+
+
+class PasswordChangeMiddleware:
+    """Sends a user whose password is a one-time one (a new account, or reset by the office)
+    to 修改密码 before any other page: the office has seen that password, so until it is
+    replaced the account is not the user's alone. Signing out still works."""
+
+    ALLOWED = ("password_change", "logout")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.must_change_password:
+            allowed = {reverse(name) for name in self.ALLOWED}
+            static = "/" + settings.STATIC_URL.lstrip("/")
+            if request.path not in allowed and not request.path.startswith(static):
+                messages.warning(request, "请先设置自己的新密码：一次性密码只能用来登录这一次。")
+                target = reverse("password_change")
+                if request.method == "GET":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(target)
+        return self.get_response(request)

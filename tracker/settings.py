@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # After auth and messages: it may log a user out and leave a message for the login page.
     "tracker.middleware.LoginAgeMiddleware",
+    # After the sign-in checks: a one-time password is changed before any other page.
+    "tracker.middleware.PasswordChangeMiddleware",
     "tracker.middleware.SessionRenewalMiddleware",
     # After auth: signed-in responses are not cached (static files are answered before this).
     "tracker.middleware.PrivateNoStoreMiddleware",
@@ -148,9 +150,18 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
+# The password policy, applied where a password is chosen (修改密码, the admin's forms): at least
+# 10 characters, not one of the 20,000 common ones, not like the user name, name or e-mail, not
+# digits only. Messages in Chinese (the length rule's own wording has no translation yet).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "display_name", "email")},
+    },
+    {
+        "NAME": "tracker.accounts.ChineseMinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from tracker.forms import LoginForm
 from tracker.views import (
+    accounts,
     assignments,
     dashboard,
     evidence,
@@ -100,6 +101,13 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", accounts.password_change, name="password_change"),
+    path("accounts/", accounts.account_list, name="account_list"),
+    path("accounts/new/", accounts.account_new, name="account_new"),
+    path("accounts/<int:pk>/", accounts.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/reset/", accounts.account_reset, name="account_reset"),
+    path("accounts/<int:pk>/active/", accounts.account_active, name="account_active"),
+    path("accounts/<int:pk>/move/", accounts.account_move, name="account_move"),
     path("admin/", admin.site.urls),
     # The registers' wing: 企业台账, 网格, 巡查检查, 标准化创建.
     path("registers/", include("tracker.enterprises.urls")),
