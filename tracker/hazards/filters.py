@@ -24,6 +24,9 @@ class HazardFilter(django_filters.FilterSet):
     open = django_filters.ChoiceFilter(label="未销号", choices=YES, method="filter_open")
     overdue = django_filters.ChoiceFilter(label="逾期未整改", choices=YES, method="filter_overdue")
     listed = django_filters.ChoiceFilter(label="挂牌督办中", choices=YES, method="filter_listed")
+    listed_any = django_filters.ChoiceFilter(
+        label="曾挂牌", choices=YES, method="filter_listed_any", widget=forms.HiddenInput
+    )
     found_from = django_filters.DateFilter(
         label="发现日期自", field_name="found_on", lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -73,6 +76,9 @@ class HazardFilter(django_filters.FilterSet):
 
     def filter_listed(self, qs, name, value):
         return qs.exclude(listing="").filter(delisted_on__isnull=True) if value else qs
+
+    def filter_listed_any(self, qs, name, value):
+        return qs.exclude(listing="") if value else qs
 
     def filter_voided(self, qs, name, value):
         # The selector leaves voided rows out unless this is set; nothing more to do here.
