@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "checklist",
     "tracker",
     "tracker.enterprises",
+    "tracker.hazards",
     "tracker.messaging",
 ]
 
