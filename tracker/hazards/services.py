@@ -558,6 +558,9 @@ def hazard_urge(*, user: User, hazard: Hazard, note: str = "", at=None) -> Hazar
         raise HazardError("该隐患已销号，无需催办。")
     Hazard.objects.filter(pk=hazard.pk).update(urge_level=F("urge_level") + 1)
     hazard.refresh_from_db(fields=["urge_level"])
+    from tracker.hazards.reminders import urge_notice
+
+    urge_notice(hazard, at=at)
     _change(
         hazard, user=user, kind=HazardChange.Kind.URGE, from_state=hazard.state,
         note=clean_text(note) or f"第{hazard.urge_level}次催办", at=at,

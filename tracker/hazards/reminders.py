@@ -1,0 +1,87 @@
+"""Chasing 整改: notices 7, 3 and 1 days before a 整改时限 to the township and the supervising
+department, and the office's 催办 with the tasks' ladder (blue → yellow → red)."""
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.hazards.filters import overdue_q
+from tracker.hazards.models import Hazard
+from tracker.hazards.selectors import hazards_for_user
+from tracker.models import Notice, User
+
+REMINDER_DAYS = (7, 3, 1)
+LADDER = {1: "blue", 2: "yellow"}  # the third 催办 and after: red
+
+
+def urge_colour(times: int) -> str:
+    return LADDER.get(times, "red") if times else ""
+
+
+def _units(hazard: Hazard) -> list[int]:
+    return list(dict.fromkeys(u for u in (hazard.township_id, hazard.supervisor_id) if u))
+
+
+def due_reminders(*, today: date, at: datetime | None = None) -> int:
+    """One notice per hazard, threshold and unit: running the job twice a day sends each once;
+    a hazard first seen with 2 days left gets only the 3-day one."""
+    at = at or timezone.now()
+    hazards = Hazard.objects.filter(
+        voided=False,
+        state__in=[Hazard.State.PENDING, Hazard.State.FIXING],
+        deadline__gte=today,
+        deadline__lte=today + timedelta(days=max(REMINDER_DAYS)),
+    ).select_related("enterprise", "township")
+    written = 0
+    with transaction.atomic():
+        for hazard in hazards:
+            left = (hazard.deadline - today).days
+            threshold = min(d for d in REMINDER_DAYS if left <= d)
+            for unit_id in _units(hazard):
+                key = f"hazard-due-{hazard.pk}-{hazard.deadline:%Y%m%d}-{threshold}-{unit_id}"
+                _, created = Notice.objects.get_or_create(
+                    key=key,
+                    defaults={
+                        "unit_id": unit_id,
+                        "title": f"隐患整改{left}天后到期：{hazard.place}"[:200],
+                        "body": (
+                            f"{hazard.township.name} {hazard.place} 的隐患 {hazard.number}"
+                            f"（{hazard.get_level_display()}）：{hazard.description[:100]}。"
+                            f"整改时限 {hazard.deadline:%Y-%m-%d}，还有 {left} 天，请督促按期整改。"
+                        ),
+                        "level": "red"
+                        if threshold == 1
+                        else "yellow"
+                        if threshold == 3
+                        else "blue",
+                        "created_at": at,
+                    },
+                )
+                written += created
+    return written
+
+
+def urge_notice(hazard: Hazard, *, at: datetime) -> None:
+    """The office's 催办 reaches the township and the department as a notice."""
+    colour = urge_colour(hazard.urge_level)
+    for unit_id in _units(hazard):
+        Notice.objects.create(
+            key=f"hazard-urge-{hazard.pk}-{hazard.urge_level}-{unit_id}",
+            unit_id=unit_id,
+            title=f"安委办催办（第{hazard.urge_level}次）：隐患 {hazard.number} {hazard.place}"[
+                :200
+            ],
+            body=(
+                f"{hazard.place} 的隐患“{hazard.description[:100]}”"
+                f"（{hazard.get_state_display()}），请抓紧整改并提交验收。"
+            ),
+            level=colour,
+            created_at=at,
+        )
+
+
+def overdue_for_user(user: User, *, today: date, limit: int = 20):
+    """逾期未整改 hazards the user sees, oldest deadline first: for home pages."""
+    qs = hazards_for_user(user).filter(overdue_q(today), voided=False)
+    return qs.select_related("enterprise", "township").order_by("deadline", "pk")[:limit]
