@@ -207,7 +207,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(login, world):
         services.assignment_create(
             item=item, unit=world.town_b, user=world.office, role="cooperate", at=local(start)
         )
-        services.assignment_report(assignment=a, user=world.office, percent=10)
+        services.assignment_report(assignment=a, user=world.office, percent=10, note="已部署")
     board = client.get(reverse("dashboard")).context["board"]
     assert board.red_total > 50 and board.targets and board.missing_reports
     assert len(board.themes) == 3

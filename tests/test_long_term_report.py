@@ -89,14 +89,14 @@ def test_lists_show_a_long_term_tasks_last_report_instead_of_a_percent(login, lo
     assert "完成 0%" not in detail
 
 
-def test_the_service_refuses_a_percent_for_a_long_term_task_with_why(long_term):
+def test_the_service_keeps_no_percent_for_a_long_term_task(long_term):
     from tracker import services
 
     w = long_term
-    with pytest.raises(services.WorkflowError, match="长期任务按期报送本期进展，不填完成百分比"):
-        services.assignment_report(assignment=w.a_item, user=w.staff_a, percent=60, note="本月")
+    services.assignment_report(assignment=w.a_item, user=w.staff_a, percent=60, note="本月")
     w.a_item.refresh_from_db()
-    assert w.a_item.percent == 0 and not w.a_item.history.filter(kind="report").exists()
+    assert w.a_item.percent == 0
+    assert w.a_item.history.get(kind="report").percent == 0
 
 
 def test_the_excel_sheet_has_no_percent_for_a_long_term_task_and_ignores_one_typed(long_term):

@@ -104,9 +104,9 @@ def test_unfinished_long_term_items_are_carried_over_with_history_on_both_sides(
     carried = old_lead.history.filter(kind=StatusUpdate.Kind.CARRY_OVER).get()
     assert new.code in carried.note
     # The old side's own past is still there, untouched.
-    assert old_lead.history.filter(kind=StatusUpdate.Kind.REPORT, percent=60).exists()
+    assert old_lead.history.filter(kind=StatusUpdate.Kind.REPORT, note="已排查").exists()
     # The new year can be worked on while the old one is closed.
-    services.assignment_report(assignment=new_lead, user=world.office, percent=10)
+    services.assignment_report(assignment=new_lead, user=world.office, note="新年度已部署")
     assert not carry_over_candidates(world.year).exists()
 
 

@@ -379,6 +379,8 @@ def _progress(assignment: Assignment, fraction: float) -> dict:
     target = assignment.target if assignment.item.target_quantity else None
     if target:
         return {"quantity": (target * Decimal(str(fraction))).quantize(Decimal("1"))}
+    if assignment.due_date is None:
+        return {}  # a 长期 share reports each period's progress, not a percent
     return {"percent": int(fraction * 100)}
 
 

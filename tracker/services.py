@@ -55,7 +55,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # them (and of spaces, full-width U+3000 included, which strip() removes) is an empty one.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
-LONG_TERM_PERCENT_MESSAGE = "长期任务按期报送本期进展，不填完成百分比。"
 NOTHING_CHANGED_MESSAGE = "没有填写任何变化：请更新进度、填写说明或上传佐证材料。"
 
 CONFLICT_MESSAGE = "该任务已被他人修改，请刷新页面查看最新情况后重新填写。"
@@ -540,10 +539,10 @@ def _write_progress_rows(
         verb = "不能重复提交" if submit else "不能再报送进度"
         raise WorkflowError(f"该任务{locked.get_status_display()}，{verb}。")
     _check_progress(locked.item, percent, quantity)
-    if percent is not None and not submit and locked.due_date is None:
-        if not locked.item.target_quantity:
-            # A 长期 task has no end to be a share of: each period reports what was done.
-            raise WorkflowError(LONG_TERM_PERCENT_MESSAGE)
+    if not submit and locked.due_date is None and not locked.item.target_quantity:
+        # A 长期 task has no end to be a share of: each period reports what was done, and a
+        # percent sent anyway (an old sheet, a script) is not kept, as the form has no field.
+        percent = None
     if not submit and not clean_text(note) and not files:
         if percent is None and quantity is None:
             raise WorkflowError("请填写完成进度、进展说明或上传佐证材料。")
