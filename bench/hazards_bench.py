@@ -1,0 +1,250 @@
+"""The 隐患台账 at a large county's scale: `python bench/hazards_bench.py [--hazards 200000]`.
+
+Builds a scratch database (SQLite in a temporary directory, or PostgreSQL with
+`--database-url postgres://USER@HOST:PORT/NAME`, created for the run and dropped after): 30
+townships, 2,000 grids, 20,000 enterprises and 200,000 hazards over two years in every state,
+with 五落实, some overdue, 1% 重大 and some of those 挂牌督办. Then times, through Django's test
+client in production mode, in several rounds:
+
+- the register (a page of 25) for the office, filtered, for a township, a department and a
+  网格员 (goal 100 ms);
+- the monthly summary page and the 隐患 dashboard (goal 300 ms, fixed number of queries);
+- importing 50,000 rows of an office's 台账, dry run + commit (goal 15 s);
+- exporting all 200,000 hazards (goal 15 s) with the peak memory the export added.
+
+Prints JSON: per page the median of the rounds' medians, its CPU time and its queries.
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+GOALS_MS = {"register": 100, "summary": 300, "dashboard": 300}
+IMPORT_GOAL_S = EXPORT_GOAL_S = 15
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--townships", type=int, default=30)
+    parser.add_argument("--grids", type=int, default=2000)
+    parser.add_argument("--enterprises", type=int, default=20_000)
+    parser.add_argument("--hazards", type=int, default=200_000)
+    parser.add_argument("--import-rows", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    if args.database_url:
+        from bench.pages_bench import ScratchPostgres
+
+        database = ScratchPostgres(args.database_url)
+        database.create()
+        try:
+            os.environ["DATABASE_URL"] = args.database_url
+            run(args)
+        finally:
+            database.drop()
+    else:
+        with tempfile.TemporaryDirectory(prefix="hazards-bench-") as workdir:
+            os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+            run(args)
+
+
+def build_enterprises(args, units, leaves, industries, dept, rng):
+    from django.utils import timezone
+
+    from bench.registers_bench import enterprise_rows
+    from tracker.bulk_insert import insert_rows
+    from tracker.enterprises.models import Enterprise, Grid
+
+    parent = dict(Grid.objects.filter(level="grid").values_list("pk", "parent_id"))
+    now = timezone.now()
+    insert_rows(
+        Enterprise,
+        ["name", "credit_code", "township_id", "village_id", "grid_id", "industry_id",
+         "supervisor_id"],
+        ((name, code, township, parent.get(grid), grid, industry, dept.pk)
+         for name, code, township, grid, industry, _ in enterprise_rows(
+             args.enterprises, units, leaves, industries, rng)),
+        constants={"standard_level": "none", "created_at": now, "updated_at": now},
+    )  # fmt: skip
+    return list(
+        Enterprise.objects.values_list("pk", "township_id", "grid_id", "industry_id", "name")
+    )
+
+
+def build_hazards(n, enterprises, dept, office, rng, today):
+    from django.utils import timezone
+
+    from tracker.bulk_insert import insert_rows
+    from tracker.hazards.models import Hazard
+
+    now = timezone.now()
+    states = ["closed"] * 7 + ["fixing", "fixing", "pending", "review", "deferred"]
+
+    def rows():
+        for i in range(n):
+            pk, township, grid, industry, _ = enterprises[i % len(enterprises)]
+            found = today - timedelta(days=rng.randint(0, 730))
+            state = rng.choice(states)
+            major = rng.random() < 0.01
+            deadline = found + timedelta(days=rng.choice([7, 15, 30, 60]))
+            closed = state == "closed"
+            yield (
+                pk, township, grid, industry, dept.pk, found, rng.choice(Hazard.Source.values),
+                f"隐患描述{i:06d}：消防通道堵塞", rng.choice(["site", "basic"]),
+                "major" if major else "general", "判定标准第三条" if major else "",
+                "整改措施", "责任人", 1000, deadline, "防范措施", state,
+                "原因" if state == "deferred" else "", "管控" if state == "deferred" else "",
+                deadline if closed else None, "验收人" if closed else "",
+                "county" if major and rng.random() < 0.3 else "",
+            )  # fmt: skip
+
+    insert_rows(
+        Hazard,
+        ["enterprise_id", "township_id", "grid_id", "industry_id", "supervisor_id", "found_on",
+         "source", "description", "category", "level", "basis", "measures", "responsible",
+         "funds", "deadline", "contingency", "state", "deferred_reason", "interim_measures",
+         "accepted_on", "accepted_by", "listing"],
+        rows(),
+        constants={"recorded_by_id": office.pk, "created_at": now, "updated_at": now},
+    )  # fmt: skip
+
+
+def import_workbook(rows: int, enterprises, townships, rng, today) -> bytes:
+    import xlsxwriter
+
+    data = io.BytesIO()
+    book = xlsxwriter.Workbook(data, {"constant_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["全县隐患排查治理台账"])
+    header = ["序号", "排查日期", "企业名称", "所属乡镇", "行业", "隐患部位及描述", "隐患类别",
+              "隐患等级", "排查方式", "整改措施", "整改责任人", "整改资金", "整改时限",
+              "防范措施", "整改完成日期", "验收人", "验收日期", "整改情况", "是否挂牌督办",
+              "督办层级", "备注"]  # fmt: skip
+    sheet.write_row(1, 0, header)
+    for i in range(rows):
+        _, township, _, _, name = enterprises[i % len(enterprises)]
+        found = today - timedelta(days=rng.randint(0, 300))
+        done = rng.random() < 0.6
+        sheet.write_row(i + 2, 0, [
+            i + 1, f"{found:%Y-%m-%d}", name, townships[township], "", f"导入隐患{i:06d}",
+            "现场管理", "一般", "部门检查", "整改", "张三", 500,
+            f"{found + timedelta(days=30):%Y/%m/%d}", "警示", "", "李四" if done else "",
+            f"{found + timedelta(days=20):%Y年%m月%d日}" if done else "",
+            "已整改" if done else "整改中", "否", "", "",
+        ])  # fmt: skip
+    book.close()
+    return data.getvalue()
+
+
+def time_pages(pages, args):
+    from bench.registers_bench import time_pages as timer
+
+    return timer(pages, args)
+
+
+def run(args):
+    from bench.django_setup import setup_django
+
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.utils import timezone
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    from bench.registers_bench import build_grids, build_units
+    from tracker.hazards.excel_export import write_register
+    from tracker.hazards.excel_import import import_hazards
+    from tracker.hazards.models import Hazard
+    from tracker.models import Unit, User
+
+    today = timezone.localdate()
+    rng = random.Random(200_000)
+    t0 = time.perf_counter()
+    office, units, dept, industries = build_units(args.townships)
+    leaves, accounts = build_grids(units, args.grids, rng)
+    enterprises = build_enterprises(args, units, leaves, industries, dept, rng)
+    build_hazards(args.hazards, enterprises, dept, office, rng, today)
+    build = round(time.perf_counter() - t0, 1)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+    def client_for(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    staff = User.objects.create_user("staff", password="x", role="staff", unit=units[0])
+    dept_user = User.objects.create_user("dept", password="x", role="staff", unit=dept)
+    office_c, staff_c, dept_c = client_for(office), client_for(staff), client_for(dept_user)
+    grid_c = client_for(accounts[units[0].pk])
+    pages = [
+        ("register", office_c, "/hazards/"),
+        ("register_page_40", office_c, "/hazards/?page=40"),
+        ("register_township_open", office_c, f"/hazards/?township={units[5].pk}&open=1"),
+        ("register_major_listed", office_c, "/hazards/?level=major&listed=1"),
+        ("register_overdue", office_c, "/hazards/?overdue=1"),
+        ("register_search", office_c, "/hazards/?q=隐患描述012345"),
+        ("register_as_township", staff_c, "/hazards/?open=1"),
+        ("register_as_department", dept_c, "/hazards/"),
+        ("register_as_grid_member", grid_c, "/hazards/"),
+        ("summary", office_c, f"/hazards/summary/?month={today:%Y-%m}"),
+        ("summary_as_township", staff_c, "/hazards/summary/"),
+        ("dashboard", office_c, "/hazards/dashboard/"),
+    ]  # fmt: skip
+    result = {
+        "database": connection.vendor,
+        "enterprises": len(enterprises),
+        "hazards": Hazard.objects.count(),
+        "build_s": build,
+        "goals_ms": GOALS_MS,
+    }
+    result.update(time_pages(pages, args))
+
+    # Export: all 200,000, to a temporary file; the peak RSS it added (ru_maxrss is a peak).
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with tempfile.TemporaryFile() as handle:
+        start = time.perf_counter()
+        count = write_register(handle, Hazard.objects.all())
+        seconds = time.perf_counter() - start
+        size = handle.tell()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["export"] = {"rows": count, "seconds": round(seconds, 1), "mb": round(size / 1e6, 1),
+                        "peak_rss_added_mb": round((after - before) / 1024, 1),
+                        "goal_s": EXPORT_GOAL_S}  # fmt: skip
+
+    townships = dict(Unit.objects.filter(kind="township").values_list("pk", "name"))
+    book = import_workbook(args.import_rows, enterprises, townships, rng, today)
+    start = time.perf_counter()
+    dry = import_hazards(io.BytesIO(book), user=office, dry_run=True, today=today)
+    dry_s = time.perf_counter() - start
+    start = time.perf_counter()
+    report = import_hazards(io.BytesIO(book), user=office, dry_run=False, today=today)
+    commit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    again = import_hazards(io.BytesIO(book), user=office, dry_run=False, today=today)
+    again_s = time.perf_counter() - start
+    assert not dry.errors and report.committed and again.added == 0, dry.errors[:3]
+    result["import"] = {"rows": args.import_rows, "dry_run_s": round(dry_s, 1),
+                        "commit_s": round(commit_s, 1), "added": report.added,
+                        "same_file_again_s": round(again_s, 1), "goal_s": IMPORT_GOAL_S}  # fmt: skip
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
