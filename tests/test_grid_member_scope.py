@@ -42,11 +42,6 @@ def test_a_grid_member_needs_a_township(django_user_model):
         django_user_model.objects.create_user("loose", password="x", role=User.Role.GRID)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tracker/views/notices.py notices_for() serves any user with a unit the unit's "
-    "notices; it must keep them to staff (role == STAFF) so a 网格员 sees none",
-)
 def test_a_grid_member_does_not_read_their_townships_task_notices(login, world):
     from tracker import services
 

@@ -92,7 +92,7 @@ def prepare(world, view):
 # Expected status per view for office, leader, staff_a, staff_b, grid_a, grid_b (anonymous
 # always → login). A 网格员 sees no task, not even their own township's.
 MATRIX = {
-    "home": (200, 302, 200, 200, 200, 200),  # a leader lands on the dashboard
+    "home": (200, 302, 200, 200, 302, 302),  # a leader lands on the dashboard, a 网格员 on 我的网格
     "list": (200, 200, 200, 200, 200, 200),
     "detail": (200, 200, 200, 404, 404, 404),
     "queue": (200, 200, 403, 403, 403, 403),

@@ -9,6 +9,7 @@ one-time password, shown once, that must be changed at the next sign-in.
 
 import secrets
 
+from django.apps import apps
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import MinimumLengthValidator
@@ -16,12 +17,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from tracker.models import Unit, User
+from tracker.models import AppendOnlyModel, Unit, User
 
 OFFICE_GROUP = "安委办"
 
 # History is read-only for everyone; the office may only view it.
 READ_ONLY_MODELS = ("statusupdate", "evidence")
+PROJECT_PACKAGES = ("checklist", "tracker")
 
 # One-time passwords are read out over the phone: no 0/O, 1/l/I.
 ONE_TIME_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789"
@@ -33,8 +35,17 @@ CREATED_ROLES = (User.Role.STAFF, User.Role.GRID)
 def office_group() -> Group:
     """The admin permissions of the 安委办: the whole catalog and execution side, history read-only."""
     group, _ = Group.objects.get_or_create(name=OFFICE_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=["checklist", "tracker"]).exclude(
-        Q(content_type__model__in=READ_ONLY_MODELS) & ~Q(codename__startswith="view_")
+    # The project's own apps, core and registers alike; the append-only ones (history, files,
+    # inspections …) are read-only in the admin, whoever declares them.
+    project = [c.label for c in apps.get_app_configs() if c.name.split(".")[0] in PROJECT_PACKAGES]
+    append_only = [
+        m._meta.model_name
+        for m in apps.get_models()
+        if issubclass(m, AppendOnlyModel) and m._meta.app_label in project
+    ]
+    perms = Permission.objects.filter(content_type__app_label__in=project).exclude(
+        Q(content_type__model__in=[*READ_ONLY_MODELS, *append_only])
+        & ~Q(codename__startswith="view_")
     )
     group.permissions.set(perms)
     return group

@@ -204,13 +204,30 @@ def backup_dir_name(now: datetime) -> str:
 # --- what the snapshot holds ------------------------------------------------------------------
 
 
+def file_columns() -> list[tuple[str, str]]:
+    """(table, column) of every stored file of every installed app: report evidence, and the
+    files of any register added beside the core (inspection photos …), without naming them."""
+    from django.apps import apps
+    from django.db import models
+
+    return sorted(
+        (model._meta.db_table, field.column)
+        for model in apps.get_models()
+        for field in model._meta.local_fields
+        if isinstance(field, models.FileField) and not model._meta.proxy
+    )
+
+
 def snapshot_facts(cursor, tables: list[str]) -> tuple[list[str], dict, dict]:
     """Evidence file names, applied migrations and row counts, read from the snapshot itself.
 
     Works on any DB-API cursor (sqlite3 or psycopg) that sees exactly the snapshot.
     """
-    cursor.execute("SELECT file FROM tracker_evidence")
-    files = sorted({row[0] for row in cursor.fetchall() if row[0]})
+    names = set()
+    for table, column in file_columns():
+        cursor.execute(f'SELECT "{column}" FROM "{table}"')  # names from the model registry
+        names.update(row[0] for row in cursor.fetchall() if row[0])
+    files = sorted(names)
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
     migrations: dict[str, list[str]] = {}
     for app, name in cursor.fetchall():

@@ -1,9 +1,10 @@
 from django.http import QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from tracker import charts
 from tracker.dashboard import DashboardFilters, build_dashboard, filter_choices
+from tracker.models import User
 from tracker.work_years import years_info
 
 SORTS = {
@@ -31,6 +32,8 @@ def list_query(filters: DashboardFilters) -> str:
 
 def dashboard(request):
     """Leaders and the office see the county; staff see the same page for their own unit."""
+    if request.user.role == User.Role.GRID:
+        return redirect("enterprises:grid_home")  # no task is a 网格员's: their page is their grid
     today = timezone.localdate()
     years = years_info(today=today)
     filters = DashboardFilters.from_params(request.GET, years=years)

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
-from tracker.models import Assignment
+from tracker.models import Assignment, User
 from tracker.models import waiting_on_office as waiting_filter
 from tracker.progress import waiting_on_office
 from tracker.reporting import missed_reports_of
@@ -17,6 +17,9 @@ def home(request):
     # Leaders read the county's figures, not a list of tasks: their first page is the dashboard.
     if request.user.is_leader:
         return redirect("dashboard")
+    # A 网格员 works in the registers, on their own grids: no task is theirs.
+    if request.user.role == User.Role.GRID:
+        return redirect("enterprises:grid_home")
     today = timezone.localdate()
     # A closed 年度's unfinished work is frozen in its record, not today's to-do list.
     # Published work only: drafts are the office's, not yet anybody's 未开始.

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from tracker import selectors, services
-from tracker.models import Notice, Unit
+from tracker.models import Notice, Unit, User
 from tracker.supervision import supervise, supervise_unit
 
 # The bell shows at most this many, as "99+": counting further costs a page load for nothing.
@@ -21,7 +21,9 @@ def notices_for(user):
     延期审批, reminders): its page lists them as a log, but they do not light its bell."""
     if user.is_office:
         return Notice.objects.select_related("unit")
-    if user.unit_id:
+    # A unit's own staff only: a 网格员 belongs to a township but none of its tasks is theirs,
+    # and the notices are about those tasks (退回 reasons, 督办单).
+    if user.unit_id and user.role == User.Role.STAFF:
         return Notice.objects.filter(unit_id=user.unit_id).select_related("unit")
     return Notice.objects.none()
 

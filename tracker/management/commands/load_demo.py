@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -47,15 +50,28 @@ class Command(BaseCommand):
                 demo.close_last_year(office=office, plan=plan)
                 seeded = demo.seed_all_progress(office=office, today=today, year=plan)
                 extras = demo.seed_requests(office=office, today=today, year=plan)
+            registers = None
+            if apps.is_installed("tracker.enterprises"):
+                # The registers are a wing: loaded when installed, by name, never imported above.
+                registers_demo = import_module("tracker.enterprises.demo")
+                registers = registers_demo.load(today, password=password)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
             f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条，"
             f"讲话分解中的部署要求 {candidates} 条。"
         )
+        if registers is not None:
+            self.stdout.write(registers_demo.summary(registers))
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
         for account in accounts:
             unit = account.unit.name if account.unit else "—"
             self.stdout.write(
                 f"  {account.username:<12} {User.Role(account.role).label:<6} {unit:<14} {account.note}"
+            )
+        if registers is not None and registers.account:
+            grid_user = User.objects.select_related("unit").get(username=registers.account)
+            self.stdout.write(
+                f"  {grid_user.username:<12} {User.Role(grid_user.role).label:<6} "
+                f"{grid_user.unit.name:<14} 只看自己网格内的企业，手机录入巡查"
             )
