@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from tracker.bulk_insert import insert_rows
 from tracker.enterprises.models import Enterprise, Industry
 from tracker.excel import cells
 from tracker.excel.reading import Sheet, open_sheet
@@ -156,20 +157,25 @@ def _funds(value) -> Decimal | None:
 
 
 class Lookups:
+    """Plain tuples, not model instances: 20,000 enterprises load in a fraction of a second."""
+
     def __init__(self):
         self.townships = {}
+        self.township_by_pk = {}
         for unit in Unit.objects.filter(kind=Unit.Kind.TOWNSHIP):
+            self.township_by_pk[unit.pk] = unit
             for key in {unit.name, unit.short_name} - {""}:
                 self.townships[key] = unit
-        self.industries = {i.name: i for i in Industry.objects.select_related("supervisor")}
-        self.enterprises: dict[tuple[int, str], Enterprise] = {}
-        self.by_name: dict[str, list[Enterprise]] = {}
-        for e in Enterprise.objects.select_related("industry__supervisor").only(
-            "pk", "name", "township_id", "grid_id", "industry_id", "supervisor_id",
-            "industry__supervisor_id", "industry__name",
-        ):  # fmt: skip
-            self.enterprises[(e.township_id, e.name)] = e
-            self.by_name.setdefault(e.name, []).append(e)
+        self.industries = {i.name: i for i in Industry.objects.all()}
+        self.industry_supervisor = {i.pk: i.supervisor_id for i in self.industries.values()}
+        # (pk, township_id, grid_id, industry_id, supervisor_id)
+        self.enterprises: dict[tuple[int, str], tuple] = {}
+        self.by_name: dict[str, list[tuple]] = {}
+        for name, *e in Enterprise.objects.values_list(
+            "name", "pk", "township_id", "grid_id", "industry_id", "supervisor_id"
+        ):
+            self.enterprises[(e[1], name)] = tuple(e)
+            self.by_name.setdefault(name, []).append(tuple(e))
 
     def township(self, name: str) -> Unit | None:
         if not name:
@@ -228,18 +234,20 @@ def _parse_row(row, number, columns, lookups: Lookups, today) -> dict:
             enterprise = found[0] if len(found) == 1 else None
         if enterprise is None:
             raise _Err("enterprise", f"企业“{name}”不在企业台账中，请先在企业台账中建档。")
-        township = enterprise.township
+        township = lookups.township_by_pk[enterprise[1]]
     if township is None:
         raise _Err("township", "没有企业的隐患须填写所属乡镇（街道）。")
-    fields["enterprise"], fields["township"] = enterprise, township
-    industry = enterprise.industry if enterprise else lookups.industries.get(t("industry"))
-    fields["industry"] = industry
-    fields["grid_id"] = enterprise.grid_id if enterprise else None
-    fields["supervisor_id"] = (
-        (enterprise.supervisor_id or industry.supervisor_id)
-        if enterprise
-        else (industry.supervisor_id if industry else None)
-    )
+    fields["enterprise_id"] = enterprise[0] if enterprise else None
+    fields["township"] = township
+    if enterprise:
+        _, _, grid_id, industry_id, supervisor_id = enterprise
+        fields["grid_id"], fields["industry_id"] = grid_id, industry_id
+        fields["supervisor_id"] = supervisor_id or lookups.industry_supervisor.get(industry_id)
+    else:
+        industry = lookups.industries.get(t("industry"))
+        fields["grid_id"] = None
+        fields["industry_id"] = industry.pk if industry else None
+        fields["supervisor_id"] = industry.supervisor_id if industry else None
     fields["location"] = t("location")[:200] or ("" if enterprise else "（未填写部位）")
     level = LEVEL_WORDS.get(t("level"))
     if level is None:
@@ -326,7 +334,7 @@ def _existing(parsed: list[dict]) -> dict[int, int]:
             if m and int(m[1]) in known_pks:
                 found[p["row"]] = int(m[1])
                 continue
-        e = p["enterprise"].pk if p["enterprise"] else None
+        e = p["enterprise_id"]
         key = (e, None if e else p["township"].pk, "" if e else p["location"],
                p["description"], p["found_on"])  # fmt: skip
         if key in keys:
@@ -365,7 +373,7 @@ def import_hazards(
             report.errors.append(RowError(number, columns.get(exc.field_name), str(exc)))
             continue
         key = fields["code"] or (
-            fields["enterprise"].pk if fields["enterprise"] else fields["location"],
+            fields["enterprise_id"] or fields["location"],
             fields["description"], fields["found_on"],
         )  # fmt: skip
         if key in seen:
@@ -389,61 +397,52 @@ def import_hazards(
     return report
 
 
+COLUMNS = [
+    "code", "enterprise_id", "township_id", "grid_id", "industry_id", "supervisor_id",
+    "rectifier_id", "found_on", "source", "location", "description", "category", "subcategory",
+    "level", "basis", "measures", "responsible", "funds", "deadline", "contingency", "state",
+    "deferred_reason", "interim_measures", "deferred_reviewed_on", "submitted_on",
+    "accepted_on", "accepted_by", "listing", "listed_on",
+]  # fmt: skip
+
+
 def _write(rows: list[dict], *, user: User, today: date) -> None:
+    """Straight inserts (the core's insert_rows): 50,000 rows in seconds, in one transaction."""
     now = timezone.now()
-    hazards = []
-    for p in rows:
+    first = (Hazard.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+
+    def values(p):
         state = p["state"]
-        closed = state == "closed"
-        hazards.append(
-            Hazard(
-                code=p["code"],
-                enterprise=p["enterprise"],
-                township=p["township"],
-                grid_id=p["grid_id"],
-                industry=p["industry"],
-                supervisor_id=p["supervisor_id"],
-                rectifier=None if p["enterprise"] else p["township"],
-                found_on=p["found_on"],
-                source=p["source"],
-                location=p["location"],
-                description=p["description"],
-                category=p["category"],
-                subcategory=p["subcategory"],
-                level=p["level"],
-                basis=p["basis"],
-                measures=p["measures"],
-                responsible=p["responsible"],
-                funds=p["funds"],
-                deadline=p["deadline"],
-                contingency=p["contingency"],
-                state=state,
-                deferred_reason=p["note"] if state == "deferred" else "",
-                interim_measures=p["contingency"] if state == "deferred" else "",
-                deferred_reviewed_on=today if state == "deferred" else None,
-                submitted_on=p["completed_on"] if state in ("review", "closed") else None,
-                accepted_on=p["accepted_on"] if closed else None,
-                accepted_by=p["accepted_by"] if closed else "",
-                listing=p["listing"],
-                listed_on=p["found_on"] if p["listing"] else None,
-                recorded_by=user,
-                created_at=now,
-                updated_at=now,
-            )  # fmt: skip
-        )
-    Hazard.objects.bulk_create(hazards, batch_size=2000)
-    HazardChange.objects.bulk_create(
-        [
-            HazardChange(
-                hazard=h,
-                author=user,
-                kind=HazardChange.Kind.IMPORT,
-                from_state="",
-                to_state=h.state,
-                note=f"从隐患台账 Excel 导入（第{p['row']}行）",
-                created_at=now,
-            )  # fmt: skip
-            for h, p in zip(hazards, rows, strict=True)
-        ],
-        batch_size=2000,
+        closed, deferred = state == "closed", state == "deferred"
+        return (
+            p["code"], p["enterprise_id"], p["township"].pk, p["grid_id"], p["industry_id"],
+            p["supervisor_id"], None if p["enterprise_id"] else p["township"].pk,
+            p["found_on"], p["source"], p["location"], p["description"], p["category"],
+            p["subcategory"], p["level"], p["basis"], p["measures"], p["responsible"],
+            p["funds"], p["deadline"], p["contingency"], state,
+            p["note"] if deferred else "", p["contingency"] if deferred else "",
+            today if deferred else None,
+            p["completed_on"] if state in ("review", "closed") else None,
+            p["accepted_on"] if closed else None, p["accepted_by"] if closed else "",
+            p["listing"], p["found_on"] if p["listing"] else None,
+        )  # fmt: skip
+
+    insert_rows(
+        Hazard, COLUMNS, (values(p) for p in rows),
+        constants={"recorded_by": user.pk, "created_at": now, "updated_at": now},
+    )  # fmt: skip
+    # This transaction's rows, in the order they were inserted.
+    made = list(
+        Hazard.objects.filter(pk__gte=first, recorded_by=user, created_at=now)
+        .order_by("pk")
+        .values_list("pk", "state")
     )
+    if len(made) != len(rows):
+        raise RuntimeError("imported rows could not be matched to their history")
+    insert_rows(
+        HazardChange, ["hazard_id", "to_state", "note"],
+        ((pk, state, f"从隐患台账 Excel 导入（第{p['row']}行）")
+         for (pk, state), p in zip(made, rows, strict=True)),
+        constants={"author": user.pk, "kind": HazardChange.Kind.IMPORT, "from_state": "",
+                   "created_at": now},
+    )  # fmt: skip
