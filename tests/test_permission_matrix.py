@@ -311,3 +311,111 @@ def test_another_townships_grids_never_show_on_the_grid_page(login, world, regis
     )
     text = page.content.decode()
     assert "东关一网格" not in text and "刘网格" not in text and "城关镇" not in text
+
+
+# --- the 隐患台账 -------------------------------------------------------------------------------
+
+
+def prepare_hazard(world, registers, view, today):
+    """A 一般 hazard of township A's tannery (网格员 A's grid, supervised by the department) in
+    the state the view acts on; return (url, method, data)."""
+    from django.urls import reverse as r
+
+    from tests.hazard_helpers import plan, png, record
+    from tracker.enterprises import services as reg
+    from tracker.hazards import services as hz
+
+    tannery = registers.tannery
+    if view in ("hz_list", "hz_export", "hz_summary", "hz_dashboard", "hz_import"):
+        name = {"hz_list": "hazard_list", "hz_export": "hazard_export",
+                "hz_summary": "hazard_summary", "hz_dashboard": "hazard_dashboard",
+                "hz_import": "hazard_import"}[view]  # fmt: skip
+        return r(f"hazards:{name}"), "get", None
+    if view == "hz_confirm":
+        return r("hazards:hazard_import_confirm"), "post", {"token": "0" * 32}
+    if view == "hz_new_form":
+        return r("hazards:hazard_new"), "get", {"enterprise": tannery.pk}
+    if view == "hz_record":
+        data = {"enterprise": tannery.pk, "description": "通道堵塞", "found_on": today.isoformat(),
+                "source": "grid", "category": "site", "level": "general"}  # fmt: skip
+        return r("hazards:hazard_new"), "post", data
+    if view == "hz_convert":
+        inspection = reg.inspection_record(
+            user=world.office, enterprise=tannery, inspected_on=today, result="hazards",
+            hazards=["灭火器过期"], signature="检查人", today=today,
+        )  # fmt: skip
+        return r("hazards:inspection_convert", args=[inspection.pk]), "post", {}
+    hazard = record(world.office, today, enterprise=tannery, photos=[png("前.png")])
+    if view == "hz_detail":
+        return r("hazards:hazard_detail", args=[hazard.pk]), "get", None
+    if view == "hz_photo":
+        return r("hazards:photo_download", args=[hazard.photos.get().pk]), "get", None
+    if view == "hz_plan":
+        data = {"plan-measures": "接地", "plan-responsible": "王厂长", "plan-funds": "0",
+                "plan-deadline": today.isoformat(), "plan-contingency": "断电"}  # fmt: skip
+        return r("hazards:hazard_action", args=[hazard.pk, "plan"]), "post", data
+    if view == "hz_void":
+        data = {"void-reason": "重复登记"}
+        return r("hazards:hazard_action", args=[hazard.pk, "void"]), "post", data
+    if view == "hz_accept":
+        plan(world.office, hazard, today)
+        hz.hazard_submit(user=world.office, hazard=hazard, photos=[png()], today=today)
+        data = {"accept-accepted_on": today.isoformat(), "accept-signer": "验收人"}
+        return r("hazards:hazard_action", args=[hazard.pk, "accept"]), "post", data
+    raise AssertionError(view)
+
+
+# office, leader, staff_a, staff_b, dept, grid_a, grid_b. Another township's hazard is "not
+# found" (404, no hint); a step the role may never take is refused (403).
+HAZARD_MATRIX = {
+    "hz_list": (200, 200, 200, 200, 200, 200, 200),
+    "hz_detail": (200, 200, 200, 404, 200, 200, 404),
+    "hz_photo": (200, 200, 200, 404, 200, 200, 404),
+    "hz_new_form": (200, 403, 200, 404, 200, 200, 404),
+    "hz_record": (302, 403, 302, 404, 302, 302, 404),
+    "hz_convert": (302, 403, 302, 404, 302, 302, 404),
+    "hz_plan": (302, 403, 302, 404, 302, 403, 404),
+    # A 一般 hazard is accepted by its township (or the office), not by the department.
+    "hz_accept": (302, 403, 302, 404, 403, 403, 404),
+    "hz_void": (302, 403, 403, 404, 403, 403, 404),
+    "hz_export": (200, 200, 200, 200, 200, 200, 200),
+    "hz_summary": (200, 200, 200, 200, 200, 200, 200),
+    "hz_dashboard": (200, 200, 403, 403, 403, 403, 403),
+    "hz_import": (200, 403, 403, 403, 403, 403, 403),
+    "hz_confirm": (410, 403, 403, 403, 403, 403, 403),
+}
+
+
+def hazard_state():
+    from tracker.hazards.models import Hazard, HazardChange
+
+    return (
+        Hazard.objects.count(),
+        HazardChange.objects.count(),
+        list(Hazard.objects.order_by("pk").values_list("state", "voided")),
+    )
+
+
+@pytest.mark.parametrize("view", HAZARD_MATRIX)
+@pytest.mark.parametrize("who", [*REGISTER_USERS, "anonymous"])
+def test_each_role_gets_exactly_what_it_may_in_the_hazard_register(
+    client, world, registers, dept_staff, today, view, who
+):
+    url, method, data = prepare_hazard(world, registers, view, today)
+    before = hazard_state()
+    if who != "anonymous":
+        client.force_login(dept_staff if who == "dept" else getattr(world, who))
+    response = (
+        getattr(client, method)(url, data) if data is not None else getattr(client, method)(url)
+    )
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        expected = None
+    else:
+        expected = HAZARD_MATRIX[view][REGISTER_USERS.index(who)]
+        assert response.status_code == expected, (view, who, response.status_code)
+    if method == "post" and expected != 302:
+        assert hazard_state() == before, "a refused request changed something"
+    if method == "post" and expected == 302:
+        assert hazard_state() != before, "an allowed request changed nothing"
