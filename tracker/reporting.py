@@ -8,8 +8,9 @@ Two ways in, by what the question needs:
   services with their history row's time) is older than its first day. One query, whatever the
   number of assignments or cadences.
 - "How did each period go?" (the task page's calendar, the bulletin's 报送情况) needs every
-  report day: one grouped query over the history returns, per assignment, its first history
-  day and its distinct (day, kind) events as one string, and tracker.periods does the rest.
+  report day: one query returns, per assignment, its first history day and its report,
+  submission, return and approval days as one string (see _facts), and tracker.periods does
+  the rest.
 
 Both apply the same rule as tracker.periods: for an assignment that reported nothing since
 the period began, the period is 未报 exactly when it counts (work began a week before its
@@ -53,6 +54,7 @@ from tracker.periods import (
     period_statuses,
 )
 from tracker.periods import tally as tally_of
+from tracker.selectors import assignments_for_user
 
 Kind = StatusUpdate.Kind
 # A submission waiting for review cannot be reported on (the services refuse it), and an
@@ -160,8 +162,6 @@ class Owed:
 def missed_reports_of(user: User, *, today: date) -> list[Owed]:
     """The user's 未按期报送: the assignments of the units they may see, with the period
     each missed, in item code order (the unit's home lists its own)."""
-    from tracker.selectors import assignments_for_user
-
     scoped = assignments_for_user(user).filter(item__state=ChecklistItem.State.PUBLISHED)
     missed, periods = missed_last_period(scoped, today=today)
     rows = missed.select_related("item", "unit").order_by("item__code", "unit__sort_order")
@@ -216,17 +216,16 @@ _JULIAN = 1721425
 
 
 class _Events(Aggregate):
-    """A group's distinct values as one comma-separated string: a hundred thousand strings
-    cost less to fetch than a million rows."""
+    """A group's values as one comma-separated string: a hundred thousand strings cost less
+    to fetch than a million rows."""
 
     function = "GROUP_CONCAT"
     output_field = CharField()
-    allow_distinct = True
 
     def as_postgresql(self, compiler, connection, **extra_context):
         clone = self.copy()
         clone.function = "STRING_AGG"
-        clone.template = "%(function)s(%(distinct)s(%(expressions)s)::text, ',')"
+        clone.template = "%(function)s((%(expressions)s)::text, ',')"
         return super(_Events, clone).as_sql(compiler, connection, **extra_context)
 
 
