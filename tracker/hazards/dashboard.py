@@ -54,8 +54,12 @@ def dashboard(user: User, *, today: date) -> dict:
             "major_url": _url(township=town, open=1, level="major"),
         })  # fmt: skip
     start = date(today.year, 1, 1)
-    towns, town_total = summaries.summary(user, start=start, end=today, today=today)
-    industries, _ = summaries.summary(user, start=start, end=today, today=today, by="industry")
+    towns, town_total = summaries.summary(
+        user, start=start, end=today, today=today, enterprises=False
+    )
+    industries, _ = summaries.summary(
+        user, start=start, end=today, today=today, by="industry", enterprises=False
+    )
     overdue = live.filter(overdue_q(today)).count()
     majors = list(
         live.filter(level="major")
