@@ -19,7 +19,7 @@ SUB = ["", "", "", "", "", "", "", "", "", "", "整改措施", "整改责任人"
        "整改时限", "防范措施", "", "", "", "", "", "", ""]  # fmt: skip
 
 
-def workbook(rows) -> io.BytesIO:
+def workbook(rows, merges=()) -> io.BytesIO:
     book = Workbook()
     sheet = book.active
     sheet.append(["城关镇隐患排查治理台账"])
@@ -29,6 +29,8 @@ def workbook(rows) -> io.BytesIO:
     sheet.merge_cells("K2:O2")
     for row in rows:
         sheet.append(row)
+    for merge in merges:
+        sheet.merge_cells(merge)
     data = io.BytesIO()
     book.save(data)
     data.seek(0)
@@ -101,3 +103,10 @@ def test_a_renamed_file_is_refused_by_the_same_reader(world):
 def test_only_the_office_imports(world):
     with pytest.raises(PermissionError, match="只有安委办"):
         import_hazards(workbook([]), user=world.staff_a, dry_run=True)
+
+
+def test_a_township_merged_down_its_rows_applies_to_each_row(world, registers, rows):
+    rows[2][3] = None  # the road has no enterprise: its township comes from the merge
+    report = import_hazards(workbook(rows, merges=["D5:D6"]), user=world.office, dry_run=False)
+    assert report.errors == [] and report.added == 3
+    assert Hazard.objects.get(enterprise=None).township == world.town_a

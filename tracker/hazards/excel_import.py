@@ -114,6 +114,17 @@ def _matches(row) -> dict[str, int]:
     return found
 
 
+# Offices merge a township's (or an enterprise's, or a day's) cells down its rows.
+MERGE_FILLED = ("township", "enterprise", "found_on", "industry", "source")
+
+
+def _fill_merged(sheet: Sheet, header: int, columns: dict[str, int]) -> None:
+    wanted = {columns[f] for f in MERGE_FILLED if f in columns}
+    for (r, c), (r1, c1) in sheet.merged_anchor().items():
+        if r > header and c in wanted and r < len(sheet.rows) and c < len(sheet.rows[r]):
+            sheet.rows[r][c] = sheet.rows[r1][c1]
+
+
 def _date(value, label, *, today) -> date | None:
     if value in (None, ""):
         return None
@@ -356,6 +367,7 @@ def import_hazards(
     except (UnsafeWorkbook, cells.CellError) as exc:
         report.errors.append(RowError(0, None, str(exc)))
         return report
+    _fill_merged(sheet, header, columns)
     lookups = Lookups()
     parsed, seen = [], {}
     for index in range(header + 1, len(sheet.rows)):
