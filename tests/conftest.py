@@ -222,8 +222,13 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     """A fresh phone-sized browser page; a screenshot of it is kept in test-artifacts/."""
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN")
-    context.set_default_timeout(10_000)
+    # Generous: CI runs three suites side by side on two cores; expect() still returns as
+    # soon as the page is right, so only a real failure waits this long.
+    context.set_default_timeout(30_000)
+    expect.set_options(timeout=15_000)
     new_page = context.new_page()
     yield new_page
     ARTIFACTS.mkdir(exist_ok=True)
