@@ -24,6 +24,8 @@ DUE_WINDOWS = [
     ("7", "7天内到期"),
     ("30", "30天内到期"),
     ("long", "长期任务"),
+    # Open work whose last due reporting period has no report (reporting.missed_last_period).
+    ("missed", "未按期报送"),
 ]
 
 
@@ -215,6 +217,10 @@ class AssignmentFilter(django_filters.FilterSet):
             return queryset.overdue(today)
         if value == "past":
             return queryset.open().filter(due_date__lt=today)
+        if value == "missed":
+            from tracker.reporting import missed_last_period  # reporting reads the list's rows
+
+            return missed_last_period(queryset, today=today)[0]
         if value == "long":
             return queryset.filter(due_date__isnull=True)
         days = int(value)

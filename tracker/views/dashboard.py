@@ -15,7 +15,7 @@ SORTS = {
 }
 
 
-def list_query(filters: DashboardFilters) -> str:
+def list_query(filters: DashboardFilters, *, counted: bool = True) -> str:
     """The task list's query for the rows the dashboard counts under these filters: every
     figure links to it with its own condition added, and the list then counts the same."""
     query = QueryDict(mutable=True)
@@ -26,7 +26,8 @@ def list_query(filters: DashboardFilters) -> str:
         query["kind"] = filters.kind
     if filters.source:
         query["source"] = str(filters.source.pk)
-    query["counted"] = "1"
+    if counted:
+        query["counted"] = "1"
     return query.urlencode()
 
 
@@ -57,6 +58,8 @@ def dashboard(request):
         },
         "sort": sort,
         "list_query": list_query(filters),
+        # 未按期报送 counts every role's reports, 配合 included.
+        "all_roles_query": list_query(filters, counted=False),
         "theme_chart": charts.bar_chart(
             [(t["name"], t["rate"]) for t in board.themes], title="各领域完成率"
         ),
