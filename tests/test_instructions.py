@@ -84,9 +84,7 @@ def test_the_unit_sees_the_instruction_at_the_top_of_its_task_until_it_reports(l
     assert "请月底前见效。" in page  # still in the history
 
 
-def test_a_leader_finds_the_instruction_form_on_a_units_task_and_the_office_does_not(
-    login, world
-):
+def test_a_leader_finds_the_instruction_form_on_a_units_task_and_the_office_does_not(login, world):
     url = reverse("assignment_detail", args=[world.a_item.pk])
     assert reverse("assignment_instruction", args=[world.a_item.pk]) in (
         login(world.leader).get(url).content.decode()
