@@ -152,6 +152,11 @@ def test_bulk_publish_publishes_the_items_of_the_chosen_rows(login, world):
     )
     world.draft.refresh_from_db()
     assert world.draft.state == "published"
+    # The unit hears of its new task in the bell and on its channels.
+    from tracker.models import Notice, OutboxMessage
+
+    assert Notice.objects.filter(unit=world.town_a, assignment=world.a_draft).exists()
+    assert OutboxMessage.objects.filter(kind=OutboxMessage.Kind.TASK).exists()
 
 
 def test_staff_cannot_use_bulk_actions(login, world):

@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from checklist.services import items_publish
 from tracker import selectors, services
 from tracker.forms import BulkForm, ExtensionDecisionForm, ReviewForm
 from tracker.models import Assignment
+from tracker.notices import items_publish
 from tracker.views.assignments import _detail
 
 
