@@ -367,6 +367,53 @@ def group_hints(candidate: DirectiveCandidate) -> list[str]:
     return hints
 
 
+# Shown inside the actor's brackets on the review page, hence no brackets of their own.
+GROUP_LABELS = {
+    "township": "各乡镇、街道",
+    "department": "各部门",
+    "enterprise": "企业",
+    "village": "各村、社区",
+}
+ROLE_LABELS = dict(Assignment.Role.choices)
+
+
+@dataclass
+class ActorView:
+    """One actor of a candidate as the review page lists it."""
+
+    name: str  # as written in the speech
+    unit: str  # the unit it matched, "" if none
+    group: str  # the group it stands for (各村 …), "" if none
+    role: str  # 牵头 / 责任 / 配合
+    suggestion: str = ""  # for an unmatched one: the unit its name leads to now (a new alias)
+
+    @property
+    def unmatched(self) -> bool:
+        return not self.unit and not self.group
+
+
+def actor_views(candidate: DirectiveCandidate, units: UnitIndex) -> list[ActorView]:
+    """The candidate's actors, each with its unit, its group or nothing. An unmatched name
+    that a unit's name or alias now leads to (mapped on another candidate since the speech
+    was read) comes with that unit filled in, so confirming it is one click."""
+    views = []
+    for entry in candidate.actors:
+        name = entry.get("name") or ""
+        if not name:
+            continue
+        view = ActorView(
+            name=name,
+            unit=entry.get("unit") or "",
+            group=GROUP_LABELS.get(entry.get("group") or "", entry.get("group") or ""),
+            role=ROLE_LABELS.get(entry.get("role"), ROLE_LABELS[Assignment.Role.RESPONSIBLE]),
+        )
+        if view.unmatched:
+            found = units.find(name)
+            view.suggestion = found.name if found else ""
+        views.append(view)
+    return views
+
+
 @dataclass
 class FieldView:
     """A bound field reduced to plain strings, for a template that writes the <input> itself."""

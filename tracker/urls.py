@@ -92,6 +92,11 @@ urlpatterns = [
         name="candidate_split",
     ),
     path(
+        "speeches/<int:pk>/candidates/<int:cid>/alias/",
+        speeches.candidate_alias,
+        name="candidate_alias",
+    ),
+    path(
         "login/",
         auth_views.LoginView.as_view(
             template_name="registration/login.html",

@@ -19,16 +19,18 @@ from django.views.decorators.http import require_POST
 
 from checklist.models import DirectiveCandidate, Theme
 from checklist.spans import SplitPoint, pieces, split_points
-from tracker import selectors, speech_review
+from tracker import security, selectors, speech_review
 from tracker.excel.task_sheet import UnitIndex
 from tracker.models import Assignment
 from tracker.services import WorkflowError
 from tracker.speech_forms import (
     ALL_TOWNSHIPS,
+    ActorView,
     CandidateForm,
     FieldView,
     SpeechForm,
     SplitForm,
+    actor_views,
     deadline_source,
     deadline_warnings,
     field_views,
@@ -95,6 +97,7 @@ class CandidateRow:
     splits: list[SplitPoint] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    actors: list[ActorView] = field(default_factory=list)
     has_next: bool = False
     assigned: list[str] = field(default_factory=list)  # "城关镇（责任）" for an accepted one
     deadline_source: str = ""  # "时限原文：6月底前 → 2027-06-30"
@@ -103,6 +106,10 @@ class CandidateRow:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.shown_state]
+
+    @property
+    def unmatched_actors(self) -> list[ActorView]:
+        return [actor for actor in self.actors if actor.unmatched]
 
 
 def _shown_state(candidate: DirectiveCandidate) -> str:
@@ -143,6 +150,7 @@ def _review(request, speech, *, bound: dict | None = None, page: int | None = No
         candidate = row.candidate
         row.hints = group_hints(candidate)
         row.unresolved = unresolved_names(candidate, kinds)
+        row.actors = actor_views(candidate, units)
         row.assigned = assigned.get(candidate.item_id, [])
         row.deadline_source = deadline_source(candidate)
         if can_edit and candidate.state == State.PENDING:
@@ -320,6 +328,50 @@ def candidate_split(request, pk, cid):
         return _back(candidate)
     messages.success(request, "已拆分为两条，都仍为待审。")
     return _back(first)
+
+
+@require_POST
+def candidate_alias(request, pk, cid):
+    """Map an actor the extractor could not match to a unit in one click, and keep the name as
+    the unit's alias for the next speech. The unit is typed as anywhere else: 全称、简称或旧称."""
+    candidate = selectors.get_candidate_for_user(request.user, pk, cid)
+    if refused := _refuse_unless_office(request):
+        return refused
+    name = request.POST.get("actor", "").strip()
+    typed = request.POST.get("unit", "").strip()
+    if not typed:
+        messages.error(request, f"请填写「{name}」对应的单位。")
+        return _back(candidate)
+    unit = UnitIndex().find(typed)
+    if unit is None:
+        messages.error(
+            request, f"没有找到单位「{typed}」，请从列表中选择，或填写全称、简称或旧称。"
+        )
+        return _back(candidate)
+    try:
+        candidate, alias = speech_review.candidate_actor_map(
+            candidate=candidate, user=request.user, name=name, unit=unit
+        )
+    except WorkflowError as exc:
+        messages.error(request, str(exc))
+        return _back(candidate)
+    if alias is not None:
+        security.log_event(
+            request,
+            "unit_alias_create",
+            "success",
+            alias=alias.alias,
+            unit=unit.name,
+            speech=candidate.source_id,
+            candidate=candidate.pk,
+        )
+        messages.success(
+            request,
+            f"「{name}」已对应到{unit.name}，并保存为别名：以后的讲话会自动识别。",
+        )
+    else:
+        messages.success(request, f"「{name}」已对应到{unit.name}。")
+    return _back(candidate)
 
 
 @require_POST
