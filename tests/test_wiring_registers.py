@@ -18,7 +18,13 @@ def test_a_grid_member_lands_on_their_grid_from_home_and_dashboard(login, world)
 
 def test_the_nav_offers_the_registers_and_the_by_item_view(login, world):
     office = login(world.office).get(reverse("home")).content.decode()
-    for name in ("enterprises:enterprise_list", "enterprises:grid_coverage", "item_list"):
+    for name in (
+        "enterprises:enterprise_list",
+        "enterprises:grid_coverage",
+        "item_list",
+        "hazards:hazard_list",
+        "hazards:hazard_dashboard",
+    ):
         assert f'href="{reverse(name)}"' in office
     grid = login(world.grid_a).get(reverse("enterprises:grid_home")).content.decode()
     assert f'href="{reverse("enterprises:grid_home")}"' in grid

@@ -55,6 +55,10 @@ class Command(BaseCommand):
                 # The registers are a wing: loaded when installed, by name, never imported above.
                 registers_demo = import_module("tracker.enterprises.demo")
                 registers = registers_demo.load(today, password=password)
+            hazards = None
+            if registers is not None and apps.is_installed("tracker.hazards"):
+                # After the registers: hazards come from their inspections.
+                hazards = import_module("tracker.hazards.demo").load(today)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
             f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条，"
@@ -62,6 +66,8 @@ class Command(BaseCommand):
         )
         if registers is not None:
             self.stdout.write(registers_demo.summary(registers))
+        if hazards is not None:
+            self.stdout.write(f"隐患台账：新增隐患 {hazards} 条。")
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
         for account in accounts:
