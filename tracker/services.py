@@ -154,6 +154,54 @@ def _record(
     return update
 
 
+def store_upload(
+    *,
+    row,
+    upload: UploadedFile,
+    written: list[str],
+    what: str,
+    noun: str = "文件",
+    error: type[WorkflowError] = WorkflowError,
+    fallback_type: str | None = None,
+) -> None:
+    """Fill the row's original_name, size, content_type and sha256 from the upload, store its
+    bytes in the row's `file` field and save the row. The name is put on `written` before the
+    bytes are, so that the caller can remove even a half-written file if the request fails.
+
+    `what` names the file in the log; `noun` and `error` word and raise the refusal of an empty
+    file. Without `fallback_type` a browser that sends no type gets one guessed from the name."""
+    field = type(row)._meta.get_field("file")
+    digest, size = hashlib.sha256(), 0
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    if size == 0:
+        raise error(f"{noun}「{upload.name}」是空文件，请重新选择。")
+    upload.seek(0)
+    content_type = getattr(upload, "content_type", "") or (
+        fallback_type or mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+    )
+    row.original_name = upload.name[:255]
+    row.size = size
+    row.content_type = content_type[:100]
+    row.sha256 = digest.hexdigest()
+    name = field.storage.get_available_name(
+        field.generate_filename(row, upload.name), max_length=field.max_length
+    )
+    written.append(name)
+    try:
+        saved = field.storage.save(name, upload, max_length=field.max_length)
+    except OSError as exc:
+        if is_disk_full(exc):
+            logger.error("disk full while storing %s %s: %s", what, name, exc)
+            raise StorageFullError(DISK_FULL_MESSAGE) from exc
+        raise
+    if saved != name:
+        written.append(saved)
+    row.file = saved
+    row.save()
+
+
 def _attach(
     *,
     update: StatusUpdate,
@@ -162,49 +210,13 @@ def _attach(
     at: datetime,
     written: list[str],
 ) -> list[Evidence]:
-    """Store the files and their rows. Every name is put on `written` before its bytes are,
-    so that the caller can remove even a half-written file if the request fails."""
-    field = Evidence._meta.get_field("file")
+    """Store the files and their rows; see store_upload for what `written` is for."""
     stored = []
     for upload in files:
-        digest = hashlib.sha256()
-        size = 0
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-        if size == 0:
-            raise WorkflowError(f"文件「{upload.name}」是空文件，请重新选择。")
-        upload.seek(0)
-        content_type = (
-            getattr(upload, "content_type", "")
-            or mimetypes.guess_type(upload.name)[0]
-            or "application/octet-stream"
-        )
         evidence = Evidence(
-            update=update,
-            assignment=update.assignment,
-            original_name=upload.name[:255],
-            size=size,
-            content_type=content_type[:100],
-            sha256=digest.hexdigest(),
-            uploaded_by=user,
-            uploaded_at=at,
+            update=update, assignment=update.assignment, uploaded_by=user, uploaded_at=at
         )
-        name = field.storage.get_available_name(
-            field.generate_filename(evidence, upload.name), max_length=field.max_length
-        )
-        written.append(name)
-        try:
-            saved = field.storage.save(name, upload, max_length=field.max_length)
-        except OSError as exc:
-            if is_disk_full(exc):
-                logger.error("disk full while storing evidence %s: %s", name, exc)
-                raise StorageFullError(DISK_FULL_MESSAGE) from exc
-            raise
-        if saved != name:
-            written.append(saved)
-        evidence.file = saved
-        evidence.save()
+        store_upload(row=evidence, upload=upload, written=written, what="evidence")
         stored.append(evidence)
     return stored
 

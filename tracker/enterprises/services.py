@@ -5,7 +5,6 @@ Messages are Chinese and name the field; nothing is half-written: photos stored 
 failed commit are removed again.
 """
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -31,12 +30,10 @@ from tracker.enterprises.models import (
 from tracker.enterprises.selectors import enterprises_for_user
 from tracker.models import Notice, Unit, User
 from tracker.services import (
-    DISK_FULL_MESSAGE,
-    StorageFullError,
     WorkflowError,
     clean_text,
-    is_disk_full,
     remove_files,
+    store_upload,
 )
 
 logger = logging.getLogger(__name__)
@@ -349,40 +346,12 @@ def _inspection_rows(
 
 
 def _store_photos(*, inspection, photos, user, at, written: list[str]) -> None:
-    """As the core stores evidence: each name goes on `written` before its bytes do."""
-    field = InspectionPhoto._meta.get_field("file")
     for upload in photos:
-        digest, size = hashlib.sha256(), 0
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-        if size == 0:
-            raise RegisterError(f"照片「{upload.name}」是空文件，请重新选择。")
-        upload.seek(0)
-        photo = InspectionPhoto(
-            inspection=inspection,
-            original_name=upload.name[:255],
-            size=size,
-            content_type=(getattr(upload, "content_type", "") or "image/jpeg")[:100],
-            sha256=digest.hexdigest(),
-            uploaded_by=user,
-            uploaded_at=at,
-        )
-        name = field.storage.get_available_name(
-            field.generate_filename(photo, upload.name), max_length=field.max_length
-        )
-        written.append(name)
-        try:
-            saved = field.storage.save(name, upload, max_length=field.max_length)
-        except OSError as exc:
-            if is_disk_full(exc):
-                logger.error("disk full while storing an inspection photo %s: %s", name, exc)
-                raise StorageFullError(DISK_FULL_MESSAGE) from exc
-            raise
-        if saved != name:
-            written.append(saved)
-        photo.file = saved
-        photo.save()
+        photo = InspectionPhoto(inspection=inspection, uploaded_by=user, uploaded_at=at)
+        store_upload(
+            row=photo, upload=upload, written=written, what="an inspection photo",
+            noun="照片", error=RegisterError, fallback_type="image/jpeg",
+        )  # fmt: skip
 
 
 # --- 标准化创建 -----------------------------------------------------------------------------

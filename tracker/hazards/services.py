@@ -2,7 +2,6 @@
 history row, so a page, an import and a command cannot disagree. Messages are Chinese and name
 the field; nothing is half-written: photos stored before a failed commit are removed again."""
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -21,12 +20,10 @@ from tracker.hazards import permissions
 from tracker.hazards.models import Hazard, HazardChange, HazardPhoto
 from tracker.models import Unit, User
 from tracker.services import (
-    DISK_FULL_MESSAGE,
-    StorageFullError,
     WorkflowError,
     clean_text,
-    is_disk_full,
     remove_files,
+    store_upload,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,38 +54,14 @@ def _photos_guarded(fn):
 
 
 def _store_photos(*, hazard, photos, stage, user, at, written: list[str]) -> None:
-    """As the core stores evidence: each name goes on `written` before its bytes do."""
     if len(photos) > MAX_PHOTOS:
         raise HazardError(f"一次最多上传 {MAX_PHOTOS} 张照片。")
-    field = HazardPhoto._meta.get_field("file")
     for upload in photos:
-        digest, size = hashlib.sha256(), 0
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
-        if size == 0:
-            raise HazardError(f"照片「{upload.name}」是空文件，请重新选择。")
-        upload.seek(0)
-        photo = HazardPhoto(
-            hazard=hazard, stage=stage, original_name=upload.name[:255], size=size,
-            content_type=(getattr(upload, "content_type", "") or "image/jpeg")[:100],
-            sha256=digest.hexdigest(), uploaded_by=user, uploaded_at=at,
+        photo = HazardPhoto(hazard=hazard, stage=stage, uploaded_by=user, uploaded_at=at)
+        store_upload(
+            row=photo, upload=upload, written=written, what="a hazard photo",
+            noun="照片", error=HazardError, fallback_type="image/jpeg",
         )  # fmt: skip
-        name = field.storage.get_available_name(
-            field.generate_filename(photo, upload.name), max_length=field.max_length
-        )
-        written.append(name)
-        try:
-            saved = field.storage.save(name, upload, max_length=field.max_length)
-        except OSError as exc:
-            if is_disk_full(exc):
-                logger.error("disk full while storing a hazard photo %s: %s", name, exc)
-                raise StorageFullError(DISK_FULL_MESSAGE) from exc
-            raise
-        if saved != name:
-            written.append(saved)
-        photo.file = saved
-        photo.save()
 
 
 def _change(hazard: Hazard, *, user, kind, from_state, note="", at) -> HazardChange:
