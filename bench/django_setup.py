@@ -1,7 +1,11 @@
-"""Django set up for a benchmark run through the test client: production mode, no manifest."""
+"""Set up shared by the benchmark scripts: the database a run uses, Django in production mode
+for the test client, and the load average printed beside the times."""
 
 import os
 import secrets
+import subprocess
+import tempfile
+from pathlib import Path
 
 
 def setup_django() -> None:
@@ -22,3 +26,83 @@ def setup_django() -> None:
     settings.STORAGES["staticfiles"]["BACKEND"] = (
         "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
+
+
+def run_in_database(run, args, *, prefix: str) -> None:
+    """Point DATABASE_URL at the run's database, then call run(args).
+
+    `--database-url`: that PostgreSQL database, created for the run and dropped after it.
+    `--sqlite-file` (where the script has it): that SQLite file, reused when it exists
+    (args.reuse). Otherwise a SQLite file in a temporary folder, removed however the run ends,
+    an error included.
+    """
+    sqlite_file = getattr(args, "sqlite_file", "")
+    args.reuse = False
+    if args.database_url:
+        database = ScratchPostgres(args.database_url)
+        database.create()
+        try:
+            os.environ["DATABASE_URL"] = args.database_url
+            run(args)
+        finally:
+            database.drop()
+    elif sqlite_file:
+        args.reuse = Path(sqlite_file).exists()
+        os.environ["DATABASE_URL"] = f"sqlite:///{Path(sqlite_file).resolve()}"
+        run(args)
+    else:
+        with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
+            os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+            run(args)
+
+
+class ScratchPostgres:
+    """The PostgreSQL database the URL names, with its user, host and port: created for the run
+    and dropped after it. The CREATE and DROP go through the server's maintenance database
+    (`postgres`), since no one can drop the database they are connected to."""
+
+    def __init__(self, url: str):
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        url = url.replace("postgres://", "postgresql://", 1)  # the scheme libpq documents
+        self.name = conninfo_to_dict(url).get("dbname") or ""
+        if not self.name or self.name in ("postgres", "template0", "template1"):
+            raise SystemExit(
+                "--database-url: name a database for the benchmark, e.g. "
+                "postgres://postgres@127.0.0.1:5432/bench_scale (created and dropped by the run)"
+            )
+        self.admin = make_conninfo(url, dbname="postgres")
+        self.created = False
+
+    def _execute(self, statement, params=None) -> list:
+        import psycopg
+
+        with psycopg.connect(self.admin, autocommit=True) as conn:
+            cursor = conn.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def create(self) -> None:
+        from psycopg import sql
+
+        if self._execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]):
+            raise SystemExit(
+                f"database {self.name!r} already exists: the benchmark fills its database with "
+                "scale data and drops it afterwards, so it needs a new name"
+            )
+        self._execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
+        self.created = True
+
+    def drop(self) -> None:
+        from psycopg import sql
+
+        if self.created:
+            statement = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+            self._execute(sql.SQL(statement).format(sql.Identifier(self.name)))
+
+
+def uptime() -> str:
+    """The machine's load average, printed beside each round's times."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -27,14 +27,14 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import ScratchPostgres, run_in_database, uptime  # noqa: E402,F401
 
 GOAL_S = 5.0
 
@@ -58,70 +58,7 @@ def main():
     args = parser.parse_args()
     if args.database_url and args.sqlite_file:
         parser.error("--database-url and --sqlite-file are two databases: name one")
-    args.reuse = False
-    if args.database_url:
-        database = ScratchPostgres(args.database_url)
-        database.create()
-        try:
-            os.environ["DATABASE_URL"] = args.database_url
-            run(args)
-        finally:
-            database.drop()
-    elif args.sqlite_file:
-        args.reuse = Path(args.sqlite_file).exists()
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(args.sqlite_file).resolve()}"
-        run(args)
-    else:
-        with tempfile.TemporaryDirectory(prefix="docx-bench-") as workdir:
-            os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-            run(args)
-
-
-class ScratchPostgres:
-    """The database the URL names, created for the run and dropped after it, through the
-    server's maintenance database (nobody can drop the database they are connected to)."""
-
-    def __init__(self, url: str):
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
-
-        url = url.replace("postgres://", "postgresql://", 1)
-        self.name = conninfo_to_dict(url).get("dbname") or ""
-        if not self.name or self.name in ("postgres", "template0", "template1"):
-            raise SystemExit(
-                "--database-url: name a database for the benchmark, e.g. "
-                "postgres://postgres@127.0.0.1:5432/docx_bench (created and dropped by the run)"
-            )
-        self.admin = make_conninfo(url, dbname="postgres")
-        self.created = False
-
-    def _execute(self, statement, params=None) -> list:
-        import psycopg
-
-        with psycopg.connect(self.admin, autocommit=True) as conn:
-            cursor = conn.execute(statement, params)
-            return cursor.fetchall() if cursor.description else []
-
-    def create(self) -> None:
-        from psycopg import sql
-
-        if self._execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]):
-            raise SystemExit(f"database {self.name!r} already exists: name a new one")
-        self._execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
-        self.created = True
-
-    def drop(self) -> None:
-        from psycopg import sql
-
-        if self.created:
-            statement = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
-            self._execute(sql.SQL(statement).format(sql.Identifier(self.name)))
-
-
-def _uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    run_in_database(run, args, prefix="docx-bench-")
 
 
 def build(args):
@@ -273,7 +210,7 @@ def run(args):
         "rounds": [],
     }
     for _ in range(args.rounds):
-        round_ = {"uptime": _uptime()}
+        round_ = {"uptime": uptime()}
         for name, measure in measurements.items():
             times, cpu = [], []
             for _ in range(args.runs):

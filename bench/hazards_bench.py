@@ -18,7 +18,6 @@ Prints JSON: per page the median of the rounds' medians, its CPU time and its qu
 import argparse
 import io
 import json
-import os
 import random
 import resource
 import sys
@@ -29,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import run_in_database  # noqa: E402
 
 GOALS_MS = {"register": 100, "summary": 300, "dashboard": 300}
 IMPORT_GOAL_S = EXPORT_GOAL_S = 15
@@ -45,20 +46,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    if args.database_url:
-        from bench.pages_bench import ScratchPostgres
-
-        database = ScratchPostgres(args.database_url)
-        database.create()
-        try:
-            os.environ["DATABASE_URL"] = args.database_url
-            run(args)
-        finally:
-            database.drop()
-    else:
-        with tempfile.TemporaryDirectory(prefix="hazards-bench-") as workdir:
-            os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-            run(args)
+    run_in_database(run, args, prefix="hazards-bench-")
 
 
 def build_enterprises(args, units, leaves, industries, dept, rng):

@@ -19,17 +19,17 @@ Prints JSON: per page the median of the rounds' medians, its CPU time and its qu
 import argparse
 import io
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.django_setup import run_in_database, uptime  # noqa: E402
 
 GOALS_MS = {"register": 100, "coverage": 300, "file": 100}
 IMPORT_GOAL_S = 10
@@ -51,26 +51,7 @@ def main():
         "for the run (it must not exist yet) and dropped afterwards",
     )
     args = parser.parse_args()
-    if args.database_url:
-        from bench.pages_bench import ScratchPostgres
-
-        database = ScratchPostgres(args.database_url)
-        database.create()
-        try:
-            os.environ["DATABASE_URL"] = args.database_url
-            run(args)
-        finally:
-            database.drop()
-    else:
-        with tempfile.TemporaryDirectory(prefix="registers-bench-") as workdir:
-            os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
-            run(args)
-
-
-def _uptime() -> str:
-    from bench.pages_bench import _uptime as uptime
-
-    return uptime()
+    run_in_database(run, args, prefix="registers-bench-")
 
 
 # --- the county ------------------------------------------------------------------------------
@@ -232,7 +213,7 @@ def time_pages(pages, args):
 
     result = {"rounds": []}
     for _ in range(args.rounds):
-        round_ = {"uptime": _uptime()}
+        round_ = {"uptime": uptime()}
         for name, client, url in pages:
             times, cpu = [], []
             for _ in range(args.runs):
