@@ -264,3 +264,33 @@ def by_status(response: Response) -> Result | None:
             RETRY, f"HTTP {response.status}：{shorten(response.text, 200)}", None, response.status
         )
     return None
+
+
+def post_to_robot(
+    url: str, payload: dict, *, timeout: float, rate_limited, busy, hold_seconds: int
+) -> Result:
+    """Post to a group robot that answers JSON with errcode (钉钉, 企业微信) and judge the answer:
+    errcode 0 is sent; a rate-limit code waits hold_seconds, a busy code retries; others fail."""
+    answer = post_json(url, payload, timeout=timeout)
+    if isinstance(answer, Result):
+        return answer
+    return judge_errcode(answer, rate_limited=rate_limited, busy=busy, hold_seconds=hold_seconds)
+
+
+def judge_errcode(answer: Response, *, rate_limited, busy, hold_seconds: int) -> Result:
+    by_http = by_status(answer)
+    if by_http:
+        return by_http
+    data = answer.json()
+    if "errcode" not in data:
+        return Result(
+            FAILED, f"HTTP {answer.status}：{shorten(answer.text, 200)}", status=answer.status
+        )
+    code, words = data.get("errcode"), f"errcode {data.get('errcode')}：{data.get('errmsg', '')}"
+    if code == 0:
+        return Result(SENT, words, status=answer.status)
+    if code in rate_limited:
+        return Result(RETRY, words, hold_seconds, answer.status)
+    if code in busy:
+        return Result(RETRY, words, status=answer.status)
+    return Result(FAILED, words, status=answer.status)

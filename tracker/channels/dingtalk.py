@@ -14,17 +14,12 @@ import time
 import urllib.parse
 
 from tracker.channels.base import (
-    FAILED,
-    RETRY,
-    SENT,
     ConfigError,
     Field,
     Message,
-    Response,
     Result,
-    by_status,
     phones,
-    post_json,
+    post_to_robot,
     shorten,
 )
 
@@ -99,26 +94,11 @@ def payload(message: Message, at_mobiles) -> dict:
 
 def send(message: Message, config: dict, *, timeout: float, now=time.time) -> Result:
     url = signed_url(config["webhook"], config["secret"], int(now() * 1000))
-    answer = post_json(url, payload(message, config.get("at_mobiles") or []), timeout=timeout)
-    if isinstance(answer, Result):
-        return answer
-    return judge(answer)
-
-
-def judge(answer: Response) -> Result:
-    by_http = by_status(answer)
-    if by_http:
-        return by_http
-    data = answer.json()
-    if "errcode" not in data:
-        return Result(
-            FAILED, f"HTTP {answer.status}：{shorten(answer.text, 200)}", status=answer.status
-        )
-    code, words = data.get("errcode"), f"errcode {data.get('errcode')}：{data.get('errmsg', '')}"
-    if code == 0:
-        return Result(SENT, words, status=answer.status)
-    if code in RATE_LIMITED:
-        return Result(RETRY, words, HOLD_SECONDS, answer.status)
-    if code in BUSY:
-        return Result(RETRY, words, status=answer.status)
-    return Result(FAILED, words, status=answer.status)
+    return post_to_robot(
+        url,
+        payload(message, config.get("at_mobiles") or []),
+        timeout=timeout,
+        rate_limited=RATE_LIMITED,
+        busy=BUSY,
+        hold_seconds=HOLD_SECONDS,
+    )

@@ -8,17 +8,11 @@ bytes of UTF-8. A robot takes 20 messages a minute; past that the answer is errc
 import urllib.parse
 
 from tracker.channels.base import (
-    FAILED,
-    RETRY,
-    SENT,
     ConfigError,
     Field,
     Message,
-    Response,
     Result,
-    by_status,
-    post_json,
-    shorten,
+    post_to_robot,
     shorten_bytes,
 )
 
@@ -39,6 +33,7 @@ BASE = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 MARKDOWN_MAX_BYTES = 4096
 RATE_LIMITED = {45009}
 BUSY = {-1}
+HOLD_SECONDS = 60  # the limit counts per minute: a minute later the robot takes messages again
 
 
 def clean(config: dict) -> dict:
@@ -69,26 +64,11 @@ def payload(message: Message) -> dict:
 
 
 def send(message: Message, config: dict, *, timeout: float) -> Result:
-    answer = post_json(config["webhook"], payload(message), timeout=timeout)
-    if isinstance(answer, Result):
-        return answer
-    return judge(answer)
-
-
-def judge(answer: Response) -> Result:
-    by_http = by_status(answer)
-    if by_http:
-        return by_http
-    data = answer.json()
-    if "errcode" not in data:
-        return Result(
-            FAILED, f"HTTP {answer.status}：{shorten(answer.text, 200)}", status=answer.status
-        )
-    code, words = data.get("errcode"), f"errcode {data.get('errcode')}：{data.get('errmsg', '')}"
-    if code == 0:
-        return Result(SENT, words, status=answer.status)
-    if code in RATE_LIMITED:
-        return Result(RETRY, words, 60, answer.status)
-    if code in BUSY:
-        return Result(RETRY, words, status=answer.status)
-    return Result(FAILED, words, status=answer.status)
+    return post_to_robot(
+        config["webhook"],
+        payload(message),
+        timeout=timeout,
+        rate_limited=RATE_LIMITED,
+        busy=BUSY,
+        hold_seconds=HOLD_SECONDS,
+    )
