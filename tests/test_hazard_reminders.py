@@ -40,3 +40,13 @@ def test_overdue_hazards_are_listed_for_their_own_township_only(world, due, toda
     later = today + timedelta(days=5)
     assert list(overdue_for_user(world.staff_a, today=later)) == [due]
     assert list(overdue_for_user(world.staff_b, today=later)) == []
+
+
+def test_reminders_and_urges_also_reach_the_units_channels(world, due, today):
+    from tracker.models import OutboxMessage
+
+    due_reminders(today=today)
+    services.hazard_urge(user=world.office, hazard=due)
+    messages = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.REGISTER)
+    assert messages.count() == 4  # two units, a reminder and an urge each
+    assert all(m.path.endswith(f"/hazards/{due.pk}/") for m in messages)

@@ -4,12 +4,14 @@ department, and the office's 催办 with the tasks' ladder (blue → yellow → 
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from tracker.hazards.filters import overdue_q
 from tracker.hazards.models import Hazard
 from tracker.hazards.selectors import hazards_for_user
-from tracker.models import Notice, User
+from tracker.models import OutboxMessage, Unit, User
+from tracker.notices import notify_unit
 
 REMINDER_DAYS = (7, 3, 1)
 LADDER = {1: "blue", 2: "yellow"}  # the third 催办 and after: red
@@ -34,31 +36,32 @@ def due_reminders(*, today: date, at: datetime | None = None) -> int:
         deadline__lte=today + timedelta(days=max(REMINDER_DAYS)),
     ).select_related("enterprise", "township")
     written = 0
+    units = Unit.objects.in_bulk()
     with transaction.atomic():
         for hazard in hazards:
             left = (hazard.deadline - today).days
             threshold = min(d for d in REMINDER_DAYS if left <= d)
             for unit_id in _units(hazard):
-                key = f"hazard-due-{hazard.pk}-{hazard.deadline:%Y%m%d}-{threshold}-{unit_id}"
-                _, created = Notice.objects.get_or_create(
-                    key=key,
-                    defaults={
-                        "unit_id": unit_id,
-                        "title": f"隐患整改{left}天后到期：{hazard.place}"[:200],
-                        "body": (
-                            f"{hazard.township.name} {hazard.place} 的隐患 {hazard.number}"
-                            f"（{hazard.get_level_display()}）：{hazard.description[:100]}。"
-                            f"整改时限 {hazard.deadline:%Y-%m-%d}，还有 {left} 天，请督促按期整改。"
-                        ),
-                        "level": "red"
-                        if threshold == 1
-                        else "yellow"
-                        if threshold == 3
-                        else "blue",
-                        "created_at": at,
-                    },
+                unit = units[unit_id]
+                notice = notify_unit(
+                    unit=unit,
+                    key=f"hazard-due-{hazard.pk}-{hazard.deadline:%Y%m%d}-{threshold}-{unit_id}",
+                    title=f"隐患整改{left}天后到期：{hazard.place}",
+                    body=(
+                        f"{hazard.township.name} {hazard.place} 的隐患 {hazard.number}"
+                        f"（{hazard.get_level_display()}）：{hazard.description[:100]}。"
+                        f"整改时限 {hazard.deadline:%Y-%m-%d}，还有 {left} 天，请督促按期整改。"
+                    ),
+                    kind=OutboxMessage.Kind.REGISTER,
+                    text=(
+                        f"隐患 {hazard.number} {hazard.place} 整改时限 {hazard.deadline:%m月%d日}，"
+                        f"还有 {left} 天，请督促按期整改。"
+                    ),
+                    path=reverse("hazards:hazard_detail", args=[hazard.pk]),
+                    level="red" if threshold == 1 else "yellow" if threshold == 3 else "blue",
+                    at=at,
                 )
-                written += created
+                written += notice is not None
     return written
 
 
@@ -66,18 +69,22 @@ def urge_notice(hazard: Hazard, *, at: datetime) -> None:
     """The office's 催办 reaches the township and the department as a notice."""
     colour = urge_colour(hazard.urge_level)
     for unit_id in _units(hazard):
-        Notice.objects.create(
+        notify_unit(
+            unit=Unit.objects.get(pk=unit_id),
             key=f"hazard-urge-{hazard.pk}-{hazard.urge_level}-{unit_id}",
-            unit_id=unit_id,
-            title=f"安委办催办（第{hazard.urge_level}次）：隐患 {hazard.number} {hazard.place}"[
-                :200
-            ],
+            title=f"安委办催办（第{hazard.urge_level}次）：隐患 {hazard.number} {hazard.place}",
             body=(
                 f"{hazard.place} 的隐患“{hazard.description[:100]}”"
                 f"（{hazard.get_state_display()}），请抓紧整改并提交验收。"
             ),
+            kind=OutboxMessage.Kind.REGISTER,
+            text=(
+                f"隐患 {hazard.number} {hazard.place}（{hazard.get_state_display()}）"
+                f"第{hazard.urge_level}次催办，请抓紧整改并提交验收。"
+            ),
+            path=reverse("hazards:hazard_detail", args=[hazard.pk]),
             level=colour,
-            created_at=at,
+            at=at,
         )
 
 
