@@ -223,6 +223,11 @@ def test_an_accepted_draft_is_invisible_to_the_units_until_published(world, spee
     assert speech_review.speech_publish(source=speech, user=world.office) == 1
     assert selectors.assignments_for_user(world.staff_a).filter(item=item).count() == 1
     assert not selectors.assignments_for_user(world.staff_b).filter(unit=world.town_a).exists()
+    # Each unit given the task hears of it, in the bell and on its channels.
+    from tracker.models import OutboxMessage
+
+    told = OutboxMessage.objects.filter(kind=OutboxMessage.Kind.TASK)
+    assert world.town_a.pk in set(told.values_list("unit_id", flat=True))
 
 
 def test_accepting_twice_is_refused(world, speech):

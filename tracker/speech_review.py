@@ -20,12 +20,12 @@ from django.utils import timezone
 from checklist import extract
 from checklist.codes import next_item_code
 from checklist.models import ChecklistItem, Directive, DirectiveCandidate, Source, Theme
-from checklist.services import items_publish
 from checklist.spans import trim
 from checklist.titles import derive_title
 from checklist.unit_match import normalise_name
 from tracker import services
 from tracker.models import Assignment, Unit, UnitAlias, User
+from tracker.notices import items_publish
 from tracker.services import WorkflowError
 from tracker.unit_refs import unit_refs
 from tracker.work_years import is_closed
