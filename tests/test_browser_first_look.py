@@ -108,7 +108,8 @@ def test_the_review_shows_the_submission_with_its_photo_before_the_form(
     review = screen.locator("#review")
     photo = review.get_by_role("img", name="现场照片.png")
     expect(photo).to_be_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 40
+    # decode() waits until the image has loaded (or fails if it cannot be shown as an image).
+    assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 40
     note = review.get_by_text("全部完成")
     approve = review.get_by_role("button", name="审核通过（销号）")
     expect(note).to_be_visible()
