@@ -188,6 +188,12 @@ def test_the_office_lists_a_major_hazard_and_delists_it_once_closed(world, regis
         user=world.office, hazard=hazard, level="county", doc="安委办督〔1〕号", listed_on=today
     )
     assert Hazard.objects.get(pk=hazard.pk).is_listed
+    # The units concerned hear of it, in the bell and on their channels.
+    from tracker.models import Notice, OutboxMessage
+
+    listed = Notice.objects.filter(key__startswith=f"hazard-list-{hazard.pk}-")
+    assert listed.exists() and all("挂牌督办" in n.title for n in listed)
+    assert OutboxMessage.objects.filter(notice__in=listed).count() == listed.count()
     with pytest.raises(WorkflowError, match="销号后才能摘牌"):
         services.hazard_delist(user=world.office, hazard=hazard, delisted_on=today)
     general = record(world.staff_a, today, enterprise=registers.tannery)

@@ -167,6 +167,9 @@ def test_certificates_are_reminded_90_and_30_days_before_expiry_once_each(world,
     notices = Notice.objects.filter(key__startswith=f"std-cert-{soon.pk}-")
     assert {n.unit for n in notices} == {world.town_a, world.dept}
     assert all("80天后到期" in n.title and "城关皮革制品有限公司" in n.title for n in notices)
+    from tracker.models import OutboxMessage  # and the units' channels hear of it too
+
+    assert OutboxMessage.objects.filter(notice__in=notices).count() == 2
     # Fifty days later the 30-day reminder goes out, once.
     later = today + timedelta(days=55)
     assert services.certificate_reminders(today=later) == 2

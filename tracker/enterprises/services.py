@@ -28,7 +28,8 @@ from tracker.enterprises.models import (
     StandardizationChange,
 )
 from tracker.enterprises.selectors import enterprises_for_user
-from tracker.models import Notice, Unit, User
+from tracker.models import OutboxMessage, Unit, User
+from tracker.notices import notify_unit
 from tracker.services import (
     WorkflowError,
     clean_text,
@@ -569,6 +570,7 @@ def certificate_reminders(*, today: date, at: datetime | None = None) -> int:
         state=Standardization.State.ACHIEVED, valid_until__gte=today, valid_until__lte=horizon
     ).select_related("enterprise", "enterprise__township")
     written = 0
+    unit_of = Unit.objects.in_bulk()
     with transaction.atomic():
         for record in records:
             left = (record.valid_until - today).days
@@ -576,24 +578,26 @@ def certificate_reminders(*, today: date, at: datetime | None = None) -> int:
             enterprise = record.enterprise
             units = [enterprise.township_id, enterprise.supervisor_id]
             for unit_id in dict.fromkeys(u for u in units if u):
-                key = f"std-cert-{record.pk}-{record.valid_until:%Y%m%d}-{threshold}-{unit_id}"
-                _, created = Notice.objects.get_or_create(
-                    key=key,
-                    defaults={
-                        "unit_id": unit_id,
-                        "title": (
-                            f"标准化证书{left}天后到期：{enterprise.name}"
-                            f"（{record.get_level_display()}）"
-                        )[:200],
-                        "body": (
-                            f"{enterprise.township.name} {enterprise.name} 的安全生产标准化"
-                            f"{record.get_level_display()}证书（编号 {record.certificate_no}）"
-                            f"有效期至 {record.valid_until:%Y-%m-%d}，还有 {left} 天。"
-                            "请督促企业及时申请复评。"
-                        ),
-                        "level": "red" if threshold == 30 else "yellow",
-                        "created_at": at,
-                    },
+                notice = notify_unit(
+                    unit=unit_of[unit_id],
+                    key=f"std-cert-{record.pk}-{record.valid_until:%Y%m%d}-{threshold}-{unit_id}",
+                    title=(
+                        f"标准化证书{left}天后到期：{enterprise.name}"
+                        f"（{record.get_level_display()}）"
+                    ),
+                    body=(
+                        f"{enterprise.township.name} {enterprise.name} 的安全生产标准化"
+                        f"{record.get_level_display()}证书（编号 {record.certificate_no}）"
+                        f"有效期至 {record.valid_until:%Y-%m-%d}，还有 {left} 天。"
+                        "请督促企业及时申请复评。"
+                    ),
+                    kind=OutboxMessage.Kind.REGISTER,
+                    text=(
+                        f"{enterprise.name} 标准化{record.get_level_display()}证书"
+                        f"{record.valid_until:%m月%d日}到期，还有 {left} 天，请督促及时复评。"
+                    ),
+                    level="red" if threshold == 30 else "yellow",
+                    at=at,
                 )
-                written += created
+                written += notice is not None
     return written

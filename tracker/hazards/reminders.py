@@ -88,6 +88,30 @@ def urge_notice(hazard: Hazard, *, at: datetime) -> None:
         )
 
 
+def listing_notice(hazard: Hazard, *, at: datetime) -> None:
+    """挂牌督办 reaches the township and the department, in the bell and on their channels."""
+    for unit_id in _units(hazard):
+        notify_unit(
+            unit=Unit.objects.get(pk=unit_id),
+            key=f"hazard-list-{hazard.pk}-{hazard.listing}-{hazard.listed_on:%Y%m%d}-{unit_id}",
+            title=f"{hazard.get_listing_display()}挂牌督办：重大隐患 {hazard.number} {hazard.place}",
+            body=(
+                f"{hazard.place} 的重大隐患“{hazard.description[:100]}”已由"
+                f"{hazard.get_listing_display()}挂牌督办（督办单 {hazard.listing_doc}），"
+                + (f"整改时限 {hazard.deadline:%Y-%m-%d}，" if hazard.deadline else "")
+                + "请按五落实要求整改。"
+            ),
+            kind=OutboxMessage.Kind.REGISTER,
+            text=(
+                f"重大隐患 {hazard.number} {hazard.place} 已{hazard.get_listing_display()}"
+                f"挂牌督办（{hazard.listing_doc}），请按期整改。"
+            ),
+            path=reverse("hazards:hazard_detail", args=[hazard.pk]),
+            level="red",
+            at=at,
+        )
+
+
 def overdue_for_user(user: User, *, today: date, limit: int = 20):
     """逾期未整改 hazards the user sees, oldest deadline first: for home pages."""
     qs = hazards_for_user(user).filter(overdue_q(today), voided=False)

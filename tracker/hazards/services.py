@@ -483,6 +483,9 @@ def hazard_list(
     _change(
         hazard, user=user, kind=HazardChange.Kind.LIST, from_state=hazard.state, note=note, at=at
     )
+    from tracker.hazards.reminders import listing_notice  # reminders imports the services
+
+    listing_notice(hazard, at=at)
     return hazard
 
 
