@@ -112,6 +112,21 @@ def test_the_pages_bench_removes_its_scratch_sqlite_folder_when_the_run_fails(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_load_scripts_staff_find_the_report_form_on_a_task_and_save_through_it(world, login):
+    load = bench_module("load")
+    client = login(world.staff_a)
+    page = client.get(f"/tasks/{world.a_item.pk}/", secure=True).content.decode()
+    form = load.REPORT_FORM.search(page)
+    assert form and form.group(1) == str(world.a_item.pk)
+    version = load.VERSION.search(form.group(0)).group(1)
+    # What the simulated staff then post: the save goes through, as a person's would.
+    data = {"action": "report", "version": version, "percent": 40, "note": "已完成现场检查。"}
+    response = client.post(f"/tasks/{world.a_item.pk}/report/", data, secure=True)
+    assert response.status_code == 302
+    world.a_item.refresh_from_db()
+    assert world.a_item.percent == 40
+
+
 def test_the_load_script_confirms_its_import_so_the_rows_are_written():
     command = [sys.executable, str(ROOT / "bench/load.py"), "--db", "sqlite", "--users", "3"]
     command += ["--duration", "3", "--rate", "5", "--with-import", "30"]
