@@ -2,7 +2,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from tracker import charts
+from tracker import charts, extensions
 from tracker.dashboard import DashboardFilters, build_dashboard, filter_choices
 from tracker.models import User
 from tracker.work_years import years_info
@@ -70,5 +70,7 @@ def dashboard(request):
             legend=(f"{filters.year}年度", f"{filters.year - 1}年度同期"),
         ),
         "light_chart": charts.light_bar(board.lights),
+        # The registers' tiles (accidents against the 控制指标 …), each from its own wing.
+        "panels": extensions.panels("dashboard", user=request.user, today=today),
     }
     return render(request, "tracker/dashboard.html", context)

@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
+from tracker import extensions
 from tracker.models import Assignment, User
 from tracker.models import waiting_on_office as waiting_filter
 from tracker.progress import waiting_on_office
@@ -75,6 +76,8 @@ def home(request):
         "missed_reports": (
             [] if request.user.sees_all_units else missed_reports_of(request.user, today=today)
         ),
+        # The registers' blocks (a unit's overdue hazards …), each from its own wing.
+        "panels": extensions.panels("home", user=request.user, today=today),
     }
     return render(request, "tracker/home.html", context)
 
