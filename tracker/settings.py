@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tracker.enterprises",
     "tracker.hazards",
     "tracker.messaging",
+    "tracker.assessment",
 ]
 
 MIDDLEWARE = [
