@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tracker",
     "tracker.enterprises",
     "tracker.hazards",
+    "tracker.accidents",
     "tracker.messaging",
     "tracker.assessment",
 ]
