@@ -11,3 +11,9 @@ class HazardsConfig(AppConfig):
     name = "tracker.hazards"
     label = "hazards"
     verbose_name = "隐患排查治理台账"
+
+    def ready(self):
+        # An 排查 task's progress can be measured from the hazards linked to it.
+        from tracker.hazards import measures
+
+        measures.register()

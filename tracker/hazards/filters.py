@@ -43,6 +43,8 @@ class HazardFilter(django_filters.FilterSet):
         label="销号日期至", field_name="accepted_on", lookup_expr="lte", widget=forms.HiddenInput
     )
     task = django_filters.NumberFilter(field_name="task_id", widget=forms.HiddenInput)
+    # A department's share of an 排查 task: the hazards of the industries it supervises.
+    supervisor = django_filters.NumberFilter(field_name="supervisor_id", widget=forms.HiddenInput)
     voided = django_filters.ChoiceFilter(label="含已作废", choices=YES, method="filter_voided")
 
     class Meta:
