@@ -4,6 +4,7 @@ import re
 import tempfile
 import uuid
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
@@ -24,7 +25,7 @@ from tracker.enterprises.forms import (
     StandardizationChangeForm,
     StandardizationForm,
 )
-from tracker.enterprises.models import Inspection
+from tracker.enterprises.models import Inspection, InspectionHazard
 from tracker.enterprises.periods import quarter_of
 from tracker.views.evidence import shows_inline
 
@@ -74,6 +75,17 @@ def enterprise_detail(request, pk, *, inspection_form=None, std_form=None, statu
     for inspection in inspections:
         for photo in inspection.photos.all():
             photo.inline = shows_inline(photo)
+    # The hazard register, when installed: 登记隐患 for this enterprise, and 转入隐患台账 on an
+    # inspection whose found hazards are not all in it yet (one query, by the reverse link).
+    can_record_hazard = apps.is_installed("tracker.hazards") and permissions.may_write(user)
+    if can_record_hazard:
+        waiting = set(
+            InspectionHazard.objects.filter(
+                inspection__in=[i.pk for i in inspections], register_row__isnull=True
+            ).values_list("inspection_id", flat=True)
+        )
+        for inspection in inspections:
+            inspection.to_register = inspection.pk in waiting
     records = selectors.standardizations_of(enterprise)
     can_standardize = permissions.may_standardize(user, enterprise)
     if can_standardize:
@@ -99,6 +111,7 @@ def enterprise_detail(request, pk, *, inspection_form=None, std_form=None, statu
         "today": today,
         "can_inspect": permissions.may_inspect(user, enterprise),
         "can_standardize": can_standardize,
+        "can_record_hazard": can_record_hazard,
         "std_form": std_form or (StandardizationForm() if can_standardize else None),
         "inspection_form": inspection_form,
     }
