@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from checklist.models import ChecklistItem, Theme
 from tracker.enterprises import demo as registers_demo
 from tracker.hazards import demo
-from tracker.hazards.models import Hazard
+from tracker.hazards.models import Hazard, HazardPhoto
 from tracker.hazards.summary import task_counts
-from tracker.models import Unit
+from tracker.models import Unit, User
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -48,3 +49,33 @@ def test_the_demo_task_counts_its_hazards(county, today):
     demo.load(today)
     counts = task_counts(item)
     assert counts.found > 0 and counts.enterprises > 0 and counts.closed <= counts.found
+
+
+def test_every_closed_demo_hazard_has_photos_before_and_after_and_a_share_of_the_rest_before(
+    county, today, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    demo.load(today)
+    closed = Hazard.objects.filter(state="closed")
+    assert closed.exists()
+    for hazard in closed.prefetch_related("photos"):
+        assert {p.stage for p in hazard.photos.all()} == {"before", "after"}
+    others = Hazard.objects.exclude(state="closed")
+    with_photo = others.filter(photos__stage="before").distinct().count()
+    assert 0 < with_photo < others.count()
+    photo = HazardPhoto.objects.filter(stage="after").first()
+    data = photo.file.open("rb").read()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) == photo.size < 2000
+    assert photo.content_type == "image/png" and photo.file.name.startswith("hazards/")
+
+
+def test_the_demo_photos_show_on_the_hazards_page(county, today, settings, tmp_path, client):
+    settings.MEDIA_ROOT = tmp_path
+    demo.load(today)
+    hazard = Hazard.objects.filter(state="closed").first()
+    client.force_login(User.objects.get(username="anweiban"))
+    page = client.get(reverse("hazards:hazard_detail", args=[hazard.pk])).content.decode()
+    after = hazard.photos.get(stage="after")
+    assert reverse("hazards:photo_download", args=[after.pk]) in page
+    response = client.get(reverse("hazards:photo_download", args=[after.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"

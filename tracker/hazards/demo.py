@@ -9,16 +9,20 @@ Call it from load_demo after the registers' demo (it reads their inspections):
 """
 
 import random
+import struct
+import zlib
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
 from tracker.enterprises.models import Enterprise, InspectionHazard
-from tracker.hazards.models import Hazard, HazardChange
+from tracker.hazards.models import Hazard, HazardChange, HazardPhoto
 from tracker.models import Unit, User
+from tracker.services import remove_files, store_upload
 
 MAX_FROM_INSPECTIONS = 400
 MAJORS = [
@@ -32,6 +36,8 @@ ROADS = ["村道急弯无警示标志", "桥梁护栏缺失", "临水路段无�
 MEASURES = ["更换过期灭火器并登记检查", "清理疏通安全通道", "重新敷设接地线并检测",
             "完善安全警示标识", "修订操作规程并组织培训", "更换老化电线", "加装防护罩"]  # fmt: skip
 SIGNERS = ["陈明", "李华", "张伟", "王芳", "刘洋"]
+# A share of the open hazards carry a photo of the scene; every closed one has both.
+PHOTO_SHARE = 0.3
 
 
 def _task() -> ChecklistItem | None:
@@ -91,7 +97,53 @@ def load(today: date, rng: random.Random | None = None) -> int:
             ],
             batch_size=1000,
         )
+        _photos([h for h, _ in rows], office, rng, now)
         return len(rows)
+
+
+def png(width: int, height: int, colour: tuple[int, int, int], stripe: tuple[int, int, int]):
+    """A small PNG made here (no imaging library): a plain colour with a diagonal stripe, so a
+    before and an after photo look different on the hazard's page."""
+    lines = []
+    for y in range(height):
+        row = bytearray([0])  # filter type 0 for each scanline
+        for x in range(width):
+            row += bytes(stripe if abs(x - y * width // height) < 3 else colour)
+        lines.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(lines), 9)) + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+BEFORE = png(48, 36, (176, 64, 48), (240, 200, 60))  # red scene, yellow warning stripe
+AFTER = png(48, 36, (56, 142, 60), (230, 240, 230))  # green scene, white stripe
+
+
+def _photos(hazards: list[Hazard], office: User, rng, now) -> None:
+    """整改前 photos on a share of the hazards and on every closed one, 整改后 on every closed one,
+    stored as uploads are (the core's store_upload); the files go again if the load fails."""
+    written: list[str] = []
+    try:
+        for h in hazards:
+            closed = h.state == Hazard.State.CLOSED
+            stages = [("before", BEFORE)] if closed or rng.random() < PHOTO_SHARE else []
+            if closed:
+                stages.append(("after", AFTER))
+            for stage, data in stages:
+                name = f"{h.number}-{'整改前' if stage == 'before' else '整改后'}.png"
+                photo = HazardPhoto(hazard=h, stage=stage, uploaded_by=office, uploaded_at=now)
+                upload = SimpleUploadedFile(name, data, content_type="image/png")
+                store_upload(row=photo, upload=upload, written=written, what="a demo photo")
+    except BaseException:
+        remove_files(HazardPhoto._meta.get_field("file").storage, written)
+        raise
 
 
 def _base(e: Enterprise | None, day, text, rng, task, *, township=None) -> Hazard:
