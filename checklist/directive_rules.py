@@ -177,6 +177,41 @@ PAST_RE = re.compile(
 # A sentence of figures (检查企业8家，发现隐患32条，整改30条) reports results, whatever verbs it has.
 STATS_RE = re.compile(r"\d+(?:\.\d+)?(?:家|个|条|处|项|份|起|人|次|万元)")
 
+# A results report: a text that tells what a campaign did ("连日来，…开展…专项检查，共排查企业
+# 31家，整改隐患14处") and gives no order anywhere. Its paragraphs open with phrases shaped like
+# orders ("加强宣传。", "一是强化领导，明确责任。") and its sentences use the verbs of orders
+# (开展, 严格落实, 建立 …) for work already done; like a section under a 成效 heading, only an
+# explicit order counts in it. What follows its "下一步" is the plan, and is read as usual.
+REPORT_SIGNAL_RE = re.compile(
+    PAST_RE.pattern + r"|连日来|近日|日前|目前已|活动期间|行动期间|此次|本次|"
+    r"共(?:计|检查|排查|出动|发放|发现|走访|培训|组织|开展|下达|下发)|"
+    # A press report (本报讯, 通讯员) tells what happened.
+    r"本报讯|通讯员"
+)
+# What makes a text more than a report: an explicit order word, a speaker's or meeting's
+# requirement (会议强调，…), or a plan's task list.
+ORDER_CUE_RE = re.compile(
+    EXPLICIT_ORDER_RE.pattern
+    # 要求 of a speaker, not a standard the work followed ("按照“全覆盖”的总体要求，").
+    + r"|(?:强调|指出|(?<![的总体作])要求|提出|部署如下|通知如下)[，：]|责任单位|牵头单位|配合单位|工作要求"
+)
+NEXT_STEP_RE = re.compile(r"下一步|下阶段|接下来|今后(?:一个时期|一段时间)?[，]")
+
+
+def report_end(text: str) -> int:
+    """Where the results-report part of the text ends (its 下一步 or its end); 0 when the text
+    is not a results report: two signs of reported work at least, and no sign of an order."""
+    plain = _blank(text, _QUOTED)
+    following = NEXT_STEP_RE.search(plain)
+    end = following.start() if following else len(plain)
+    part = plain[:end]
+    # A 下一步 is itself a sign that what comes before it is done.
+    signs = len(REPORT_SIGNAL_RE.findall(part)) + bool(following)
+    if ORDER_CUE_RE.search(part) or signs < 2:
+        return 0
+    return end
+
+
 # Descriptions of problems (…不到位, …薄弱, 尚未…): like the past, they need an explicit order.
 PROBLEM_RE = re.compile(
     r"不到位|不够|不足|不深入|不落实|不重视|薄弱|缺乏|尚未|滞后|疏于|时有发生|较为普遍|屡有|"

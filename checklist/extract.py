@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 
 from checklist.deadlines import cn_number, find_deadline
-from checklist.directive_rules import PAST_RE, STATS_RE, STRONG_RE, has_order, judge
+from checklist.directive_rules import PAST_RE, STATS_RE, STRONG_RE, has_order, judge, report_end
 from checklist.speech_structure import is_short_topic, segment
 from checklist.speech_text import SpeechFileError, matching_text, read_speech
 from checklist.themes_table import classify_themes
@@ -272,8 +272,11 @@ def _extract(
     # A numbered lead waiting for its directive: (start, end, index in found or None, rank).
     lead: tuple[int, int, int | None, int] | None = None
     duty_from = 0  # directives from this index on take the next 责任单位 line's actors
+    # A results report (what a campaign did) orders nothing before its 下一步.
+    reported_to = report_end(norm)
     for sentence in sentences:
         body = norm[sentence.start : sentence.end]
+        results = sentence.results_section or sentence.end <= reported_to
         duty = duty_line_actors(body, finder)
         if duty is not None:
             for d in found[duty_from:]:
@@ -321,7 +324,7 @@ def _extract(
                 lead_index = None
                 # 第一，… and 一是… only name the topic; 一要… / 1.… / ⑴… may order by themselves.
                 if rank >= 4 and not re.match(r"^[一二三四五六七八九十]+是", clause):
-                    verdict = judge(clause, topic=True, results_section=sentence.results_section)
+                    verdict = judge(clause, topic=True, results_section=results)
                     if verdict.is_directive:
                         lead_index = len(found)
                         found.append(
@@ -351,7 +354,7 @@ def _extract(
                 merged = norm[joined[0] : end]
                 verdict = judge(
                     clause,
-                    results_section=sentence.results_section,
+                    results_section=results,
                     item=sentence.item or joined[3] in (4, 6),
                 )
                 if verdict.is_directive:
@@ -373,11 +376,10 @@ def _extract(
                         )
                     )
                     continue
-            verdict = judge(
-                clause, topic=topic, results_section=sentence.results_section, item=sentence.item
-            )
+            verdict = judge(clause, topic=topic, results_section=results, item=sentence.item)
             if (
-                not verdict.is_directive
+                not results
+                and not verdict.is_directive
                 and verdict.reason in ("no order", "no checkable action")
                 and _counted(clause)
             ):

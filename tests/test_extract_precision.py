@@ -1,0 +1,65 @@
+"""What the extractor does not take for an order: reports of what a campaign did, introductions
+of a speaker's points, and the context a speaker opens with. The texts are made up in the shape
+of those an office receives."""
+
+from checklist.extract import extract_directives
+
+
+def texts(text):
+    return [d.text for d in extract_directives(text)]
+
+
+def test_a_report_of_what_a_campaign_did_gives_no_directive():
+    report = (
+        "加强督导。连日来，镇安办组织力量对辖区内12家企业开展专项检查，严格落实隐患整改"
+        "闭环管理，整改隐患共计9处。\n"
+        "强化宣传。采用悬挂横幅、发放手册等形式开展宣传，本月以来发放宣传资料800余份。\n"
+    )
+    assert texts(report) == []
+
+
+def test_a_report_with_numbered_paragraphs_in_the_shape_of_orders_gives_no_directive():
+    report = (
+        "一是加强领导，明确责任。成立了镇隐患排查领导小组，严格落实包村干部排查责任。\n"
+        "二是突出重点，强化宣传。充分利用广播、宣传栏等形式，广泛开展燃气安全宣传。截至目前，"
+        "共发放资料500份。\n"
+    )
+    assert texts(report) == []
+
+
+def test_a_report_opening_with_the_purpose_of_the_action_gives_no_directive():
+    report = (
+        "近日，为进一步加强安全生产工作，严格落实安全责任，坚决遏制事故发生，某镇在全镇开展隐患"
+        "集中整治行动。3月5日，该镇召开了动员会，辖区40家企业负责人参加。"
+    )
+    assert texts(report) == []
+
+
+def test_the_next_step_of_a_report_is_still_a_directive():
+    report = (
+        "本报讯 某镇开展燃气安全排查，对发现的隐患全部登记建账、跟踪督办。在排查过程中，"
+        "加大宣传力度，提升群众安全意识。\n"
+        "下一步，某镇将建立燃气隐患清单销号机制，持续开展隐患排查整治。"
+    )
+    assert texts(report) == ["下一步，某镇将建立燃气隐患清单销号机制，持续开展隐患排查整治。"]
+
+
+def test_a_report_that_quotes_an_order_keeps_that_order():
+    report = (
+        "连日来，县应急局对12家企业开展了专项检查，共发现隐患20处。"
+        "县应急局要求，企业必须建立隐患排查台账，限期完成整改。"
+    )
+    assert texts(report) == ["县应急局要求，企业必须建立隐患排查台账，限期完成整改。"]
+
+
+def test_a_meeting_report_whose_orders_open_with_their_verb_is_not_a_report():
+    report = (
+        "近日，某县召开了安全生产工作会议。会议强调，紧盯危化品、燃气等重点领域，全面开展"
+        "隐患排查整治。"
+    )
+    assert texts(report) == ["会议强调，紧盯危化品、燃气等重点领域，全面开展隐患排查整治。"]
+
+
+def test_counts_under_a_results_heading_are_figures_not_targets():
+    text = "一、主要成效\n全年完成120家小微企业标准化创建。\n二、下步工作\n要完成80家企业标准化创建。\n"
+    assert texts(text) == ["要完成80家企业标准化创建。"]
