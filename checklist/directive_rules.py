@@ -224,6 +224,18 @@ PRINCIPLE_RE = re.compile(
     r"是[^，。；]{0,16}(?:有力手段|重要保障|重要前提|重要体现|重要标志|有效途径|根本途径|必然要求|"
     r"内在要求|新课题)"
 )
+# Introductions: a speaker announcing his points ("下面，我强调三点意见", "县长就汛期工作提出四点
+# 要求，…") orders nothing by itself; the points that follow do.
+INTRO_RE = re.compile(
+    r"(?:提出|强调|讲|谈|提|说)(?:了|以下)?(?:[一二三四五六七八九十几两]|\d{1,2})(?:点|条|个方面)"
+    r"(?:具体|工作)?(?:意见|要求|建议|看法|想法)?(?=[，：。；]|$)"
+)
+# Context: the time a speaker places the work in ("今年是…收官之年，我们也要…"). Orders laid on
+# everyone in the same breath restate the context; an order to a named party still counts.
+CONTEXT_RE = re.compile(
+    r"^(?:[^，。；]{0,12})是[^，。；]{0,30}(?:之年|之际|关键期|攻坚期|关键时期|决胜期|关键节点|重要节点)，"
+    r"(?:我们|大家|咱们|全(?:县|镇|乡|区|市)上下)?(?:也|更|还|都|就)?(?:要|必须|应当)"
+)
 # Meeting business: why the meeting is held, what was done at it.
 MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本次会议|会议精神|会议要求")
 
@@ -298,6 +310,11 @@ def judge(
         return Verdict(False, -1, "praise")
     if PRINCIPLE_RE.search(body):
         return Verdict(False, -1, "principle")
+    intro = INTRO_RE.search(body)
+    if intro and not body[intro.end() :].strip("，：。； "):
+        return Verdict(False, -1, "introduction")
+    if CONTEXT_RE.search(body):
+        return Verdict(False, -1, "context")
     order_at = has_order(body)
     if order_at < 0 and item:
         order_at = 0

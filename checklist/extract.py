@@ -85,7 +85,8 @@ class ExtractedDirective:
 # directive itself.
 
 _ENUM_COLON = re.compile(
-    r"：(?=（\d{1,2}）|[⑴-⒇①-⑳]|[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+[，、]|\d{1,2}、)"
+    # "提出四点意见，一是…": a comma after a speaker's introduction opens the enumeration too.
+    r"(?:：|(?<=意见|要求|建议|方面)，(?=[一二三四五六七八九十]+(?:是|要)|第一))(?=（\d{1,2}）|[⑴-⒇①-⑳]|[一二三四五六七八九十]+(?:是|要)|第[一二三四五六七八九十]+[，、]|\d{1,2}、)"
 )
 _SEMICOLON = re.compile(r"；")
 _IS_TOPIC = re.compile(r"^[一二三四五六七八九十]+是")

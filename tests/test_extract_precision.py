@@ -63,3 +63,28 @@ def test_a_meeting_report_whose_orders_open_with_their_verb_is_not_a_report():
 def test_counts_under_a_results_heading_are_figures_not_targets():
     text = "一、主要成效\n全年完成120家小微企业标准化创建。\n二、下步工作\n要完成80家企业标准化创建。\n"
     assert texts(text) == ["要完成80家企业标准化创建。"]
+
+
+def test_a_speaker_announcing_his_points_orders_nothing_by_that():
+    assert texts("下面，我就抓好隐患排查整治强调三点意见。") == []
+
+
+def test_the_points_after_an_introduction_start_after_it():
+    ds = extract_directives(
+        "副县长就消防工作提出四点要求，一是要提高认识，二是要开展火灾隐患排查。"
+    )
+    assert [d.text for d in ds] == ["一是要提高认识，二是要开展火灾隐患排查。"]
+
+
+def test_an_introduction_followed_by_an_attitude_is_no_directive():
+    assert texts("会上，局长就抓好隐患排查整治提出两点要求，一是要提高认识。") == []
+
+
+def test_the_year_a_speaker_places_the_work_in_is_context_not_an_order():
+    assert texts("今年是专项整治行动的巩固之年，我们也要进一步加强隐患排查。") == []
+    assert texts("明年是规划的开局之年，全县上下要坚定信心，开展安全生产大检查。") == []
+
+
+def test_an_order_to_a_named_party_after_the_context_still_counts():
+    text = "今年是专项整治行动的巩固之年，各乡镇要在6月底前完成隐患整改。"
+    assert texts(text) == [text]
