@@ -12,3 +12,11 @@ class AccidentsConfig(AppConfig):
     name = "tracker.accidents"
     label = "accidents"
     verbose_name = "生产安全事故台账"
+
+    def ready(self):
+        from tracker import extensions
+        from tracker.accidents.dashboard import tile
+
+        extensions.register_dashboard_tile(
+            extensions.Panel(name="accidents", template="accidents/_tile.html", build=tile)
+        )

@@ -129,10 +129,20 @@ def unit_tallies(*, year: int, until: date) -> list[UnitTally]:
     return rows
 
 
-def county_indicator(*, year: int) -> ControlIndicator | None:
-    """The county's own 控制指标: the one set on the 安委办's unit (kind 其他), if any."""
-    return (
-        ControlIndicator.objects.filter(year=year, unit__kind=Unit.Kind.OTHER)
-        .order_by("unit__sort_order", "unit__name")
-        .first()
+def accident_list(user: User, params, *, today: date):
+    """The register as this user may read it, filtered (voided rows only when asked): the
+    filterset for the form and the rows. With ``unit`` and ``year`` the rows are exactly
+    ``accidents_for_unit(unit, year=…, until=today)`` within what the user may see."""
+    from tracker.accidents.filters import AccidentFilter
+
+    base = accidents_for_user(user).select_related("township", "industry", "enterprise")
+    if params.get("voided") != "1":
+        base = base.filter(voided=False)
+    filterset = AccidentFilter(
+        params, queryset=base.order_by("-occurred_on", "-id"), user=user, today=today
     )
+    if filterset.form.is_bound and not filterset.form.is_valid():
+        # A bad value (an unknown unit, a year of letters) shows as a form error and lists
+        # nothing, rather than everything.
+        return filterset, base.none()
+    return filterset, filterset.qs
