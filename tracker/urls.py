@@ -117,6 +117,7 @@ urlpatterns = [
     # The registers' wing: 企业台账, 网格, 巡查检查, 标准化创建.
     path("registers/", include("tracker.enterprises.urls")),
     path("hazards/", include("tracker.hazards.urls")),
+    path("accidents/", include("tracker.accidents.urls")),
     # The messaging wing: channels (钉钉, 企业微信, SMS, e-mail) and the delivery log.
     path("messages/", include("tracker.messaging.urls")),
 ]
