@@ -120,4 +120,6 @@ urlpatterns = [
     path("accidents/", include("tracker.accidents.urls")),
     # The messaging wing: channels (钉钉, 企业微信, SMS, e-mail) and the delivery log.
     path("messages/", include("tracker.messaging.urls")),
+    # The 年度考核 wing: schemes, each unit's score and its lines, 申诉, results.
+    path("assessment/", include("tracker.assessment.urls")),
 ]
