@@ -88,3 +88,9 @@ def test_the_year_a_speaker_places_the_work_in_is_context_not_an_order():
 def test_an_order_to_a_named_party_after_the_context_still_counts():
     text = "今年是专项整治行动的巩固之年，各乡镇要在6月底前完成隐患整改。"
     assert texts(text) == [text]
+
+
+def test_statements_of_principle_are_not_orders():
+    assert texts("防汛工作事关群众生命财产安全，来不得半点马虎，必须时刻绷紧安全之弦。") == []
+    assert texts("抓好燃气安全，要害在于狠抓落实，必须落实企业主体责任。") == []
+    assert texts("隐患排查是防范事故的第一道防线，必须全面开展。") == []
