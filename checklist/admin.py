@@ -94,7 +94,7 @@ class ChecklistItemAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "year", "title", "detail", "theme", "directive"]}),
         ("时限与报送", {"fields": ["start_date", "deadline", "cadence", "cadence_day"]}),
-        ("目标数量", {"fields": ["target_quantity", "target_unit"]}),
+        ("目标数量", {"fields": ["target_quantity", "target_unit", "measure"]}),
         ("发布", {"fields": ["state", "published_at", "created_at", "updated_at"]}),
         ("作废", {"fields": ["void_reason", "voided_at", "voided_by"]}),
     ]

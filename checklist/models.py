@@ -242,6 +242,14 @@ class ChecklistItem(models.Model):
         "目标数量", max_digits=12, decimal_places=2, null=True, blank=True
     )
     target_unit = models.CharField("计量单位", max_length=10, blank=True)
+    # 台账计量: the key of a figure a register offers (tracker.extensions); each unit's quantity
+    # is then read from its own register rows instead of typed. Empty: typed by the units.
+    measure = models.CharField(
+        "计量来源",
+        max_length=40,
+        blank=True,
+        help_text="由台账自动计量时，各单位的完成数量从其台账记录中统计，不能手工填报",
+    )
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
     # 结转: a long-term item taken over from the previous year's plan when that year was closed.

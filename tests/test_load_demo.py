@@ -183,3 +183,22 @@ def test_the_demos_county_targets_are_split_among_their_units_and_read_whole(loa
     board = build_dashboard(leader, DashboardFilters(year=item.year), today=timezone.localdate())
     row = next(t for t in board.targets if t["code"] == item.code)
     assert row["target"] == Decimal(40) and row["done"] <= Decimal(40)
+
+
+def test_the_demos_40_small_enterprises_target_is_measured_from_the_register(loaded):
+    from tracker import measuring
+
+    today = timezone.localdate()
+    item = ChecklistItem.objects.filter(
+        title__contains="小微企业安全生产标准化", target_quantity=40, state="published"
+    ).latest("year")
+    assert item.measure == "enterprises.standardized.small"
+    county = measuring.reading_for(item, None, today=today)
+    assert county.value > 0  # this year's 小微企业达标 so far, of the county's 40
+    for share in item.assignments.filter(status__in=["not_started", "in_progress"]):
+        reading = measuring.reading_for(item, share.unit, today=today)
+        assert (share.quantity_done or 0) == reading.value, share.unit.name
+    # The 拉网式排查 task reads its counts from the hazards linked to it.
+    inspection = ChecklistItem.objects.filter(measure="hazards.task").first()
+    assert inspection is not None
+    assert measuring.reading_for(inspection, None, today=today).text.startswith("排查企业")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from checklist.admin import ChecklistItemAdmin
 from checklist.models import ChecklistItem
 from checklist.shares import is_rate_unit
-from tracker import services, whole_items
+from tracker import extensions, measuring, services, whole_items
 from tracker.item_void import REASON_REQUIRED_MESSAGE, item_void
 from tracker.models import Assignment, Evidence, StatusUpdate, Unit, UnitAlias, User
 
@@ -254,8 +254,21 @@ admin.site.unregister(ChecklistItem)
 class ItemForm(forms.ModelForm):
     """An item whose units have shares keeps a quantity target: clear the shares first."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "measure" in self.fields:
+            # The figures the installed registers offer (tracker.extensions).
+            field = self.fields["measure"]
+            self.fields["measure"] = forms.ChoiceField(
+                label=field.label,
+                required=False,
+                choices=[("", "由各单位填报"), *extensions.measure_choices()],
+                help_text=field.help_text,
+            )
+
     def clean(self):
         cleaned = super().clean()
+        self._check_measure(cleaned)
         item = self.instance
         if item.pk is None or "target_quantity" not in cleaned:
             return cleaned
@@ -270,6 +283,19 @@ class ItemForm(forms.ModelForm):
         elif is_rate_unit(cleaned.get("target_unit")):
             self.add_error("target_unit", "比率目标（%）不分解数量：请先清除各单位的分解数量。")
         return cleaned
+
+    def _check_measure(self, cleaned) -> None:
+        measure = extensions.measure(cleaned.get("measure") or "")
+        if measure is None or cleaned.get("target_quantity") is None:
+            return
+        unit = (cleaned.get("target_unit") or "").strip()
+        same = is_rate_unit(unit) if measure.unit_word == "%" else unit == measure.unit_word
+        if not same:
+            self.add_error(
+                "measure",
+                f"计量来源“{measure.label}”以“{measure.unit_word}”计，"
+                f"与目标数量的计量单位“{unit}”不一致。",
+            )
 
 
 @admin.register(ChecklistItem)
@@ -306,6 +332,13 @@ class ChecklistItemWithAssignmentsAdmin(AssignmentWritesThroughServices, Checkli
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         self._warn_split(request, form.instance)
+        if form.instance.measure:
+            # 台账计量 from now on: the units' figures are read from the register at once.
+            changed = measuring.measure_item(item=form.instance, today=timezone.localdate())
+            if changed:
+                self.message_user(
+                    request, f"任务 {form.instance.code}：已从台账计量 {changed} 个单位的完成数量。"
+                )
 
     def _warn_split(self, request, item) -> None:
         """A warning, never an error: the office may split step by step."""

@@ -6,5 +6,8 @@ class TrackerConfig(AppConfig):
     verbose_name = "督办执行"
 
     def ready(self):
-        # Connects the sign-in signal receivers (throttle counters, security log).
-        from tracker import security  # noqa: F401
+        # The sign-in signal receivers (throttle counters, security log), and measured items
+        # measured again when a register they read from changes.
+        from tracker import measuring, security  # noqa: F401
+
+        measuring.connect()

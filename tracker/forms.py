@@ -179,6 +179,11 @@ class ProgressForm(forms.Form):
                 self.fields[
                     "note"
                 ].help_text = f"长期任务按{cadence}报送：写明本期做了什么，附上佐证材料。"
+        if item.measure:
+            # 台账计量: the figure comes from the register; the unit writes what it did.
+            self.fields.pop("quantity", None)
+            if item.target_quantity:
+                self.fields.pop("percent", None)
         self.fields[
             "files"
         ].help_text = (

@@ -430,6 +430,8 @@ class StatusUpdate(AppendOnlyModel):
         SUMMARY = "summary", "汇总情况"
         # A leader's 批示 (instructions.instruction_write): no status or figure changes.
         INSTRUCTION = "instruction", "领导批示"
+        # A measured item's figure changed in its register (tracker.measuring): no author.
+        MEASURE = "measure", "台账计量"
 
     # Lookups by assignment use update_assignment_time (assignment, -created_at).
     assignment = models.ForeignKey(

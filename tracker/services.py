@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from checklist.models import ChecklistItem
 from checklist.shares import SharesError, even_split, format_share, is_rate_unit
+from tracker.measuring import MEASURED_MESSAGE
 from tracker.models import (
     Assignment,
     Evidence,
@@ -551,6 +552,16 @@ def _write_progress_rows(
         verb = "不能重复提交" if submit else "不能再报送进度"
         raise WorkflowError(f"该任务{locked.get_status_display()}，{verb}。")
     _check_progress(locked.item, percent, quantity)
+    if locked.item.measure:
+        # 台账计量: the register says how many (and so how far, against a target); a sheet that
+        # sends the same figures back is fine.
+        if quantity is not None and quantity != locked.quantity_done:
+            raise WorkflowError(MEASURED_MESSAGE)
+        if percent is not None and locked.item.target_quantity and percent != locked.percent:
+            raise WorkflowError(MEASURED_MESSAGE)
+        quantity = None
+        if locked.item.target_quantity:
+            percent = None
     if not submit and locked.due_date is None and not locked.item.target_quantity:
         # A 长期 task has no end to be a share of: each period reports what was done, and a
         # percent sent anyway (an old sheet, a script) is not kept, as the form has no field.

@@ -10,3 +10,9 @@ class EnterprisesConfig(AppConfig):
     name = "tracker.enterprises"
     label = "enterprises"
     verbose_name = "企业台账与网格"
+
+    def ready(self):
+        # Tasks can be measured by the register's figures (tracker.extensions).
+        from tracker.enterprises import measures
+
+        measures.register()

@@ -15,8 +15,11 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from checklist.models import ChecklistItem
+from tracker import demo_calendar
 from tracker.enterprises import credit_code
 from tracker.enterprises.industries import ensure_industries
+from tracker.enterprises.measures import STANDARDIZED as STANDARDIZED_MEASURE
 from tracker.enterprises.models import (
     Enterprise,
     Grid,
@@ -24,9 +27,11 @@ from tracker.enterprises.models import (
     Industry,
     Inspection,
     InspectionHazard,
+    Standardization,
 )
 from tracker.enterprises.periods import quarter_of
 from tracker.enterprises.services import standardization_create
+from tracker.measuring import measure_item
 from tracker.models import Unit, User
 
 SEED_TOWN = "河西镇"  # the town whose 镇长 gave the first seed speech
@@ -114,7 +119,27 @@ def load(today: date, rng: random.Random | None = None, *, password: str = "") -
         loaded.account = account.username if account else ""
         loaded.inspections = _inspections(today, rng, account)
         loaded.standardizations = _standardizations(today, rng)
+        measure_demo_item(today)
         return loaded
+
+
+def measure_demo_item(today: date) -> int:
+    """The speech's 年内再完成40家小微企业标准化创建 is measured from the register: each
+    township's count of its enterprises that reached 小微企业达标 in the plan's year."""
+    item = (
+        ChecklistItem.objects.filter(
+            title__contains="小微企业安全生产标准化创建", year=demo_calendar.plan_year(today)
+        )
+        .exclude(state=ChecklistItem.State.VOID)
+        .first()
+    )
+    if item is None:
+        return 0
+    key = f"{STANDARDIZED_MEASURE}.{Standardization.Level.SMALL}"
+    if item.measure != key:
+        ChecklistItem.objects.filter(pk=item.pk).update(measure=key)
+        item.measure = key
+    return measure_item(item=item, today=today)
 
 
 def _supervisors() -> None:
@@ -374,8 +399,10 @@ def _standardizations(today: date, rng: random.Random) -> int:
     )
     rng.shuffle(candidates)
     written, serial = 0, 0
-    jan = date(today.year, 1, 1)
-    this_year = max((today - jan).days, 1)
+    # 年内: the demo plan's year (until May that is last year's), up to today.
+    plan = demo_calendar.plan_year(today)
+    jan = date(plan, 1, 1)
+    this_year = max((min(today, date(plan, 12, 31)) - jan).days, 1)
     for index, enterprise in enumerate(candidates[: int(len(candidates) * 0.45)]):
         serial += 1
         if index < 25:  # 达标 this year: the 年内再完成40家小微企业标准化创建 so far

@@ -16,6 +16,7 @@ from tracker.excel.bulletin import safe_text
 from tracker.excel.reading import open_sheet
 from tracker.excel.safety import UnsafeWorkbook
 from tracker.excel.task_import import COUNT_LABELS, RowError, a1
+from tracker.measuring import MEASURED_MESSAGE
 from tracker.models import Assignment, Unit, User
 from tracker.progress import format_quantity
 
@@ -102,7 +103,12 @@ def write_return_sheet(target, *, unit: Unit, today, year: int | None = None) ->
             sheet.write_blank(row, 7, None, locked)
         else:
             sheet.write_number(row, 7, a.percent, cell)
-        if item.target_quantity:
+        if item.measure and item.target_quantity:
+            # 台账计量: the figures come from the register; the unit writes its note only.
+            sheet.write_number(row, 7, a.percent, locked)
+            sheet.write_number(row, 8, float(a.quantity_done or 0), locked)
+            sheet.write_number(row, 12, float(a.quantity_done or 0), locked)
+        elif item.target_quantity:
             sheet.write_number(row, 8, float(a.quantity_done or 0), cell)
             sheet.write_number(row, 12, float(a.quantity_done or 0), locked)
         else:
@@ -333,6 +339,13 @@ def read_return_sheet(source, *, unit: Unit, user: User, dry_run: bool) -> Retur
             was_quantity = assignment.quantity_done or Decimal(0)
         if not has_target or quantity == was_quantity:
             quantity = None
+        if (
+            assignment.item.measure
+            and has_target
+            and (quantity is not None or (percent is not None and percent != was_percent))
+        ):
+            report.errors.append(RowError(row_no, col.get("完成数量"), MEASURED_MESSAGE))
+            continue
         if percent == was_percent or (assignment.due_date is None and not has_target):
             percent = None  # a 长期 task's row has no percent: its 完成% cell is locked and blank
         if action is None and percent is None and quantity is None and not note:

@@ -39,3 +39,18 @@ def register() -> None:
             help="登记隐患时关联本任务的排查企业数，并列出发现隐患、已整改和整改率",
         )
     )
+
+
+def measure_demo_task(today: date) -> int:
+    """The demo's 拉网式排查 task reads its counts from the hazards linked to it."""
+    from checklist.models import ChecklistItem
+    from tracker.measuring import measure_item
+
+    items = ChecklistItem.objects.filter(hazards__isnull=False).distinct().order_by("pk")
+    changed = 0
+    for item in items:
+        if item.measure != "hazards.task":
+            ChecklistItem.objects.filter(pk=item.pk).update(measure="hazards.task")
+            item.measure = "hazards.task"
+        changed += measure_item(item=item, today=today)
+    return changed

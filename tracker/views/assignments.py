@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from checklist.models import ChecklistItem
-from tracker import selectors, services
+from tracker import extensions, measuring, selectors, services
 from tracker.forms import ExtensionForm, ProgressForm, ReviewForm
 from tracker.instructions import can_instruct, unanswered
 from tracker.item_forms import InstructionForm
@@ -84,6 +84,11 @@ def _detail(
         "periods": assignment_periods(assignment, today=timezone.localdate()),
     }
     context["period_tally"] = summarize(context["periods"])
+    # 台账计量: the register's figure for this unit, with the rows behind it.
+    context["reading"] = measuring.reading_for(
+        assignment.item, assignment.unit, today=timezone.localdate()
+    )
+    context["measure"] = extensions.measure(assignment.item.measure)
     # 领导批示 the unit has not answered with a report since: shown first on its page.
     context["instructions"] = list(unanswered(Assignment.objects.filter(pk=assignment.pk)))
     item = assignment.item

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from tracker import instructions, selectors, services, whole_items
+from tracker import extensions, instructions, measuring, selectors, services, whole_items
 from tracker.item_forms import InstructionForm, ItemCloseForm, SummaryForm
 from tracker.views.evidence import shows_inline
 from tracker.work_years import is_closed, years_info
@@ -71,6 +71,13 @@ def _detail(
             and item.state != item.State.VOID
         ),
     }
+    if item.measure:
+        # 台账计量: each unit's figure from its own register rows, and the county's.
+        today = timezone.localdate()
+        context["measure"] = extensions.measure(item.measure)
+        context["county_reading"] = measuring.reading_for(item, None, today=today)
+        for share in shares:
+            share.reading = measuring.reading_for(item, share.unit, today=today)
     if writable and whole_items.can_summarize(user, item, lead):
         context["summary_form"] = summary_form or SummaryForm()
     # A refused close is shown with its reason even when nothing is waiting any more.

@@ -59,6 +59,8 @@ class Command(BaseCommand):
             if registers is not None and apps.is_installed("tracker.hazards"):
                 # After the registers: hazards come from their inspections.
                 hazards = import_module("tracker.hazards.demo").load(today)
+                # The 拉网式排查 task's progress is read from the hazards linked to it.
+                import_module("tracker.hazards.measures").measure_demo_task(today)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
             f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条，"
