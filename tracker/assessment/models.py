@@ -2,6 +2,7 @@
 office's adjustments and line overrides, units' 申诉, and the frozen result of a closed year."""
 
 import uuid
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -12,6 +13,11 @@ from django.utils import timezone
 from tracker.models import AppendOnlyModel, Unit
 
 POINTS = {"max_digits": 6, "decimal_places": 2}
+
+
+def num(value) -> str:
+    """2.00 → 2, 0.50 → 0.5: points as people write them."""
+    return format(Decimal(value).normalize(), "f")
 
 
 class Scheme(models.Model):
@@ -87,7 +93,7 @@ class SchemeItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.points:g}分）"
+        return f"{self.name}（{num(self.points)}分）"
 
 
 class Rule(models.Model):
@@ -144,11 +150,13 @@ class Rule(models.Model):
 
     @property
     def label(self) -> str:
-        p = f"{self.points:g}"
+        p = num(self.points)
         if self.kind == self.Kind.COVERAGE:
-            return f"巡查覆盖率低于 {self.threshold or 0:g}% 扣 {p} 分"
+            return f"巡查覆盖率低于 {num(self.threshold or 0)}% 扣 {p} 分"
         if self.kind == self.Kind.STANDARD:
-            return f"标准化创建目标 {self.threshold or 0:g} 家，未达目标按比例扣分（满扣 {p} 分）"
+            return (
+                f"标准化创建目标 {num(self.threshold or 0)} 家，未达目标按比例扣分（满扣 {p} 分）"
+            )
         if self.kind == self.Kind.SHORTFALL:
             return f"分解数量未完成按比例扣分（每项满扣 {p} 分）"
         return f"{self.get_kind_display()}扣 {p} 分"
@@ -223,7 +231,7 @@ class Adjustment(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.unit} {self.points:+g}"
+        return f"{self.unit} {num(self.points)}"
 
 
 class LineOverride(AppendOnlyModel):
@@ -255,7 +263,7 @@ class LineOverride(AppendOnlyModel):
         ]
 
     def __str__(self):
-        return f"{self.unit} {self.rule}: {self.old_value:g} → {self.new_value:g}"
+        return f"{self.unit} {self.rule}: {num(self.old_value)} → {num(self.new_value)}"
 
 
 class Appeal(models.Model):
@@ -336,4 +344,4 @@ class FrozenResult(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.unit} {self.score:g} {self.grade}"
+        return f"{self.unit} {num(self.score)} {self.grade}"
