@@ -61,6 +61,10 @@ class Command(BaseCommand):
                 hazards = import_module("tracker.hazards.demo").load(today)
                 # The 拉网式排查 task's progress is read from the hazards linked to it.
                 import_module("tracker.hazards.measures").measure_demo_task(today)
+            accidents = None
+            if registers is not None and apps.is_installed("tracker.accidents"):
+                # After the registers: accidents name their enterprises.
+                accidents = import_module("tracker.accidents.demo").load(today, year=plan)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
             f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条，"
@@ -70,6 +74,10 @@ class Command(BaseCommand):
             self.stdout.write(registers_demo.summary(registers))
         if hazards is not None:
             self.stdout.write(f"隐患台账：新增隐患 {hazards} 条。")
+        if accidents is not None:
+            self.stdout.write(
+                f"事故台账：新增事故 {accidents} 起；各乡镇、部门已有本年度控制指标。"
+            )
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
         for account in accounts:
