@@ -117,7 +117,7 @@ AWARENESS_RE = re.compile(
     r"(?:深刻)?(?:吸取|汲取)[^，。；]{0,20}教训|居安思危|如履薄冰|如临深渊|思想准备|振奋精神|"
     r"贯彻落实[^，。；]{0,20}精神|学习[^，。；]{0,10}精神|举一反三|"
     # Statements of principle and generic follow-through, no act of their own.
-    r"建立在[^。；]{0,60}基础上|落实到实处|落到实处|抓好落实|狠抓落实|抓落实|贯彻落实|认真落实|"
+    r"建立在[^。；]{0,60}基础上|落实到实处|落到实处|落实到[^，。；]{0,4}(?:工作|行动)中|抓好落实|狠抓落实|抓落实|贯彻落实|认真落实|"
     r"真抓实干|抓出成效|取得实效|见到实效|强化责任(?:落实|担当)|扛稳[^，。；]{0,4}责任|掀起[^，。；]{0,20}高潮)"
 )
 
@@ -241,6 +241,10 @@ CONTEXT_RE = re.compile(
 # Meeting business: why the meeting is held, what was done at it.
 MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本次会议|会议精神|会议要求")
 
+# Oversight by the public or the press is a call to involve society: neither an object nor,
+# through the word 舆论, a theme of its own.
+PUBLIC_OVERSIGHT_RE = re.compile(r"(?:群众|舆论|社会)监督")
+
 # A weak act needs a concrete object somewhere in the sentence ("加强检查" yes,
 # "加强和改进对工业工作的领导" no); any keyword of the theme table counts as one too
 # ("做好春运安全工作").
@@ -362,7 +366,7 @@ def judge(
                 end = min(end, at)
         # The act may itself be part of the theme's word (监管网络, 宣传教育).
         # 其他 words (学校, 科技) name a field, not a safety object.
-        themed = theme_scores(body[m.start() : end])
+        themed = theme_scores(_blank(body[m.start() : end], PUBLIC_OVERSIGHT_RE))
         themed.pop(OTHER, None)
         if OBJECT_RE.search(body, m.end(), end) or (themed and max(themed.values()) >= 2):
             return Verdict(True, order_at, "")

@@ -94,3 +94,12 @@ def test_statements_of_principle_are_not_orders():
     assert texts("防汛工作事关群众生命财产安全，来不得半点马虎，必须时刻绷紧安全之弦。") == []
     assert texts("抓好燃气安全，要害在于狠抓落实，必须落实企业主体责任。") == []
     assert texts("隐患排查是防范事故的第一道防线，必须全面开展。") == []
+
+
+def test_carrying_the_meetings_spirit_into_the_work_is_no_checkable_act():
+    text = "各部门要把会议精神传达到每一名干部，把会议精神真正落实到工作中、落实到行动中。"
+    assert texts(text) == []
+
+
+def test_calling_on_the_public_and_the_press_to_watch_is_no_checkable_act():
+    assert texts("要加强社会监督和舆论监督，营造全民参与的良好氛围。") == []
