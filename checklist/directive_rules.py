@@ -238,6 +238,16 @@ CONTEXT_RE = re.compile(
     r"^(?:[^，。；]{0,12})是[^，。；]{0,30}(?:之年|之际|关键期|攻坚期|关键时期|决胜期|关键节点|重要节点)，"
     r"(?:我们|大家|咱们|全(?:县|镇|乡|区|市)上下)?(?:也|更|还|都|就)?(?:要|必须|应当)"
 )
+# Work outside safety: a government speech or meeting report also orders economic and social
+# work (稳定经济运行, 招商引资, 脱贫攻坚). A sentence about such work that names no safety matter
+# at all (no theme keyword, no 安全/事故/隐患/应急 …) is not the 安委办's to track.
+OFF_TOPIC_RE = re.compile(
+    r"经济|城镇化|民生|脱贫|扶贫|招商|引资|产业|工业强|项目落户|乡村振兴|税收|财政|GDP|营商环境|"
+    r"文明城市|卫生城市|疫情防控"
+)
+SAFETY_WORD_RE = re.compile(
+    r"安全|事故|隐患|应急|危险|安监|安委|防范|监管|执法|防汛|汛|抢险|灾|预警|救援|消防|火"
+)
 # Meeting business: why the meeting is held, what was done at it.
 MEETING_RE = re.compile(r"召开|主要目的|主要任务是|这次会议|本次会议|会议精神|会议要求")
 
@@ -321,6 +331,11 @@ def judge(
         return Verdict(False, -1, "introduction")
     if CONTEXT_RE.search(body):
         return Verdict(False, -1, "context")
+    if OFF_TOPIC_RE.search(body) and not SAFETY_WORD_RE.search(body):
+        themed = theme_scores(body)
+        themed.pop(OTHER, None)
+        if not themed:
+            return Verdict(False, -1, "not about safety")
     order_at = has_order(body)
     if order_at < 0 and item:
         order_at = 0

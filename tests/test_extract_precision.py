@@ -103,3 +103,12 @@ def test_carrying_the_meetings_spirit_into_the_work_is_no_checkable_act():
 
 def test_calling_on_the_public_and_the_press_to_watch_is_no_checkable_act():
     assert texts("要加强社会监督和舆论监督，营造全民参与的良好氛围。") == []
+
+
+def test_economic_work_in_the_same_speech_is_not_a_safety_directive():
+    assert texts("要围绕稳定经济运行、招商引资等重点工作，进一步细化完善跟进措施。") == []
+
+
+def test_a_safety_order_that_names_the_economy_still_counts():
+    text = "各乡镇要统筹经济发展和安全，全面开展企业隐患排查。"
+    assert texts(text) == [text]
