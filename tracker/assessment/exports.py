@@ -28,7 +28,7 @@ LINE_COLUMNS = [
 
 
 def _n(value) -> str:
-    return f"{Decimal(value):g}"
+    return format(Decimal(value).normalize(), "f")
 
 
 def results_xlsx(*, year: int, as_of: date, leagues: list[tuple]) -> bytes:

@@ -187,7 +187,7 @@ def points_warning(items: list[ItemSpec]) -> str:
     total = sum((i.points for i in items), Decimal(0))
     if total == 100:
         return ""
-    return f"各考核项目分值合计为 {total:g} 分，不是 100 分，请核对。"
+    return f"各考核项目分值合计为 {format(total.normalize(), 'f')} 分，不是 100 分，请核对。"
 
 
 def veto_reasons(

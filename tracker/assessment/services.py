@@ -55,7 +55,7 @@ def _points(value, field: str, *, signed: bool = False) -> Decimal:
     if not number.is_finite() or abs(number) > MAX_POINTS:
         raise AssessmentError(f"「{field}」应为 -{MAX_POINTS:g}～{MAX_POINTS:g} 之间的数字。")
     if not signed and number < 0:
-        raise AssessmentError(f"「{field}」不能为负数：{number:g}。")
+        raise AssessmentError(f"「{field}」不能为负数：{format(number.normalize(), 'f')}。")
     if number != number.quantize(Decimal("0.01")):
         raise AssessmentError(f"「{field}」最多两位小数。")
     return number
@@ -89,7 +89,7 @@ def item_update(
             continue
         value, threshold = rules[rule.pk]
         rule.points = _points(value, f"{item.name}「{rule.get_kind_display()}」的扣分")
-        if rule.kind in (Rule.Kind.COVERAGE, Rule.Kind.STANDARD):
+        if rule.kind in (Rule.Kind.COVERAGE, Rule.Kind.STANDARD) and threshold is not None:
             rule.threshold = _points(threshold, f"{item.name}「{rule.get_kind_display()}」的阈值")
             if rule.kind == Rule.Kind.COVERAGE and rule.threshold > 100:
                 raise AssessmentError(f"{item.name}：巡查覆盖率阈值不能超过 100%。")

@@ -280,6 +280,7 @@ def scheme_edit(request, pk):
         rules = {
             r.pk: (request.POST.get(f"rule-{r.pk}", ""), request.POST.get(f"threshold-{r.pk}"))
             for r in item.rules.all()
+            if f"rule-{r.pk}" in request.POST
         }
         try:
             warning = services.item_update(
