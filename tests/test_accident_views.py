@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -260,3 +262,18 @@ def test_leaders_read_the_indicators_and_units_may_not(world, login, today):
 def test_the_nav_shows_the_register_to_those_who_may_read_it(world, login):
     assert LIST in login(world.staff_a).get(reverse("home")).content.decode()
     assert LIST not in login(world.grid_a).get(reverse("enterprises:grid_home")).content.decode()
+
+
+def test_the_register_page_reads_a_fixed_number_of_queries(world, registers, login, today):
+    client = login(world.office)
+
+    def count():
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(LIST).status_code == 200
+        return len(seen)
+
+    record(world, today, world.town_a, enterprise=registers.tannery)
+    few = count()
+    for _ in range(6):
+        record(world, today, world.town_b)
+    assert count() == few
