@@ -112,3 +112,10 @@ def test_economic_work_in_the_same_speech_is_not_a_safety_directive():
 def test_a_safety_order_that_names_the_economy_still_counts():
     text = "各乡镇要统筹经济发展和安全，全面开展企业隐患排查。"
     assert texts(text) == [text]
+
+
+def test_a_report_that_quotes_a_speakers_demand_without_a_comma_keeps_it():
+    report = "近日，副县长带队检查了县城燃气企业。他要求各企业严格落实主体责任，加强隐患排查。"
+    assert texts(report) == ["他要求各企业严格落实主体责任，加强隐患排查。"]
+    report = "近日，县应急局对5家企业开展了检查。县应急局要求各企业立即整改隐患，建立隐患台账。"
+    assert texts(report) == ["县应急局要求各企业立即整改隐患，建立隐患台账。"]
