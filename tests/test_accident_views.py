@@ -93,6 +93,18 @@ def test_the_unit_link_lists_exactly_the_units_accidents_of_the_year(world, rows
     assert numbers(dept) == {rows[0].number}
 
 
+def test_the_unit_link_may_count_up_to_an_earlier_day(world, rows, login, today):
+    if (today - timedelta(days=10)).year != today.year:
+        pytest.skip("the year has only started")
+    earlier = record(world, today, world.town_a, occurred_on=today - timedelta(days=10))
+    cut = today - timedelta(days=5)
+    response = login(world.office).get(
+        LIST, {"unit": world.town_a.pk, "year": today.year, "until": cut.isoformat()}
+    )
+    assert numbers(response) == {earlier.number}
+    assert f"截至{cut:%Y-%m-%d}" in response.content.decode()
+
+
 def test_an_unknown_unit_lists_nothing_rather_than_everything(world, rows, login, today):
     response = login(world.office).get(LIST, {"unit": 999999, "year": today.year})
     assert response.status_code == 200

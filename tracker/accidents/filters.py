@@ -30,6 +30,8 @@ class AccidentFilter(django_filters.FilterSet):
     unit = django_filters.ModelChoiceFilter(
         queryset=Unit.objects.all(), method="filter_unit", widget=forms.HiddenInput
     )
+    # With ``unit``: counted up to this day instead of today (an assessment made as of a day).
+    until = django_filters.DateFilter(method="filter_until", widget=forms.HiddenInput)
     voided = django_filters.ChoiceFilter(label="含已作废", choices=YES, method="filter_voided")
 
     class Meta:
@@ -58,7 +60,12 @@ class AccidentFilter(django_filters.FilterSet):
 
         year = self.form.cleaned_data.get("year") or self.today.year
         year = min(max(int(year), 2000), 2100)
-        return qs.filter(pk__in=accidents_for_unit(unit, year=year, until=self.today).values("pk"))
+        until = min(self.form.cleaned_data.get("until") or self.today, self.today)
+        return qs.filter(pk__in=accidents_for_unit(unit, year=year, until=until).values("pk"))
+
+    def filter_until(self, qs, name, value):
+        # Read by filter_unit; alone it filters nothing.
+        return qs
 
     def filter_q(self, qs, name, value):
         value = value.strip()[:50]

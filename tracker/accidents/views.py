@@ -42,6 +42,7 @@ def accident_list(request):
         "query": query.urlencode(),
         "unit": unit,
         "year": (filterset.form.cleaned_data.get("year") or today.year) if unit else None,
+        "until": min(filterset.form.cleaned_data.get("until") or today, today) if unit else None,
         "today": today,
         "can_record": permissions.may_record(request.user),
     }
