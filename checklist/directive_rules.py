@@ -193,7 +193,8 @@ REPORT_SIGNAL_RE = re.compile(
 ORDER_CUE_RE = re.compile(
     EXPLICIT_ORDER_RE.pattern
     # 要求 of a speaker, not a standard the work followed ("按照“全覆盖”的总体要求，").
-    + r"|(?:强调|指出|(?<![的总体作])要求|提出|部署如下|通知如下)[，：]|责任单位|牵头单位|配合单位|工作要求"
+    # A meeting's arrangements introduced by a colon (作出部署：狠抓…) order too.
+    + r"|(?:强调|指出|(?<![的总体作])要求|提出)[，：]|(?:部署|安排|如下)：|责任单位|牵头单位|配合单位|工作要求"
     # A speaker's or office's demand quoted without a comma (他要求各企业…, 县应急局要求…).
     + r"|(?:会议|会上|他|她|长|记|任|志|局|办|委|府|，)要求"
 )

@@ -119,3 +119,11 @@ def test_a_report_that_quotes_a_speakers_demand_without_a_comma_keeps_it():
     assert texts(report) == ["他要求各企业严格落实主体责任，加强隐患排查。"]
     report = "近日，县应急局对5家企业开展了检查。县应急局要求各企业立即整改隐患，建立隐患台账。"
     assert texts(report) == ["县应急局要求各企业立即整改隐患，建立隐患台账。"]
+
+
+def test_a_meeting_report_whose_arrangements_follow_a_colon_is_not_a_report():
+    report = (
+        "会议传达了上级会议精神，通报了上月安全生产情况。会议就做好二季度工作作出部署："
+        "狠抓燃气隐患排查整治，开展一次消防安全大检查。"
+    )
+    assert len(texts(report)) == 1
