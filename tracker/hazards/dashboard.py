@@ -54,12 +54,8 @@ def dashboard(user: User, *, today: date) -> dict:
             "major_url": _url(township=town, open=1, level="major"),
         })  # fmt: skip
     start = date(today.year, 1, 1)
-    towns, town_total = summaries.summary(
-        user, start=start, end=today, today=today, enterprises=False
-    )
-    industries, _ = summaries.summary(
-        user, start=start, end=today, today=today, by="industry", enterprises=False
-    )
+    figures = summaries.summaries(user, start=start, end=today, today=today, enterprises=False)
+    (towns, town_total), (industries, _) = figures["township"], figures["industry"]
     overdue = live.filter(overdue_q(today)).count()
     majors = list(
         live.filter(level="major")

@@ -1,11 +1,13 @@
 """The register's filters. The dashboard's and the summary's figures link here with the same
 parameters, so a number and the list behind it are one query."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q
 
-from tracker.enterprises.models import Industry
+from tracker.enterprises.models import Enterprise, Industry
 from tracker.hazards.models import Hazard
 from tracker.models import Unit
 
@@ -63,12 +65,7 @@ class HazardFilter(django_filters.FilterSet):
         value = value.strip()[:50]
         if not value:
             return qs
-        return qs.filter(
-            Q(description__icontains=value)
-            | Q(enterprise__name__icontains=value)
-            | Q(location__icontains=value)
-            | Q(code=value)
-        )
+        return qs.filter(keyword_q(value))
 
     def filter_open(self, qs, name, value):
         return qs.filter(state__in=Hazard.OPEN_STATES) if value else qs
@@ -90,3 +87,27 @@ class HazardFilter(django_filters.FilterSet):
 def overdue_q(today) -> Q:
     """逾期未整改: a 整改时限 passed and not yet 待验收 or 销号 (挂账 is not overdue)."""
     return Q(state__in=[Hazard.State.PENDING, Hazard.State.FIXING], deadline__lt=today)
+
+
+NUMBER = re.compile(r"^YH(\d{4})(\d{6,})$")
+
+
+def keyword_q(value: str) -> Q:
+    """关键词: a 隐患编号 is looked up by its own column (or, for a number made from the year and
+    the row's id, by that id), never by reading the register. Other words are looked for in the
+    description, the place and the enterprise's name: the enterprises named so are picked from
+    their own (small) table first, and the hazards are read once, in storage order, to collect
+    the matches; the page then sorts only those (no join per row)."""
+    by_code = Q(code=value) & ~Q(code="")
+    number = NUMBER.match(value)
+    if number:
+        year, pk = int(number[1]), int(number[2])
+        return by_code | Q(pk=pk, code="", found_on__year=year)
+    named = Enterprise.objects.filter(name__icontains=value).values("pk")
+    matches = Hazard.objects.filter(
+        Q(description__icontains=value)
+        | Q(location__icontains=value)
+        | Q(enterprise__in=named)
+        | by_code
+    ).values("pk")
+    return Q(pk__in=matches)

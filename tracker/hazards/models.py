@@ -220,8 +220,30 @@ class Hazard(models.Model):
             models.Index(fields=["supervisor", "state", "found_on"], name="hazard_supervisor"),
             # A 网格员's own grids.
             models.Index(fields=["grid", "found_on"], name="hazard_grid"),
-            # Overdue and due-soon 整改 (reminders, the dashboard's overdue figure).
-            models.Index(fields=["state", "deadline"], name="hazard_state_deadline"),
+            # Overdue and due-soon 整改 (reminders, the dashboard's overdue figure, the 逾期
+            # filter): counted and paged from the index alone, rows read for the page only.
+            models.Index(fields=["state", "deadline", "voided", "found_on"], name="hazard_overdue"),
+            # Open hazards by township and level (the dashboard), read from the index alone.
+            models.Index(fields=["township", "level", "state", "voided"], name="hazard_open"),
+            # A period's figures per township and industry (the summary, the dashboard): every
+            # column they count is in the index, so a year is counted without reading rows.
+            models.Index(
+                fields=[
+                    "found_on",
+                    "voided",
+                    "township",
+                    "industry",
+                    "level",
+                    "state",
+                    "deadline",
+                    "listing",
+                ],
+                name="hazard_period",
+            ),  # fmt: skip
+            # Closed per week (the dashboard) and the register's 销号日期 filter.
+            models.Index(fields=["state", "accepted_on", "voided"], name="hazard_closed_on"),
+            # 重大 hazards, oldest first (the dashboard's list, the 重大 filter).
+            models.Index(fields=["level", "found_on"], name="hazard_level"),
             # An 排查 task's measured counts.
             models.Index(fields=["task", "township"], name="hazard_task"),
             # Import idempotence without a 隐患编号: enterprise + description + 发现日期.

@@ -19,16 +19,63 @@ from tracker.views.evidence import INLINE_IMAGES
 PAGE_SIZE = 25
 
 
+class UncountedPage:
+    """A page of a keyword search: its rows and whether a next page exists, found by reading one
+    row more than the page holds. Counting every match would read the register once more."""
+
+    def __init__(self, object_list, number: int, has_next: bool):
+        self.object_list, self.number, self._has_next = object_list, number, has_next
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self._has_next
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def register_page(hazards, number, *, counted: bool = True):
+    """The page's ids first (the indexes hold what the filters and the order need, so this reads
+    no rows), then the 25 rows themselves with what the page shows."""
+    ids = hazards.values_list("pk", flat=True)
+    if counted:
+        page = Paginator(ids, PAGE_SIZE).get_page(number)
+    else:
+        number = int(number) if str(number or "").isdigit() and int(number) > 0 else 1
+        found = list(ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+        page = UncountedPage(found[:PAGE_SIZE], number, has_next=len(found) > PAGE_SIZE)
+    wanted = list(page.object_list)
+    rows = Hazard.objects.select_related("enterprise", "township", "industry").in_bulk(wanted)
+    page.object_list = [rows[pk] for pk in wanted]
+    return page
+
+
 def hazard_list(request):
     today = timezone.localdate()
     filterset = selectors.hazard_list(request.user, request.GET, today=today)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    # A keyword search is paged without a total (see UncountedPage).
+    keyword = bool(request.GET.get("q", "").strip())
+    page = register_page(filterset.qs, request.GET.get("page"), counted=not keyword)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": filterset,
         "page": page,
+        "counted": not keyword,
         "query": query.urlencode(),
         "today": today,
         "can_record": permissions.may_record(request.user),

@@ -53,10 +53,8 @@ def _month(request, today) -> tuple[date, date]:
 def hazard_summary(request):
     today = timezone.localdate()
     start, end = _month(request, today)
-    sections = [
-        (label, *summary.summary(request.user, start=start, end=end, today=today, by=by))
-        for label, by in (("乡镇", "township"), ("行业", "industry"))
-    ]
+    figures = summary.summaries(request.user, start=start, end=end, today=today)
+    sections = [(label, *figures[by]) for label, by in (("乡镇", "township"), ("行业", "industry"))]
     title = f"{start.year}年{start.month}月隐患排查治理情况汇总表"
     if request.GET.get("format") == "xlsx":
         security.log_event(request, "export", "success", file="hazard_summary")
