@@ -65,6 +65,10 @@ class Command(BaseCommand):
             if registers is not None and apps.is_installed("tracker.accidents"):
                 # After the registers: accidents name their enterprises.
                 accidents = import_module("tracker.accidents.demo").load(today, year=plan)
+            assessment = None
+            if apps.is_installed("tracker.assessment"):
+                # Last: the schemes score what the other registers hold.
+                assessment = import_module("tracker.assessment.demo").load(today, year=plan)
         self.stdout.write(
             f"演示数据已就绪（{plan}年度）：新增责任分解 {created} 条，"
             f"生成演示进度 {seeded} 条，延期申请和督办 {extras} 条，"
@@ -78,6 +82,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"事故台账：新增事故 {accidents} 起；各乡镇、部门已有本年度控制指标。"
             )
+        if assessment:
+            self.stdout.write(assessment)
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}，登录地址 http://127.0.0.1:8000/ ）：")
         for account in accounts:
