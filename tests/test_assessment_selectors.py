@@ -92,12 +92,9 @@ def test_each_line_counts_exactly_the_rows_its_link_lists(login, tracked, today,
                 assert _listed(client, line["url"]) == line["count"], line
                 seen += 1
     assert seen >= 8
-    counts = {line["label"]: line["count"] for i in record["items"] for line in i["lines"]}
-    assert counts["每张黄色督办单扣 1 分"] == 1
-    assert counts["每张红色督办单扣 2 分"] == 1
-    assert counts["每次被退回扣 1 分"] == 2
-    assert counts["每项重大隐患逾期未整改扣 2 分"] == 1
-    assert counts["每起生产安全事故扣 5 分"] == 1
+    counts = {line["kind"]: line["count"] for i in record["items"] for line in i["lines"]}
+    assert (counts["yellow"], counts["red"], counts["returned"]) == (1, 1, 2)
+    assert (counts["hazard"], counts["accident"], counts["shortfall"]) == (1, 1, 1)
 
 
 def test_the_overdue_line_of_today_links_to_the_task_list_filtered_the_same_way(
@@ -123,8 +120,10 @@ def test_a_mid_year_line_lists_the_rows_as_of_that_day(login, tracked, today):
     earlier = today - timedelta(days=2)
     url = reverse("assessment:unit", args=[today.year, tracked.town_a.pk])
     record = client.get(url, {"as_of": earlier.isoformat()}).context["record"]
-    returned = next(line for i in record["items"] for line in i["lines"] if "退回" in line["label"])
-    red = next(line for i in record["items"] for line in i["lines"] if "红色" in line["label"])
+    returned = next(
+        line for i in record["items"] for line in i["lines"] if line["kind"] == "returned"
+    )
+    red = next(line for i in record["items"] for line in i["lines"] if line["kind"] == "red")
     assert returned["count"] == 2  # three days ago
     assert red["count"] == 0  # issued yesterday
     assert _listed(client, red["url"]) == 0
@@ -154,7 +153,7 @@ def test_a_larger_accident_vetoes_the_township_whatever_its_score(tracked, today
 def test_the_shortfall_line_takes_the_unreached_share_of_the_target(tracked, today):
     scheme = ensure_scheme(today.year, "township")
     record = results.compute_unit(scheme, tracked.town_a, as_of=today, today=today)
-    line = next(line for i in record["items"] for line in i["lines"] if "分解数量" in line["label"])
+    line = next(line for i in record["items"] for line in i["lines"] if line["kind"] == "shortfall")
     # 4 of 8 done: half of the 4 points.
     assert (line["count"], line["computed"]) == (1, "2.00")
 
@@ -173,9 +172,7 @@ def test_scoring_every_unit_takes_the_same_queries_for_three_units_or_seven(trac
 def test_a_rule_of_a_wing_that_has_no_rows_counts_nothing(tracked, today):
     scheme = ensure_scheme(today.year, "department")
     record = results.compute_unit(scheme, tracked.dept, as_of=today, today=today)
-    hazards = next(
-        line for i in record["items"] for line in i["lines"] if line["label"].startswith("每项重大")
-    )
+    hazards = next(line for i in record["items"] for line in i["lines"] if line["kind"] == "hazard")
     assert hazards["count"] == 0
     assert Rule.objects.filter(item__scheme=scheme).count() == 10
     assert timezone.localdate() == today

@@ -21,6 +21,7 @@ def scheme(world, today):
     township = ensure_scheme(today.year, "township")
     # No 标准化 target: the little world has no enterprises to reach it.
     Rule.objects.filter(kind="standard").update(threshold=0)
+    Rule.objects.filter(kind="overdue").update(points=2)
     return township
 
 

@@ -19,21 +19,21 @@ K = Rule.Kind
 # (item, 分值, [(rule kind, points, threshold)]) for townships; departments answer for the
 # enterprises of their industries instead of grids.
 TOWNSHIP_ITEMS = [
-    ("重点任务完成", 40, [(K.OVERDUE, 2, None), (K.RETURNED, 1, None), (K.YELLOW, 1, None),
+    ("重点任务完成", 40, [(K.OVERDUE, 1, None), (K.RETURNED, D("0.5"), None), (K.YELLOW, 1, None),
                         (K.RED, 2, None), (K.SHORTFALL, 4, None)]),
-    ("按期报送", 10, [(K.MISSED, D("0.5"), None)]),
+    ("按期报送", 10, [(K.MISSED, D("0.1"), None)]),
     ("隐患排查治理", 20, [(K.HAZARD, 2, None)]),
     ("标准化创建", 10, [(K.STANDARD, 10, 3)]),
-    ("网格化监管", 10, [(K.COVERAGE, 5, 90)]),
+    ("网格化监管", 10, [(K.COVERAGE, 5, 60)]),
     ("事故控制", 10, [(K.ACCIDENT, 5, None)]),
 ]  # fmt: skip
 DEPARTMENT_ITEMS = [
-    ("重点任务完成", 40, [(K.OVERDUE, 2, None), (K.RETURNED, 1, None), (K.YELLOW, 1, None),
+    ("重点任务完成", 40, [(K.OVERDUE, 1, None), (K.RETURNED, D("0.5"), None), (K.YELLOW, 1, None),
                         (K.RED, 2, None), (K.SHORTFALL, 4, None)]),
-    ("按期报送", 10, [(K.MISSED, D("0.5"), None)]),
+    ("按期报送", 10, [(K.MISSED, D("0.1"), None)]),
     ("隐患排查治理", 20, [(K.HAZARD, 2, None)]),
-    ("标准化创建", 10, [(K.STANDARD, 10, 3)]),
-    ("行业监管检查", 10, [(K.COVERAGE, 5, 80)]),
+    ("标准化创建", 10, [(K.STANDARD, 10, 1)]),
+    ("行业监管检查", 10, [(K.COVERAGE, 5, 50)]),
     ("事故控制", 10, [(K.ACCIDENT, 5, None)]),
 ]  # fmt: skip
 VETOES = [Veto.Kind.LARGE_ACCIDENT]
@@ -59,9 +59,9 @@ def ensure_scheme(year: int, kind: str) -> Scheme:
     return scheme
 
 
-def load(today: date) -> str:
-    """Both schemes of this year, one bonus and one pending 申诉; returns a summary line."""
-    year = today.year
+def load(today: date, *, year: int | None = None) -> str:
+    """Both schemes of the plan's year, one bonus and one pending 申诉; a summary line."""
+    year = year or today.year
     with transaction.atomic():
         township = ensure_scheme(year, Scheme.Kind.TOWNSHIP)
         ensure_scheme(year, Scheme.Kind.DEPARTMENT)

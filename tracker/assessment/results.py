@@ -126,6 +126,7 @@ def _record(score: UnitScore, unit: Unit, spec: SchemeSpec, urls: dict[int, str]
             lines.append(
                 {
                     "rule": line.rule.pk,
+                    "kind": line.rule.kind,
                     "label": spec.rules[line.rule.pk].label,
                     "count": line.fact.count,
                     "total": line.fact.total,
