@@ -39,7 +39,7 @@ def test_the_demo_has_a_handful_of_accidents_in_the_year_up_to_today(county, tod
     assert Accident.objects.count() == written
 
 
-def test_one_township_has_a_large_accident_with_three_deaths_over_its_indicator(county, today):
+def test_one_township_has_a_large_accident_with_three_deaths_and_only_it_is_over(county, today):
     year = plan_year(today)
     demo.load(today, year=year)
     large = Accident.objects.get(level="large")
@@ -47,6 +47,7 @@ def test_one_township_has_a_large_accident_with_three_deaths_over_its_indicator(
     until = min(today, date(year, 12, 31))
     tallies = {t.unit.name: t for t in selectors.unit_tallies(year=year, until=until)}
     assert tallies[demo.LARGE_TOWNSHIP].over_deaths
+    assert [name for name, t in tallies.items() if t.over] == [demo.LARGE_TOWNSHIP]
     serious = Accident.objects.filter(level__in=Accident.SERIOUS_LEVELS, voided=False)
     assert serious.count() == 1
 
