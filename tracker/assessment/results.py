@@ -168,12 +168,32 @@ def _no_rows(kind: str) -> Fact:
 def compute_all(scheme: Scheme, *, as_of: date, today: date) -> list[dict]:
     """Every unit of the scheme's kind, scored and ranked: a fixed number of queries (one or
     two per rule kind), whatever the number of units or rows."""
-    spec = scheme_spec(scheme)
-    units = units_of(scheme)
-    year = scheme.year
+    return compute_schemes([scheme], as_of=as_of, today=today)[scheme.pk]
+
+
+def compute_schemes(schemes: list[Scheme], *, as_of: date, today: date) -> dict[int, list]:
+    """Several schemes of one year (townships' and departments'), their figures read once for
+    the units of all of them: scheme pk → ranked records."""
+    if not schemes:
+        return {}
+    year = schemes[0].year
     as_of = selectors.judged_on(year, as_of)
+    specs = [scheme_spec(s) for s in schemes]
+    units = {s.pk: units_of(s) for s in schemes}
+    everyone = [u for group in units.values() for u in group]
+    kinds = set().union(*(spec.kinds for spec in specs))
+    facts = selectors.facts_for_units(kinds, everyone, year=year, as_of=as_of)
+    found = {}
+    for scheme, spec in zip(schemes, specs, strict=True):
+        found[scheme.pk] = _score_units(
+            scheme, spec, units[scheme.pk], facts, as_of=as_of, today=today
+        )
+    return found
+
+
+def _score_units(scheme, spec, units, facts, *, as_of: date, today: date) -> list[dict]:
+    year = scheme.year
     ids = [u.pk for u in units]
-    facts = selectors.facts_for_units(spec.kinds, units, year=year, as_of=as_of)
     adjustments = _adjustments(scheme, ids)
     overrides = _overrides(scheme, ids)
     vetoes = _vetoes(spec, units, year=year, as_of=as_of)
@@ -228,6 +248,14 @@ def compute_unit(scheme: Scheme, unit: Unit, *, as_of: date, today: date) -> dic
 
 def _frozen_record(row: FrozenResult) -> dict:
     return {**row.lines, "score": str(row.score), "grade": row.grade, "vetoes": row.vetoes}
+
+
+def leagues(schemes: list[Scheme], *, as_of: date, today: date) -> dict[int, list]:
+    """Each scheme's units ranked (scheme pk → records): the closed ones as frozen, the open
+    ones computed together, their figures read once."""
+    found = {s.pk: league(s, as_of=as_of, today=today) for s in schemes if s.closed}
+    found.update(compute_schemes([s for s in schemes if not s.closed], as_of=as_of, today=today))
+    return found
 
 
 def league(scheme: Scheme, *, as_of: date, today: date) -> list[dict]:

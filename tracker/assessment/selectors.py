@@ -72,23 +72,31 @@ def _year_assignments(year: int) -> QuerySet[Assignment]:
 
 
 def _base(kind: str, *, year: int, as_of: date) -> tuple[QuerySet, str] | None:
-    """The rows of a single-table kind over every unit, and the path to their unit."""
+    """The rows of a single-table kind over every unit, and the path to their unit.
+
+    History and 督办单 rows are tied to the year's counted work by joins, not by a subquery of
+    every assignment: filtered by a unit, the database then starts from that unit's shares."""
     if kind == K.OVERDUE:
         return _year_assignments(year).overdue(as_of), "unit_id"
+    counted = {
+        "assignment__item__year": year,
+        "assignment__item__state": ChecklistItem.State.PUBLISHED,
+        "assignment__role__in": Assignment.COUNTED_ROLES,
+    }
     if kind == K.RETURNED:
         start = timezone.make_aware(datetime(year, 1, 1))
         rows = StatusUpdate.objects.filter(
             kind=StatusUpdate.Kind.RETURN,
             created_at__gte=start,
             created_at__lt=_end_of(as_of),
-            assignment__in=_year_assignments(year),
+            **counted,
         )
         return rows, "assignment__unit_id"
     if kind in SUPERVISION_KINDS:
-        rows = Supervision.objects.filter(
-            level=kind, issued_at__lt=_end_of(as_of), assignment__in=_year_assignments(year)
-        )
-        return rows, "assignment__unit_id"
+        issued = Supervision.objects.filter(level=kind, issued_at__lt=_end_of(as_of))
+        # 督办单 are few: their ids first, so the database never walks the assignments.
+        ids = list(issued.values_list("pk", flat=True))
+        return Supervision.objects.filter(pk__in=ids, **counted), "assignment__unit_id"
     return None
 
 

@@ -76,12 +76,7 @@ def index(request):
             return redirect(f"{reverse('assessment:unit', args=[year, user.unit_id])}")
         raise Http404("没有可查看的考核")
     as_of = _as_of(request, today)
-    leagues = []
-    for kind, label in Scheme.Kind.choices:
-        scheme = Scheme.objects.filter(year=year, kind=kind).first()
-        if scheme is not None:
-            records = results.league(scheme, as_of=as_of, today=today)
-            leagues.append((label, scheme, records))
+    leagues = _leagues(year, as_of, today)
     context = {
         "year": year,
         "as_of": as_of,
@@ -319,12 +314,15 @@ def _export_records(request):
     today = timezone.localdate()
     year = _year(request, today)
     as_of = _as_of(request, today)
-    leagues = []
-    for kind, label in Scheme.Kind.choices:
-        scheme = Scheme.objects.filter(year=year, kind=kind).first()
-        if scheme is not None:
-            leagues.append((label, scheme, results.league(scheme, as_of=as_of, today=today)))
-    return year, as_of, leagues
+    return year, as_of, _leagues(year, as_of, today)
+
+
+def _leagues(year: int, as_of: date, today: date) -> list[tuple]:
+    """(label, scheme, ranked records) of the year's township and department schemes."""
+    labels = dict(Scheme.Kind.choices)
+    schemes = sorted(Scheme.objects.filter(year=year), key=lambda s: list(labels).index(s.kind))
+    found = results.leagues(schemes, as_of=as_of, today=today)
+    return [(labels[s.kind], s, found[s.pk]) for s in schemes]
 
 
 def export_xlsx(request):
