@@ -176,3 +176,44 @@ def test_a_rule_of_a_wing_that_has_no_rows_counts_nothing(tracked, today):
     assert hazards["count"] == 0
     assert Rule.objects.filter(item__scheme=scheme).count() == 10
     assert timezone.localdate() == today
+
+
+def test_a_units_detail_takes_the_same_queries_however_many_rows_it_counts(login, tracked, today):
+    client = login(tracked.office)
+    url = reverse("assessment:unit", args=[today.year, tracked.town_a.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as before:
+        client.get(url)
+    for a in Assignment.objects.filter(unit=tracked.town_a).counted()[:6]:
+        a.due_date, a.status = today - timedelta(days=1), "in_progress"
+        a.save()
+        StatusUpdate.objects.create(assignment=a, author=tracked.office, kind="return")
+    with CaptureQueriesContext(connection) as after:
+        page = client.get(url)
+    assert len(after) == len(before)
+    assert page.context["record"]["items"][0]["lines"][0]["count"] >= 6
+
+
+def test_without_the_hazards_and_accidents_wings_their_lines_count_nothing(
+    tracked, today, monkeypatch
+):
+    from django.apps import apps
+
+    from tracker.assessment import selectors
+
+    installed = apps.is_installed
+    monkeypatch.setattr(
+        selectors.apps,
+        "is_installed",
+        lambda name: name not in ("tracker.hazards", "tracker.accidents") and installed(name),
+    )
+    scheme = ensure_scheme(today.year, "township")
+    league = results.compute_all(scheme, as_of=today, today=today)
+    # Township A has an overdue 重大 hazard and an accident, B a 较大 accident: none counts.
+    for unit in (tracked.town_a, tracked.town_b):
+        ranked = next(r for r in league if r["unit"] == unit.pk)
+        for record in (results.compute_unit(scheme, unit, as_of=today, today=today), ranked):
+            lines = {line["kind"]: line for i in record["items"] for line in i["lines"]}
+            assert lines["hazard"]["count"] == 0 and lines["accident"]["count"] == 0
+            assert lines["accident"]["url"] == ""
+            assert record["vetoes"] == []
