@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import Workbook
 
+from tracker.hazards import excel_import
 from tracker.hazards.excel_import import import_hazards
 from tracker.hazards.models import Hazard
 
@@ -110,3 +111,28 @@ def test_a_township_merged_down_its_rows_applies_to_each_row(world, registers, r
     report = import_hazards(workbook(rows, merges=["D5:D6"]), user=world.office, dry_run=False)
     assert report.errors == [] and report.added == 3
     assert Hazard.objects.get(enterprise=None).township == world.town_a
+
+
+def test_the_confirmation_reuses_the_dry_runs_parse(world, registers, rows, monkeypatch):
+    data = workbook(rows).getvalue()
+    assert import_hazards(io.BytesIO(data), user=world.office, dry_run=True).added == 3
+
+    def unread(*args, **kwargs):
+        raise AssertionError("the confirmation read the sheet again")
+
+    monkeypatch.setattr(excel_import, "_parse_row", unread)
+    report = import_hazards(io.BytesIO(data), user=world.office, dry_run=False)
+    assert report.committed and report.added == 3
+    tannery = Hazard.objects.get(description="配电箱未接地")
+    assert tannery.state == "closed" and tannery.funds == 3000
+    assert tannery.deadline == tannery.found_on + timedelta(days=10)
+
+
+def test_a_confirmation_after_the_registers_changed_reads_the_sheet_again(world, registers, rows):
+    data = workbook(rows).getvalue()
+    assert import_hazards(io.BytesIO(data), user=world.office, dry_run=True).ok
+    registers.station.name = "城关加油站（已更名）"
+    registers.station.save()
+    report = import_hazards(io.BytesIO(data), user=world.office, dry_run=False)
+    assert not report.committed and "城关加油站" in report.errors[0].message
+    assert not Hazard.objects.exists()

@@ -34,17 +34,19 @@ class Week:
 
 def dashboard(user: User, *, today: date) -> dict:
     live = hazards_for_user(user).filter(voided=False)
+    # Grouped in the order of the hazard_state_open index (state, voided, township, level), so
+    # the counts come from the index alone; the states are added up here.
     open_rows = (
         live.filter(state__in=Hazard.OPEN_STATES)
         .order_by()
-        .values_list("township_id", "level")
+        .values_list("state", "voided", "township_id", "level")
         .annotate(n=Count("pk"))
     )
     names = dict(Unit.objects.filter(kind=Unit.Kind.TOWNSHIP).values_list("pk", "name"))
     by_town: dict[int, dict] = {}
-    for town, level, n in open_rows:
+    for _state, _voided, town, level, n in open_rows:
         row = by_town.setdefault(town, {"name": names.get(town, ""), "general": 0, "major": 0})
-        row[level] = n
+        row[level] += n
     open_lines = []
     for town, row in sorted(by_town.items(), key=lambda kv: -(kv[1]["general"] + kv[1]["major"])):
         open_lines.append({

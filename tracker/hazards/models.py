@@ -65,12 +65,14 @@ class Hazard(models.Model):
         blank=True,
         related_name="hazards",
         verbose_name="企业",
+        db_index=False,  # the first column of a composite index below
     )
     township = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         related_name="hazards",
         verbose_name="属地乡镇（街道）",
+        db_index=False,  # the first column of a composite index below
         limit_choices_to={"kind": Unit.Kind.TOWNSHIP},
     )
     grid = models.ForeignKey(
@@ -80,6 +82,7 @@ class Hazard(models.Model):
         blank=True,
         related_name="hazards",
         verbose_name="网格",
+        db_index=False,  # the first column of a composite index below
     )
     industry = models.ForeignKey(
         Industry,
@@ -96,6 +99,7 @@ class Hazard(models.Model):
         blank=True,
         related_name="supervised_hazards",
         verbose_name="行业监管部门",
+        db_index=False,  # the first column of a composite index below
         limit_choices_to={"kind": Unit.Kind.DEPARTMENT},
     )
     # Who must do the 整改 when there is no enterprise to do it (a road, a village): by
@@ -148,6 +152,7 @@ class Hazard(models.Model):
         blank=True,
         related_name="hazards",
         verbose_name="排查任务",
+        db_index=False,  # the first column of a composite index below
     )
     inspection_hazard = models.OneToOneField(
         InspectionHazard,
@@ -220,11 +225,13 @@ class Hazard(models.Model):
             models.Index(fields=["supervisor", "state", "found_on"], name="hazard_supervisor"),
             # A 网格员's own grids.
             models.Index(fields=["grid", "found_on"], name="hazard_grid"),
-            # Overdue and due-soon 整改 (reminders, the dashboard's overdue figure, the 逾期
-            # filter): counted and paged from the index alone, rows read for the page only.
-            models.Index(fields=["state", "deadline", "voided", "found_on"], name="hazard_overdue"),
-            # Open hazards by township and level (the dashboard), read from the index alone.
-            models.Index(fields=["township", "level", "state", "voided"], name="hazard_open"),
+            # Open hazards by state: by township and level (the dashboard), overdue and
+            # due-soon 整改 (the 逾期 filter and figure, reminders). Counted and paged from the
+            # index alone; rows are read for the page only.
+            models.Index(
+                fields=["state", "voided", "township", "level", "deadline", "found_on"],
+                name="hazard_state_open",
+            ),
             # A period's figures per township and industry (the summary, the dashboard): every
             # column they count is in the index, so a year is counted without reading rows.
             models.Index(
