@@ -14,6 +14,9 @@ class HazardsConfig(AppConfig):
 
     def ready(self):
         # An 排查 task's progress can be measured from the hazards linked to it.
-        from tracker.hazards import measures
+        from tracker import extensions
+        from tracker.hazards import home, measures
 
         measures.register()
+        # Overdue 整改 on the home pages and the dashboard.
+        home.register(extensions)

@@ -1,5 +1,6 @@
 """网格: coverage by township and by grid, and a 网格员's phone home page."""
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -75,4 +76,9 @@ def grid_home(request):
             .order_by("-inspected_on", "-id")[:10]
         ),
     }
+    if apps.is_installed("tracker.hazards"):
+        # Overdue 整改 of the hazards on my grids, from the hazard register when installed.
+        from tracker.hazards.home import overdue_panel
+
+        context["hazard_panel"] = overdue_panel(user=user, today=today)
     return render(request, "enterprises/grid_home.html", context)
