@@ -54,7 +54,7 @@ def build(args, today) -> dict:
 
     from checklist.models import ChecklistItem, Theme
     from tracker.cadence import periods_between
-    from tracker.models import Assignment, StatusUpdate, Unit, User
+    from tracker.models import Assignment, StatusUpdate, Unit, User, submission_date
 
     rng = random.Random(7)
     office_unit = Unit.objects.create(name="县安委办", kind="other", sort_order=1)
@@ -134,7 +134,7 @@ def build(args, today) -> dict:
                         item=item, unit=unit, status=status,
                         percent=100 if submitted else rng.randint(0, 90),
                         due_date=item.deadline, last_reported_at=last,
-                        submitted_at=submitted, verified_at=verified,
+                        submitted_at=submitted, submitted_date=submission_date(submitted), verified_at=verified,
                     )
                 )  # fmt: skip
                 events.append([("assign", at(item.start_date, 9))] + kinds)

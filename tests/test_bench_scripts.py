@@ -139,7 +139,7 @@ def test_the_load_script_confirms_its_import_so_the_rows_are_written():
         process_group=0,  # if anything goes wrong, the script and its gunicorn die together
     )
     try:
-        out, err = proc.communicate(timeout=120)
+        out, err = proc.communicate(timeout=900)  # a guard against a hang, not a speed goal
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

@@ -35,7 +35,9 @@ def test_each_dashboard_figure_lands_on_a_list_of_that_many_rows(login, world, d
     client = login(user)
     for params in ({}, {"kind": "township"}, {"theme": world.theme.pk}):
         page = client.get(reverse("dashboard"), params).content.decode()
-        links = figures(page)
+        # The task figures; the registers' tiles link to their own lists, tested with them.
+        tasks = reverse("assignment_list")
+        links = [(count, href) for count, href in figures(page) if href.startswith(tasks)]
         assert len(links) >= 6, page  # 应完成, 已办结, three lights, at least one league row
         for count, href in links:
             listed = client.get(href)

@@ -4,6 +4,8 @@ date it is 待审核 and green, not 逾期, on every page and export; the office
 
 import io
 
+import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -101,3 +103,15 @@ def test_the_units_pages_show_it_submitted_in_time_not_overdue(login, world, clo
     assert "按期提交" in listed
     page = client.get(reverse("assignment_detail", args=[world.a_item.pk])).content.decode()
     assert "按期提交，待安委办审核" in page and "已逾期" not in page and "还有 -" not in page
+
+
+def test_the_county_date_of_a_submission_is_kept_with_it_and_cleared_on_return(world):
+    services.assignment_submit(assignment=world.a_item, user=world.staff_a, percent=100)
+    share = Assignment.objects.get(pk=world.a_item.pk)
+    assert share.submitted_date == timezone.localdate(share.submitted_at)
+    services.assignment_return(assignment=share, user=world.office, reason="佐证材料不全")
+    share = Assignment.objects.get(pk=world.a_item.pk)
+    assert share.submitted_at is None and share.submitted_date is None
+    # A time without its date (a write that bypasses save()) is refused by the database.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assignment.objects.filter(pk=share.pk).update(submitted_at=timezone.now())

@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Case, CharField, F, OuterRef, QuerySet, Subquery, When
-from django.db.models.functions import Cast, Coalesce, TruncDate
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from checklist.models import ChecklistItem
@@ -171,7 +171,7 @@ def bulletin_rows(assignments: QuerySet[Assignment], *, dates_as_text: bool = Fa
     latest_at = Subquery(history.values("created_at")[:1])
     due, start = F("due_date"), F("item__start_date")
     # The county date of a pending submission (progress.waiting_on_office), for those rows only.
-    submitted_on = Case(When(status=Assignment.Status.SUBMITTED, then=TruncDate("submitted_at")))
+    submitted_on = Case(When(status=Assignment.Status.SUBMITTED, then=F("submitted_date")))
     if dates_as_text:
         due, start, latest_at = (Cast(e, CharField()) for e in (due, start, latest_at))
     return (

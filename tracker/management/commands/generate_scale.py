@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, Theme
-from tracker.models import Assignment, StatusUpdate, Unit, User
+from tracker.models import Assignment, StatusUpdate, Unit, User, submission_date
 
 # One history row per assignment: the change that brought it to its status.
 KIND = {
@@ -84,6 +84,7 @@ class Command(BaseCommand):
                         item=item, unit=unit, role="lead" if position == 0 else "responsible",
                         status=status, percent=100 if status in ("submitted", "verified") else rng.randint(0, 90),
                         due_date=item.deadline, submitted_at=at if status in ("submitted", "verified") else None,
+                        submitted_date=submission_date(at) if status in ("submitted", "verified") else None,
                         verified_at=at if status == "verified" else None,
                         last_reported_at=at if status != "not_started" else None,
                     )
