@@ -50,6 +50,11 @@ def test_standardization_below_its_target_takes_the_missing_share():
     assert rule_deduction(STANDARD, Fact(count=6)) == D(0)
 
 
+def test_a_standardization_target_among_no_enterprises_takes_nothing():
+    assert rule_deduction(STANDARD, Fact(count=0, total=0)) == D(0)
+    assert rule_deduction(STANDARD, Fact(count=0, total=5)) == D(10)
+
+
 def test_an_item_never_loses_more_than_its_points():
     result = score_unit(1, [REPORTS], Bands(), facts={MISSED.pk: Fact(count=50)})
     assert result.items[0].deduction == D(10)

@@ -2,6 +2,7 @@
 明细 agree, and scoring every unit takes the same number of queries for three units or seven."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -217,3 +218,23 @@ def test_without_the_hazards_and_accidents_wings_their_lines_count_nothing(
             assert lines["hazard"]["count"] == 0 and lines["accident"]["count"] == 0
             assert lines["accident"]["url"] == ""
             assert record["vetoes"] == []
+
+
+def test_register_lines_count_the_units_enterprises_alike_in_the_league_and_the_detail(
+    login, registers, world, today
+):
+    ensure_scheme(today.year, "township")
+    scheme = ensure_scheme(today.year, "department")
+    league = {r["unit"]: r for r in results.compute_all(scheme, as_of=today, today=today)}
+    township = ensure_scheme(today.year, "township")
+    towns = {r["unit"]: r for r in results.compute_all(township, as_of=today, today=today)}
+    client = login(world.office)
+    for s, ranked, unit in ((township, towns, world.town_a), (scheme, league, world.dept)):
+        detail = results.compute_unit(s, unit, as_of=today, today=today)
+        assert detail["items"] == ranked[unit.pk]["items"]
+        lines = {line["kind"]: line for i in detail["items"] for line in i["lines"]}
+        # Enterprises to inspect this quarter, none inspected; a 标准化 target, none reached.
+        assert lines["coverage"]["total"] > 0 and lines["coverage"]["count"] == 0
+        assert lines["standard"]["count"] == 0 and Decimal(lines["standard"]["computed"]) > 0
+        for kind in ("coverage", "standard"):
+            assert _listed(client, lines[kind]["url"]) == lines[kind]["count"]

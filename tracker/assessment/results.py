@@ -161,8 +161,10 @@ def _record(score: UnitScore, unit: Unit, spec: SchemeSpec, urls: dict[int, str]
 
 
 def _no_rows(kind: str) -> Fact:
-    """A unit with no rows of a kind: a coverage of nothing has a base of 0."""
-    return Fact(0, total=0) if kind == Rule.Kind.COVERAGE else Fact()
+    """A unit with no rows of a kind: a coverage or a 标准化 target among no enterprises has
+    a base of 0."""
+    zero_base = (Rule.Kind.COVERAGE, Rule.Kind.STANDARD)
+    return Fact(0, total=0) if kind in zero_base else Fact()
 
 
 def compute_all(scheme: Scheme, *, as_of: date, today: date) -> list[dict]:

@@ -50,7 +50,8 @@ class Fact:
     """What a rule counted for one unit.
 
     count: the rows (overdue tasks, missed periods, enterprises inspected …);
-    total: the base of a coverage (enterprises to inspect);
+    total: the base of a coverage (enterprises to inspect), or the enterprises a 标准化
+    target is reached among (None: not known);
     shortfall: the summed unreached share of targets (分解数量), each between 0 and 1.
     """
 
@@ -72,8 +73,8 @@ def rule_deduction(rule: RuleSpec, fact: Fact) -> Decimal:
         return q(rule.points) if rate < (rule.threshold or 0) else q(0)
     if rule.kind == "standard":
         target = rule.threshold or Decimal(0)
-        if target <= 0:
-            return q(0)
+        if target <= 0 or fact.total == 0:
+            return q(0)  # no target, or no enterprise of the unit's to reach it
         missing = max(Decimal(0), target - fact.count)
         return q(rule.points * min(Decimal(1), missing / target))
     raise ValueError(f"unknown rule kind {rule.kind!r}")

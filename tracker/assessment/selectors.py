@@ -347,7 +347,8 @@ def line_figure(rule: Rule, unit: Unit, *, year: int, as_of: date, today: date) 
             m = registers.inspection_coverage(unit, coverage_quarter(as_of))
             return Figure(m.count, m.queryset, m.url, Fact(m.count, total=m.total))
         m = registers.standardized_count(unit, year)
-        return Figure(m.count, m.queryset, m.url, Fact(m.count))
+        among = registers.enterprise_count(unit).count
+        return Figure(m.count, m.queryset, m.url, Fact(m.count, total=among))
     if kind == K.ACCIDENT:
         rows = accidents_of(unit, year=year, as_of=as_of)
         if rows is None:
@@ -439,6 +440,13 @@ def _register_facts(kind: str, units: list[Unit], *, year: int, as_of: date) -> 
 
         grouped = _grouped_by_unit(qs, units, annotate)
         return {u: Fact(row["n"], total=row["total"]) for u, row in grouped.items()}
-    qs = Enterprise.objects.filter(standardized_in(year))
-    grouped = _grouped_by_unit(qs, units, lambda rows: rows.annotate(n=Count("pk")))
-    return {u: Fact(row["n"]) for u, row in grouped.items()}
+    # The unit's 已达标 enterprises of the year (as standardized_count counts them) among its
+    # enterprises in the register (as enterprise_count counts them).
+    reached = Q(standardized_in(year))
+    listed = ~Q(state=Enterprise.State.CLOSED)
+
+    def annotate(rows):
+        return rows.annotate(n=Count("pk", filter=reached), total=Count("pk", filter=listed))
+
+    grouped = _grouped_by_unit(Enterprise.objects.all(), units, annotate)
+    return {u: Fact(row["n"], total=row["total"]) for u, row in grouped.items()}
