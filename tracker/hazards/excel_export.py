@@ -52,6 +52,19 @@ def _raw_rows(hazards: QuerySet[Hazard]):
         yield from chunk
 
 
+class _DayCells(dict):
+    """A date (or the database's text for one) → its cell body, made once per distinct day."""
+
+    def __init__(self, style: int, empty: str):
+        super().__init__({None: empty})
+        self.style = style
+
+    def __missing__(self, value) -> str:
+        day = value if isinstance(value, date) else date.fromisoformat(value)
+        body = self[value] = f' s="{self.style}"><v>{xs.date_serial(day)}</v>'
+        return body
+
+
 def write_register(target, hazards: QuerySet[Hazard]) -> int:
     labels = {
         "category": dict(Hazard.Category.choices), "level": dict(Hazard.Level.choices),
@@ -63,34 +76,27 @@ def write_register(target, hazards: QuerySet[Hazard]) -> int:
     with xs.Workbook(target, compresslevel=1) as book:
         header, text, quoted, day, num = _styles(book)
         sheet = book.add_sheet("隐患台账", [w for _, w in COLUMNS], freeze_rows=1)
+        # Text that repeats (names, measures, people) is cached; numbers and descriptions,
+        # different on every row, are not.
         cell = xs.text_cells(text, quoted, cache=65536)
+        fresh = xs.text_cells(text, quoted, cache=0)
         head_cell = xs.text_cells(header, header)
         refs = [xs.column_letter(i) for i in range(len(COLUMNS))]
         sheet.write_row(0, "".join(f'<c r="{refs[i]}1"{head_cell(n)}</c>'
                                    for i, (n, _) in enumerate(COLUMNS)))  # fmt: skip
-        # One row is one str.format: each cell's ref and its body (the part after the ref).
-        row_xml = "".join(f'<c r="{ref}{{0}}"{{{i + 1}}}' for i, ref in enumerate(refs))
-        empty = f' s="{text}"/>'
-        days: dict = {None: empty}
-
-        def day_cell(value) -> str:
-            body = days.get(value)
-            if body is None:
-                as_date = value if isinstance(value, date) else date.fromisoformat(value)
-                body = days[value] = f' s="{day}"><v>{xs.date_serial(as_date)}</v></c>'
-            return body
-
-        def text_cell(value) -> str:
-            return cell(value) + "</c>" if value else empty
+        # One row is one str.format: each cell's ref, its body (attributes and value) and </c>.
+        row_xml = "".join(f'<c r="{ref}{{0}}"{{{i + 1}}}</c>' for i, ref in enumerate(refs))
+        empty = cell("")
+        days = _DayCells(day, empty)
 
         def amount(value) -> str:
-            return empty if value is None else f' s="{num}"><v>{xs.number(value)}</v></c>'
+            return empty if value is None else f' s="{num}"><v>{xs.number(value)}</v>'
 
-        category = {k: text_cell(v) for k, v in labels["category"].items()}
-        level = {k: text_cell(v) for k, v in labels["level"].items()}
-        source = {k: text_cell(v) for k, v in labels["source"].items()}
-        states = {k: text_cell(v) for k, v in STATE_WORDS.items()}
-        listed = {k: (text_cell("是" if k else "否"), text_cell(labels["listing"].get(k, "")))
+        category = {k: cell(v) for k, v in labels["category"].items()}
+        level = {k: cell(v) for k, v in labels["level"].items()}
+        source = {k: cell(v) for k, v in labels["source"].items()}
+        states = {k: cell(v) for k, v in STATE_WORDS.items()}
+        listed = {k: (cell("是" if k else "否"), cell(labels["listing"].get(k, "")))
                   for k in ["", *labels["listing"]]}  # fmt: skip
         count = 0
         for count, r in enumerate(_raw_rows(hazards), start=1):
@@ -98,7 +104,6 @@ def write_register(target, hazards: QuerySet[Hazard]) -> int:
              category_, level_, basis, source_, measures, responsible, funds, deadline,
              contingency, submitted_on, accepted_by, accepted_on, state, listing, delisted_on,
              deferred_reason, voided) = r  # fmt: skip
-            found = day_cell(found_on)
             if code:
                 number = code
             else:
@@ -107,14 +112,12 @@ def write_register(target, hazards: QuerySet[Hazard]) -> int:
             note = "已作废" if voided else (deferred_reason if state == "deferred" else "")
             is_listed, listing_level = listed[listing]
             sheet.write_row(count, row_xml.format(
-                count + 1, text_cell(number), found,
-                text_cell(enterprises.get(enterprise, "")), text_cell(townships.get(township)),
-                text_cell(industries.get(industry, "")), text_cell(location),
-                text_cell(description), category[category_], level[level_], text_cell(basis),
-                source[source_], text_cell(measures), text_cell(responsible), amount(funds),
-                day_cell(deadline), text_cell(contingency), day_cell(submitted_on),
-                text_cell(accepted_by), day_cell(accepted_on), states[state], is_listed,
-                listing_level, text_cell(note),
+                count + 1, fresh(number), days[found_on], cell(enterprises.get(enterprise)),
+                cell(townships.get(township)), cell(industries.get(industry)), cell(location),
+                fresh(description), category[category_], level[level_], cell(basis),
+                source[source_], cell(measures), cell(responsible), amount(funds),
+                days[deadline], cell(contingency), days[submitted_on], cell(accepted_by),
+                days[accepted_on], states[state], is_listed, listing_level, cell(note),
             ))  # fmt: skip
         sheet.autofilter = (0, 0, max(count, 1), len(COLUMNS) - 1)
     return count
