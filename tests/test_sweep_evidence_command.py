@@ -111,6 +111,10 @@ def test_names_are_checked_against_the_database_in_batches(tmp_path):
         path = root / "evidence" / f"{name}.pdf"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"x" * 3)
+        # Written an hour ago by the test's clock: the disk stamps real time, which can be
+        # ahead of the frozen clock's 10:00.
+        an_hour_ago = time.time() - 3600
+        os.utime(path, (an_hour_ago, an_hour_ago))
     files = media_sweep.stored_files(root, older_than=time.time() + 60)
     asked = []
 
