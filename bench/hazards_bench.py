@@ -212,6 +212,7 @@ def run(args):
         ("register_overdue", office_c, "/hazards/?overdue=1"),
         ("register_search", office_c, "/hazards/?q=隐患描述012345"),
         ("register_as_township", staff_c, "/hazards/?open=1"),
+        ("register_search_as_township", staff_c, "/hazards/?q=隐患描述012345"),
         ("register_as_department", dept_c, "/hazards/"),
         ("register_as_grid_member", grid_c, "/hazards/"),
         ("summary", office_c, f"/hazards/summary/?month={today:%Y-%m}"),

@@ -117,3 +117,15 @@ def test_the_summary_page_reads_the_same_queries_with_more_townships_and_industr
     page, after = _get(client, url)
     assert after == before
     assert Hazard.objects.count() == 3 and "河西镇" in page and "九小场所" in page
+
+
+def test_a_keyword_and_another_filter_list_only_the_rows_matching_both(
+    client, login, world, registers, today
+):
+    record(world.office, today, enterprise=registers.tannery, description="消防通道堵塞")
+    record(world.office, today, enterprise=registers.plant, description="消防泵故障")
+    record(world.office, today, enterprise=registers.plant, description="储罐区无喷淋")
+    login(world.office)
+    url = reverse("hazards:hazard_list") + f"?q=消防&township={world.town_b.pk}"
+    page, _ = _get(client, url)
+    assert "消防泵故障" in page and "消防通道堵塞" not in page and "储罐区无喷淋" not in page

@@ -61,11 +61,22 @@ class HazardFilter(django_filters.FilterSet):
             self.filters.pop("township")
             self.form.fields.pop("township", None)
 
+    def filter_queryset(self, queryset):
+        """The other filters first, the keyword last: its text scan then reads only the rows
+        the user's scope and the other filters leave (see keyword_filter)."""
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name != "q" and name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        if "q" in self.filters:
+            queryset = self.filters["q"].filter(queryset, data.get("q"))
+        return queryset
+
     def filter_q(self, qs, name, value):
-        value = value.strip()[:50]
+        value = (value or "").strip()[:50]
         if not value:
             return qs
-        return qs.filter(keyword_q(value))
+        return keyword_filter(qs, value)
 
     def filter_open(self, qs, name, value):
         return qs.filter(state__in=Hazard.OPEN_STATES) if value else qs
@@ -92,22 +103,26 @@ def overdue_q(today) -> Q:
 NUMBER = re.compile(r"^YH(\d{4})(\d{6,})$")
 
 
-def keyword_q(value: str) -> Q:
+def keyword_filter(qs, value: str):
     """关键词: a 隐患编号 is looked up by its own column (or, for a number made from the year and
     the row's id, by that id), never by reading the register. Other words are looked for in the
     description, the place and the enterprise's name: the enterprises named so are picked from
-    their own (small) table first, and the hazards are read once, in storage order, to collect
-    the matches; the page then sorts only those (no join per row)."""
+    their own (small) table first, and the rows the other filters leave are read once, in
+    storage order, to collect the matches; the page then sorts only those (no join per row)."""
     by_code = Q(code=value) & ~Q(code="")
     number = NUMBER.match(value)
     if number:
         year, pk = int(number[1]), int(number[2])
-        return by_code | Q(pk=pk, code="", found_on__year=year)
+        return qs.filter(by_code | Q(pk=pk, code="", found_on__year=year))
     named = Enterprise.objects.filter(name__icontains=value).values("pk")
-    matches = Hazard.objects.filter(
-        Q(description__icontains=value)
-        | Q(location__icontains=value)
-        | Q(enterprise__in=named)
-        | by_code
-    ).values("pk")
-    return Q(pk__in=matches)
+    matches = (
+        qs.order_by()
+        .filter(
+            Q(description__icontains=value)
+            | Q(location__icontains=value)
+            | Q(enterprise__in=named)
+            | by_code
+        )
+        .values("pk")
+    )
+    return qs.filter(pk__in=matches)
