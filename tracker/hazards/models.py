@@ -219,10 +219,14 @@ class Hazard(models.Model):
         indexes = [
             # The register, newest first, a page at a time (office and leaders).
             models.Index(fields=["-found_on", "-id"], name="hazard_found"),
-            # A township's register and its per-state counts.
-            models.Index(fields=["township", "state", "found_on"], name="hazard_township_state"),
-            # A department's register (its industries' hazards).
-            models.Index(fields=["supervisor", "state", "found_on"], name="hazard_supervisor"),
+            # A township's register and its per-state counts (counted from the index alone).
+            models.Index(
+                fields=["township", "state", "found_on", "voided"], name="hazard_township_open"
+            ),
+            # A department's register (its industries' hazards), counted from the index alone.
+            models.Index(
+                fields=["supervisor", "state", "found_on", "voided"], name="hazard_supervisor_open"
+            ),
             # A 网格员's own grids.
             models.Index(fields=["grid", "found_on"], name="hazard_grid"),
             # Open hazards by state: by township and level (the dashboard), overdue and
