@@ -1,7 +1,7 @@
 """Items measured from the registers: each unit's quantity is read from its own rows, linked to
 exactly those rows, recorded once when it changes, and never typed over by the unit."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -148,7 +148,7 @@ def test_a_share_waiting_for_review_keeps_the_figure_it_was_submitted_with(
 
 
 def test_a_certificate_of_last_year_does_not_count_for_this_years_item(world, registers, measured):
-    achieve(world, registers.snack, on=world.today.replace(year=world.year - 1))
+    achieve(world, registers.snack, on=date(world.year - 1, 12, 31))
     measuring.measure_item(item=measured, today=world.today)
     assert Assignment.objects.get(pk=world.a_target.pk).quantity_done == Decimal(1)
 

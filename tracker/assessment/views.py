@@ -16,7 +16,7 @@ from tracker.assessment import exports, results, selectors, services
 from tracker.assessment.models import Adjustment, Appeal, LineOverride, Rule, Scheme
 from tracker.models import Unit, User
 from tracker.services import WorkflowError
-from tracker.work_years import parse_year
+from tracker.work_years import current_year, parse_year
 
 
 def _may_see(user: User, unit: Unit) -> bool:
@@ -64,7 +64,8 @@ def _as_of(request, today: date) -> date:
 
 
 def _year(request, today: date) -> int:
-    return parse_year(request.GET.get("year")) or today.year
+    # The current 年度 by default: in January the office is still assessing last year.
+    return parse_year(request.GET.get("year")) or current_year(today=today)
 
 
 def index(request):
