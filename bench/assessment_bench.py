@@ -15,7 +15,6 @@ and dropped after it); `--sqlite-file PATH` keeps the SQLite file between runs.
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import run_in_database, uptime  # noqa: E402
+from bench.django_setup import run_in_database, scale_county, uptime  # noqa: E402
 
 
 def main():
@@ -121,32 +120,12 @@ def run(args):
     from checklist.models import ChecklistItem
     from tracker.assessment import results
     from tracker.assessment.demo import ensure_scheme
-    from tracker.models import Unit, User
+    from tracker.models import Unit
 
     today = timezone.localdate()
-    build = None
-    if getattr(args, "reuse", False):
-        leader = User.objects.get(username="leader")
-    else:
-        call_command(
-            "loaddata",
-            str(ROOT / "fixtures/themes.json"),
-            str(ROOT / "fixtures/units.json"),
-            verbosity=0,
-        )
-        office_unit = Unit.objects.get(name="县安委办")
-        User.objects.create_user("office", password="x", role="office", unit=office_unit)
-        leader = User.objects.create_user("leader", password="x", role="leader")
-        t0 = time.perf_counter()
-        call_command(
-            "generate_scale",
-            units=args.units,
-            items=args.items,
-            assignments=args.assignments,
-            stdout=open(os.devnull, "w"),
-        )
-        build_hazards(args.hazards, today, random.Random(19))
-        build = round(time.perf_counter() - t0, 1)
+    leader, build = scale_county(
+        args, more=lambda: build_hazards(args.hazards, today, random.Random(19))
+    )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     year = (

@@ -106,3 +106,38 @@ def uptime() -> str:
         return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     except OSError:
         return "load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def scale_county(args, *, more=None):
+    """The county the page and report benches time: the demo's units and themes, an office and
+    a leader, and generate_scale's args.units / args.items / args.assignments; or, when the run
+    reuses its database (args.reuse), the leader already there. ``more()`` adds to it inside the
+    timing. Returns the leader and the build's seconds (None when reused)."""
+    import time
+
+    from django.core.management import call_command
+
+    from tracker.models import Unit, User
+
+    if getattr(args, "reuse", False):
+        return User.objects.get(username="leader"), None
+    root = Path(__file__).resolve().parent.parent
+    call_command(
+        "loaddata", str(root / "fixtures/themes.json"), str(root / "fixtures/units.json"),
+        verbosity=0,
+    )  # fmt: skip
+    office_unit = Unit.objects.get(name="县安委办")
+    User.objects.create_user("office", password="x", role="office", unit=office_unit)
+    leader = User.objects.create_user("leader", password="x", role="leader")
+    start = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command(
+            "generate_scale",
+            units=args.units,
+            items=args.items,
+            assignments=args.assignments,
+            stdout=quiet,
+        )
+    if more is not None:
+        more()
+    return leader, round(time.perf_counter() - start, 1)

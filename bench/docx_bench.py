@@ -25,7 +25,6 @@ goal is the whole county's .docx under 5 s.
 import argparse
 import io
 import json
-import os
 import statistics
 import sys
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import ScratchPostgres, run_in_database, uptime  # noqa: E402,F401
+from bench.django_setup import ScratchPostgres, run_in_database, scale_county, uptime  # noqa: E402,F401
 
 GOAL_S = 5.0
 
@@ -66,31 +65,8 @@ def build(args):
     from django.core.management import call_command
     from django.db import connection
 
-    from tracker.models import Unit, User
-
     call_command("migrate", verbosity=0)
-    seconds = None
-    if args.reuse:
-        leader = User.objects.get(username="leader")
-    else:
-        call_command(
-            "loaddata",
-            str(ROOT / "fixtures/themes.json"),
-            str(ROOT / "fixtures/units.json"),
-            verbosity=0,
-        )
-        office_unit = Unit.objects.get(name="县安委办")
-        User.objects.create_user("office", password="x", role="office", unit=office_unit)
-        leader = User.objects.create_user("leader", password="x", role="leader")
-        t0 = time.perf_counter()
-        call_command(
-            "generate_scale",
-            units=args.units,
-            items=args.items,
-            assignments=args.assignments,
-            stdout=open(os.devnull, "w"),
-        )
-        seconds = round(time.perf_counter() - t0, 1)
+    leader, seconds = scale_county(args)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # what autovacuum would have done by then

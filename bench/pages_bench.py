@@ -13,7 +13,6 @@ queries.
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.django_setup import ScratchPostgres, run_in_database, uptime  # noqa: E402,F401
+from bench.django_setup import ScratchPostgres, run_in_database, scale_county, uptime  # noqa: E402,F401
 
 
 def main():
@@ -58,30 +57,8 @@ def run(args):
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    from tracker.models import Unit, User
 
-    build = None
-    if getattr(args, "reuse", False):
-        leader = User.objects.get(username="leader")
-    else:
-        call_command(
-            "loaddata",
-            str(ROOT / "fixtures/themes.json"),
-            str(ROOT / "fixtures/units.json"),
-            verbosity=0,
-        )
-        office_unit = Unit.objects.get(name="县安委办")
-        User.objects.create_user("office", password="x", role="office", unit=office_unit)
-        leader = User.objects.create_user("leader", password="x", role="leader")
-        t0 = time.perf_counter()
-        call_command(
-            "generate_scale",
-            units=args.units,
-            items=args.items,
-            assignments=args.assignments,
-            stdout=open(os.devnull, "w"),
-        )
-        build = round(time.perf_counter() - t0, 1)
+    leader, build = scale_county(args)
     if connection.vendor == "postgresql":
         # What autovacuum would have done by the time anyone looks: statistics for the planner
         # and the visibility map that lets it answer from the indexes alone.

@@ -21,6 +21,7 @@ from checklist.models import ChecklistItem
 from tracker import extensions
 from tracker.extensions import Measure, Reading
 from tracker.models import Assignment, StatusUpdate, Unit
+from tracker.progress import percent_of_target
 from tracker.work_years import is_closed
 
 Status = Assignment.Status
@@ -37,12 +38,6 @@ def reading_for(item: ChecklistItem, unit: Unit | None, *, today: date) -> Readi
     if measure is None:
         return None
     return measure.read(item=item, unit=unit, today=today)
-
-
-def _percent(value, target) -> int:
-    if not target:
-        return 0
-    return int(min(value * 100 // target, 100))
 
 
 @transaction.atomic
@@ -72,7 +67,7 @@ def measure_item(*, item: ChecklistItem, today: date, at: datetime | None = None
         fields = ["quantity_done"]
         if share.target:
             # Without a target the count is shown beside the unit's own percent, not over it.
-            share.percent = _percent(reading.value, share.target)
+            share.percent = percent_of_target(reading.value, share.target)
             fields.append("percent")
         if share.status == Status.NOT_STARTED and reading.value:
             share.status = Status.IN_PROGRESS

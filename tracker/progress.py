@@ -5,6 +5,14 @@ Pure functions, no database: they take dates and numbers and give answers.
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+
+def percent_of_target(quantity, target) -> int:
+    """A quantity done as a whole percent of its target, rounded down, at most 100."""
+    ratio = (Decimal(quantity) * 100 / Decimal(target)).to_integral_value(rounding=ROUND_FLOOR)
+    return int(min(ratio, 100))
+
 
 RED, YELLOW, GREEN, GREY = "red", "yellow", "green", "grey"
 LIGHT_LABELS = {RED: "红灯", YELLOW: "黄灯", GREEN: "绿灯", GREY: "已办结"}

@@ -11,7 +11,7 @@ import mimetypes
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from types import EllipsisType
 
 from django.core.exceptions import PermissionDenied
@@ -33,7 +33,7 @@ from tracker.models import (
     User,
 )
 from tracker.notices import notify
-from tracker.progress import format_quantity
+from tracker.progress import format_quantity, percent_of_target
 from tracker.work_years import is_closed
 
 Status = Assignment.Status
@@ -220,11 +220,6 @@ def _attach(
         store_upload(row=evidence, upload=upload, written=written, what="evidence")
         stored.append(evidence)
     return stored
-
-
-def _percent_from_quantity(quantity: Decimal, target: Decimal) -> int:
-    ratio = (Decimal(quantity) * 100 / Decimal(target)).to_integral_value(rounding=ROUND_FLOOR)
-    return int(min(ratio, 100))
 
 
 def _check_progress(item: ChecklistItem, percent: int | None, quantity: Decimal | None) -> None:
@@ -444,7 +439,7 @@ def assignment_change(
                 Status.IN_PROGRESS,
             )
         ):
-            percent = _percent_from_quantity(locked.quantity_done, locked.target)
+            percent = percent_of_target(locked.quantity_done, locked.target)
             if percent != locked.percent:
                 locked.percent = percent
                 changes.append(f"完成进度按本单位目标重算为{percent}%")
@@ -576,7 +571,7 @@ def _write_progress_rows(
             raise WorkflowError(NOTHING_CHANGED_MESSAGE)
     if quantity is not None and percent is None and locked.item.target_quantity:
         # Over the unit's own target: its 分解数量 when the county target is split.
-        percent = _percent_from_quantity(quantity, locked.target)
+        percent = percent_of_target(quantity, locked.target)
     if submit:
         percent = _check_done(locked, percent=percent, quantity=quantity)
     shrunk = shrinkage(locked, percent=percent, quantity=quantity)
