@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 
 
 class TrackerConfig(AppConfig):
@@ -11,3 +13,13 @@ class TrackerConfig(AppConfig):
         from tracker import measuring, security  # noqa: F401
 
         measuring.connect()
+        post_migrate.connect(_analyze_after_migrating, sender=self)
+
+
+def _analyze_after_migrating(*, using, plan=None, **kwargs):
+    """The query plans depend on the planner's statistics (SQLite keeps none unless asked):
+    gather them again after a migrate that changed tables or indexes. Empty tables get none,
+    so a new database is planned as before."""
+    if plan:
+        with connections[using].cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -13,6 +13,10 @@ class HazardsConfig(AppConfig):
     verbose_name = "隐患排查治理台账"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        # A migration that rebuilt the table on SQLite dropped the text index's triggers.
+        post_migrate.connect(_text_index_after_migrating, sender=self)
         # An 排查 task's progress can be measured from the hazards linked to it.
         from tracker import extensions
         from tracker.hazards import home, measures
@@ -20,3 +24,15 @@ class HazardsConfig(AppConfig):
         measures.register()
         # Overdue 整改 on the home pages and the dashboard.
         home.register(extensions)
+
+
+def _text_index_after_migrating(*, using, plan=None, **kwargs):
+    from django.db import connections
+
+    from tracker.hazards import text_index
+
+    if plan and connections[using].vendor in ("sqlite", "postgresql"):
+        # Only what is missing is built; unless this migrate rolled the hazards back.
+        if any(migration.app_label == "hazards" and backwards for migration, backwards in plan):
+            return
+        text_index.ensure(connections[using])

@@ -20,6 +20,7 @@ from tracker.excel import cells, parse_cache
 from tracker.excel.reading import Sheet, open_sheet
 from tracker.excel.report import RowError
 from tracker.excel.safety import UnsafeWorkbook
+from tracker.hazards import text_index
 from tracker.hazards.models import Hazard, HazardChange
 from tracker.models import Unit, User
 
@@ -521,10 +522,11 @@ def _write(rows: list[dict], *, user: User, today: date) -> None:
             p["listing"], p["found_on"] if p["listing"] else None,
         )  # fmt: skip
 
-    insert_rows(
-        Hazard, COLUMNS, (values(p) for p in rows),
-        constants={"recorded_by": user.pk, "created_at": now, "updated_at": now},
-    )  # fmt: skip
+    with text_index.bulk_inserting(connection):
+        insert_rows(
+            Hazard, COLUMNS, (values(p) for p in rows),
+            constants={"recorded_by": user.pk, "created_at": now, "updated_at": now},
+        )  # fmt: skip
     # This transaction's rows, in the order they were inserted.
     made = list(
         Hazard.objects.filter(pk__gte=first, recorded_by=user, created_at=now)

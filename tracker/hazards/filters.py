@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from tracker.enterprises.models import Enterprise, Industry
 from tracker.hazards.models import Hazard
+from tracker.hazards.text_index import matching_ids, text_q
 from tracker.models import Unit
 
 YES = [("1", "是")]
@@ -106,23 +107,22 @@ NUMBER = re.compile(r"^YH(\d{4})(\d{6,})$")
 def keyword_filter(qs, value: str):
     """关键词: a 隐患编号 is looked up by its own column (or, for a number made from the year and
     the row's id, by that id), never by reading the register. Other words are looked for in the
-    description, the place and the enterprise's name: the enterprises named so are picked from
-    their own (small) table first, and the rows the other filters leave are read once, in
-    storage order, to collect the matches; the page then sorts only those (no join per row)."""
+    description and the place (through the text index: see text_index) and in the
+    enterprise's name (picked from its own, small, table first); the page then sorts only the
+    matches (no join per row)."""
     by_code = Q(code=value) & ~Q(code="")
     number = NUMBER.match(value)
     if number:
         year, pk = int(number[1]), int(number[2])
         return qs.filter(by_code | Q(pk=pk, code="", found_on__year=year))
     named = Enterprise.objects.filter(name__icontains=value).values("pk")
-    matches = (
-        qs.order_by()
-        .filter(
-            Q(description__icontains=value)
-            | Q(location__icontains=value)
-            | Q(enterprise__in=named)
-            | by_code
-        )
-        .values("pk")
-    )
-    return qs.filter(pk__in=matches)
+    indexed = matching_ids(Hazard, value, qs.db)
+    if indexed is not None:
+        # One index per arm, joined: an OR inside one query would read every row instead.
+        rows = Hazard._default_manager.using(qs.db).order_by()
+        by_enterprise = rows.filter(enterprise__in=named).values("pk")
+        return qs.filter(pk__in=indexed.union(by_enterprise, rows.filter(by_code).values("pk")))
+    # Without an index for this word: read the descriptions of only the rows the scope and the
+    # other filters leave.
+    matches = qs.order_by().filter(text_q(value) | Q(enterprise__in=named) | by_code)
+    return qs.filter(pk__in=matches.values("pk"))
