@@ -38,9 +38,12 @@ def test_even_arrivals_are_spaced_equally_and_a_burst_is_everyone_at_once():
     assert module.arrival_times("burst", 3, 8.0, random.Random(1)) == [0.0, 0.0, 0.0]
 
 
-def test_the_load_script_runs_without_server_errors_and_stops_its_server():
+@pytest.fixture(scope="module")
+def tiny_run():
+    """One tiny run of the script, its import included, for the tests below: each run builds
+    a fresh database with the demo county, which costs far more than the load itself."""
     command = [sys.executable, str(ROOT / "bench/load.py"), "--db", "sqlite"]
-    command += ["--users", "5", "--duration", "4", "--rate", "10"]
+    command += ["--users", "5", "--duration", "4", "--rate", "10", "--with-import", "30"]
     # Its own process group: if anything goes wrong, the script and its gunicorn die together.
     proc = subprocess.Popen(
         command,
@@ -57,7 +60,11 @@ def test_the_load_script_runs_without_server_errors_and_stops_its_server():
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
     assert proc.returncode == 0, err[-3000:]
-    run = json.loads(out)["runs"][0]
+    return json.loads(out)["runs"][0]
+
+
+def test_the_load_script_runs_without_server_errors_and_stops_its_server(tiny_run):
+    run = tiny_run
     assert run["db"] == "sqlite"
     assert run["server_errors"] == 0 and run["transport_errors"] == 0, run["status_counts"]
     assert run["logins"] >= 1
@@ -71,3 +78,11 @@ def test_the_load_script_runs_without_server_errors_and_stops_its_server():
         os.kill(run["server"]["pid"], 0)
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", run["server"]["port"]), timeout=1).close()
+
+
+def test_the_load_script_confirms_its_import_so_the_rows_are_written(tiny_run):
+    imported = tiny_run["import"]
+    # The sheet has deadlines from months ago: the office ticks 已核对 and the import is
+    # written, so "latency during the import" is that of a real import, not of a refusal.
+    assert imported["committed"], imported
+    assert imported["confirm_status"] == 302
