@@ -1,15 +1,28 @@
-"""load_demo builds the demo county and can be run again without changing anything."""
+"""load_demo builds the demo county and can be run again without changing anything; its
+年度考核 is a mid-year 预评 of every township and department with lines that link to their
+rows, the 较大事故's 一票否决, an office bonus and a pending 申诉.
+
+The county is loaded once for the whole module: building it is the slow part."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from checklist.models import ChecklistItem, DirectiveCandidate, Source
 from tracker import demo
-from tracker.models import Assignment, ExtensionRequest, StatusUpdate, Supervision, User
+from tracker.assessment.models import Adjustment, Appeal, Scheme
+from tracker.models import (
+    Assignment,
+    ExtensionRequest,
+    StatusUpdate,
+    Supervision,
+    Unit,
+    User,
+)
 from tracker.selectors import assignments_for_user
 
 
@@ -202,3 +215,59 @@ def test_the_demos_40_small_enterprises_target_is_measured_from_the_register(loa
     inspection = ChecklistItem.objects.filter(measure="hazards.task").first()
     assert inspection is not None
     assert measuring.reading_for(inspection, None, today=today).text.startswith("排查企业")
+
+
+# --- 年度考核 ---------------------------------------------------------------------------------
+
+
+def test_the_demo_prints_its_schemes_bonus_and_appeal(loaded):
+    assert "年度考核：" in loaded and "待处理申诉 1 条" in loaded
+
+
+def test_every_township_and_department_has_a_pre_assessment(loaded, client):
+    client.force_login(User.objects.get(username="lingdao"))
+    page = client.get(reverse("assessment:index"))
+    leagues = {label: records for label, _s, records in page.context["leagues"]}
+    for kind, label in Scheme.Kind.choices:
+        units = Unit.objects.filter(kind=kind, active=True).count()
+        assert len(leagues[label]) == units
+        assert all(len(r["items"]) == 6 for r in leagues[label])
+    grades = {r["grade"] for records in leagues.values() for r in records}
+    assert len(grades) >= 2
+
+
+def test_the_demo_larger_accident_vetoes_its_township(loaded, client):
+    client.force_login(User.objects.get(username="lingdao"))
+    page = client.get(reverse("assessment:index"))
+    townships = dict((label, records) for label, _s, records in page.context["leagues"])["乡镇街道"]
+    vetoed = [r for r in townships if r["vetoes"]]
+    assert vetoed and all(r["grade"] == "不合格" for r in vetoed)
+    assert "较大及以上生产安全事故" in vetoed[0]["vetoes"][0]
+    assert "一票否决" in page.content.decode()
+
+
+def test_the_demo_township_sees_its_pending_appeal_and_its_lines_link_to_their_rows(loaded, client):
+    appeal = Appeal.objects.get(state="pending")
+    staff = User.objects.get(role="staff", unit=appeal.unit)
+    client.force_login(staff)
+    year = appeal.rule.item.scheme.year
+    page = client.get(reverse("assessment:unit", args=[year, appeal.unit_id]))
+    assert page.status_code == 200
+    assert appeal.reason in page.content.decode()
+    for item in page.context["record"]["items"]:
+        for line in item["lines"]:
+            if line["url"] and line["kind"] in ("overdue", "missed", "returned", "hazard"):
+                listed = client.get(line["url"]).context
+                count = listed["rows_count"] if "rows_count" in listed else None
+                if count is None:
+                    count = listed["table"].paginator.count
+                assert count == line["count"], line
+
+
+def test_the_demo_bonus_shows_on_its_townships_detail(loaded, client):
+    bonus = Adjustment.objects.get()
+    client.force_login(User.objects.get(username="anweiban"))
+    year = bonus.item.scheme.year
+    page = client.get(reverse("assessment:unit", args=[year, bonus.unit_id]))
+    assert bonus.reason in page.content.decode()
+    assert page.context["record"]["items"][0]["adjustment"] == "1.00"
