@@ -375,11 +375,12 @@ def _final_fraction(assignment: Assignment, today: date, rng: random.Random) -> 
     return min(max(elapsed + rng.uniform(-0.25, 0.3), 0.1), 0.95)
 
 
-def _progress(assignment: Assignment, fraction: float) -> dict:
-    target = assignment.target if assignment.item.target_quantity else None
+def _progress(target: Decimal | None, due: date | None, fraction: float) -> dict:
+    """What a report at ``fraction`` of the work sends: a quantity against the unit's own
+    target, else a percent; nothing for a 长期 share."""
     if target:
         return {"quantity": (target * Decimal(str(fraction))).quantize(Decimal("1"))}
-    if assignment.due_date is None:
+    if due is None:
         return {}  # a 长期 share reports each period's progress, not a percent
     return {"percent": int(fraction * 100)}
 
@@ -413,14 +414,18 @@ def seed_progress(
     if final is not None:
         # Reports climb to where this share stands today, near the time-elapsed share.
         fractions = [f * final / fractions[-1] for f in fractions]
+    # Read once: each service call reloads the assignment and drops its cached item, which is
+    # put back after it (the reports change the share, never its item).
+    target, due = assignment.target if item.target_quantity else None, assignment.due_date
     for day, fraction in zip(days, fractions, strict=True):
         services.assignment_report(
             assignment=assignment,
             user=reporter,
             note=_note(rng),
             at=_moment(day, rng),
-            **_progress(assignment, fraction),
+            **_progress(target, due, fraction),
         )
+        assignment.item = item
     if goal in ("submitted", "verified"):
         now = until or timezone.now()
         if goal == "submitted":
@@ -434,8 +439,9 @@ def seed_progress(
             user=reporter,
             note="已按要求完成，佐证材料已整理，请审核。",
             at=submit_at,
-            **_progress(assignment, 1.0),
+            **_progress(target, due, 1.0),
         )
+        assignment.item = item
         approve_day = submit_day + timedelta(days=rng.randint(1, 6))
         approve_at = max(_moment(approve_day, rng), submit_at + timedelta(hours=2))
         if goal == "verified" and approve_at < now:
