@@ -16,6 +16,7 @@ Prints JSON: per page the median of the rounds' medians, its CPU time and its qu
 """
 
 import argparse
+import functools
 import io
 import json
 import random
@@ -80,10 +81,35 @@ def build_enterprises(args, units, leaves, industries, dept, rng):
     )
 
 
+# What hazards say, at the frequencies a register has: the demo's phrases by industry, each at a
+# place; one row in 10,000 names something rare (液氨), so the searches below find a few rows,
+# thousands, or most of the register.
+PLACES = ["一号车间", "二号车间", "仓库", "配电房", "办公楼", "宿舍", "厨房", "锅炉房", "装卸区",
+          "门店", "楼梯间", "屋顶", "停车场", "原料堆场", "生产线"]  # fmt: skip
+RARE = "液氨储罐阀门泄漏"
+SEARCHES = [("rare", "液氨储罐"), ("common", "灭火器"), ("two_chars", "消防"),
+            ("two_chars_rare", "液氨")]  # fmt: skip
+
+
+def description(i: int, rng) -> str:
+    if i % 10_000 == 4321:
+        return f"{rng.choice(PLACES)}{RARE}"
+    return f"{rng.choice(PLACES)}{rng.choice(phrases())}"
+
+
+@functools.cache
+def phrases() -> list[str]:
+    from tracker.enterprises.demo import HAZARDS
+
+    return [phrase for group in HAZARDS.values() for phrase in group]
+
+
 def build_hazards(n, enterprises, dept, office, rng, today):
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from tracker.bulk_insert import insert_rows
+    from tracker.hazards import text_index
     from tracker.hazards.models import Hazard
 
     now = timezone.now()
@@ -99,7 +125,7 @@ def build_hazards(n, enterprises, dept, office, rng, today):
             closed = state == "closed"
             yield (
                 pk, township, grid, industry, dept.pk, found, rng.choice(Hazard.Source.values),
-                f"隐患描述{i:06d}：消防通道堵塞", rng.choice(["site", "basic"]),
+                description(i, rng), rng.choice(["site", "basic"]),
                 "major" if major else "general", "判定标准第三条" if major else "",
                 "整改措施", "责任人", 1000, deadline, "防范措施", state,
                 "原因" if state == "deferred" else "", "管控" if state == "deferred" else "",
@@ -107,15 +133,17 @@ def build_hazards(n, enterprises, dept, office, rng, today):
                 "county" if major and rng.random() < 0.3 else "",
             )  # fmt: skip
 
-    insert_rows(
-        Hazard,
-        ["enterprise_id", "township_id", "grid_id", "industry_id", "supervisor_id", "found_on",
-         "source", "description", "category", "level", "basis", "measures", "responsible",
-         "funds", "deadline", "contingency", "state", "deferred_reason", "interim_measures",
-         "accepted_on", "accepted_by", "listing"],
-        rows(),
-        constants={"recorded_by_id": office.pk, "created_at": now, "updated_at": now},
-    )  # fmt: skip
+    # One transaction, indexed for keywords in one statement at the end, as the import does.
+    with transaction.atomic(), text_index.bulk_inserting(connection):
+        insert_rows(
+            Hazard,
+            ["enterprise_id", "township_id", "grid_id", "industry_id", "supervisor_id",
+             "found_on", "source", "description", "category", "level", "basis", "measures",
+             "responsible", "funds", "deadline", "contingency", "state", "deferred_reason",
+             "interim_measures", "accepted_on", "accepted_by", "listing"],
+            rows(),
+            constants={"recorded_by_id": office.pk, "created_at": now, "updated_at": now},
+        )  # fmt: skip
 
 
 def import_workbook(rows: int, enterprises, townships, rng, today) -> bytes:
@@ -210,9 +238,11 @@ def run(args):
         ("register_township_open", office_c, f"/hazards/?township={units[5].pk}&open=1"),
         ("register_major_listed", office_c, "/hazards/?level=major&listed=1"),
         ("register_overdue", office_c, "/hazards/?overdue=1"),
-        ("register_search", office_c, "/hazards/?q=隐患描述012345"),
+        *((f"register_search_{name}", office_c, f"/hazards/?q={word}")
+          for name, word in SEARCHES),
         ("register_as_township", staff_c, "/hazards/?open=1"),
-        ("register_search_as_township", staff_c, "/hazards/?q=隐患描述012345"),
+        *((f"register_search_{name}_as_township", staff_c, f"/hazards/?q={word}")
+          for name, word in SEARCHES[:2]),
         ("register_as_department", dept_c, "/hazards/"),
         ("register_as_grid_member", grid_c, "/hazards/"),
         ("summary", office_c, f"/hazards/summary/?month={today:%Y-%m}"),

@@ -5,6 +5,7 @@ import re
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Q
 
 from tracker.enterprises.models import Enterprise, Industry
@@ -116,6 +117,13 @@ def keyword_filter(qs, value: str):
         year, pk = int(number[1]), int(number[2])
         return qs.filter(by_code | Q(pk=pk, code="", found_on__year=year))
     named = Enterprise.objects.filter(name__icontains=value).values("pk")
+    if connections[qs.db].vendor == "postgresql":
+        # One condition whose every arm has an index (pg_trgm's for the text, the enterprise's,
+        # the code's): PostgreSQL ORs their bitmaps where matches are few and walks the date
+        # order where they are many. The enterprises are listed first so their arm is an
+        # index too (as a subquery it would be tried on every row).
+        named_ids = list(named.values_list("pk", flat=True))
+        return qs.filter(text_q(value) | Q(enterprise__in=named_ids) | by_code)
     indexed = matching_ids(Hazard, value, qs.db)
     if indexed is not None:
         # One index per arm, joined: an OR inside one query would read every row instead.

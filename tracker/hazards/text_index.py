@@ -4,8 +4,9 @@ row of the register.
 SQLite: an FTS5 table with the trigram tokenizer over the two columns, kept by triggers (so
 the import's raw inserts and every update are indexed too), answers words of three characters
 or more; a narrow index of the two columns serves shorter words (a scan of that index, not of
-the whole rows). PostgreSQL: pg_trgm's GIN index over the upper-cased columns, the form
-Django's icontains compares, which the planner takes by itself for three characters or more.
+the whole rows). PostgreSQL: pg_trgm's GIN index over the columns as they are and upper-cased
+(see text_q), which the planner takes by itself for three characters or more (see
+filters.keyword_filter).
 Another database, or an SQLite built without FTS5's trigram tokenizer, scans the rows.
 
 Django rebuilds an SQLite table to alter it, which drops triggers and indexes it does not know
@@ -44,8 +45,11 @@ SQLITE_SCAN_INDEX = f"CREATE INDEX IF NOT EXISTS hazard_text_scan ON {TABLE}(des
 POSTGRES = [
     # pg_trgm is a trusted extension (PostgreSQL 13+): the database's owner may create it.
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    # The plain columns for words without letters of two cases (Chinese, digits: compared
+    # as they are, LIKE), the upper-cased ones for the rest (Django's icontains).
     f"CREATE INDEX IF NOT EXISTS hazard_text_trgm ON {TABLE} USING gin "
-    "(UPPER(description) gin_trgm_ops, UPPER(location) gin_trgm_ops)",
+    "(description gin_trgm_ops, location gin_trgm_ops, "
+    "UPPER(description) gin_trgm_ops, UPPER(location) gin_trgm_ops)",
 ]
 
 
@@ -114,18 +118,19 @@ def drop(connection) -> None:
 
 
 def text_q(value: str) -> Q:
-    """The plain condition (icontains: ASCII letters in either case), for a scan."""
+    """The condition itself: letters in either case, as icontains. A word without letters of
+    two cases is compared as it is: the same rows, and PostgreSQL then need not upper-case
+    every description it reads (three times faster when it scans)."""
+    if value.upper() == value.lower():
+        return Q(description__contains=value) | Q(location__contains=value)
     return Q(description__icontains=value) | Q(location__icontains=value)
 
 
 def matching_ids(model, value: str, using: str = "default") -> QuerySet | None:
-    """The ids of the hazards whose 隐患描述 or 位置 contains `value`, read from the index; None
-    when this database has no index for this word (the caller then scans only the rows its
-    other filters leave)."""
+    """On SQLite, the ids of the hazards whose 隐患描述 or 位置 contains `value`, read from the
+    index; None elsewhere (PostgreSQL's planner takes pg_trgm's index for text_q by itself)."""
     connection = connections[using]
     rows = model._default_manager.using(using).order_by()
-    if connection.vendor == "postgresql":
-        return rows.filter(text_q(value)).values("pk") if len(value) >= TRIGRAM else None
     if connection.vendor != "sqlite" or not _has_index():
         return None
     if len(value) < TRIGRAM:
