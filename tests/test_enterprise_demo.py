@@ -1,9 +1,11 @@
 """The demo county's registers: believable, dated from today, and loaded once."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from tracker import demo_calendar
@@ -12,19 +14,37 @@ from tracker.enterprises.models import Enterprise, Grid, GridMember, Inspection,
 from tracker.enterprises.periods import quarter_of
 from tracker.models import Unit, User
 
+COUNTY = ZoneInfo("Asia/Shanghai")
 UNITS = Path(__file__).resolve().parent.parent / "fixtures" / "units.json"
 
 
+@pytest.fixture(scope="module")
+def registers(committed):
+    """The units, the office and the registers, loaded once for the module (on the day and at
+    the hour every test runs on) and emptied after it; each test's own writes are rolled back.
+    Returns the day and what the load said it wrote."""
+
+    def load():
+        today = datetime.now(COUNTY).date()
+        with time_machine.travel(datetime.combine(today, time(10), tzinfo=COUNTY), tick=True):
+            call_command("loaddata", str(UNITS), verbosity=0)
+            User.objects.create_user(
+                "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
+            )
+            return today, demo.load(today, password="demo-pass")
+
+    return committed(load)
+
+
 @pytest.fixture
-def county(db, django_user_model):
-    call_command("loaddata", str(UNITS), verbosity=0)
-    django_user_model.objects.create_user(
-        "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
-    )
+def county(registers, db, today):
+    day, loaded = registers
+    assert day == today  # the registers are dated from the day the tests run on
+    return loaded
 
 
 def test_the_demo_county_gets_about_a_thousand_enterprises_in_grids(county, today):
-    loaded = demo.load(today, password="demo-pass")
+    loaded = county
     assert 900 <= loaded.enterprises <= 1300
     assert Enterprise.objects.count() == loaded.enterprises
     townships = Unit.objects.filter(kind="township")
@@ -44,7 +64,7 @@ def test_the_demo_county_gets_about_a_thousand_enterprises_in_grids(county, toda
 
 
 def test_a_year_of_inspections_ends_today(county, today):
-    loaded = demo.load(today)
+    loaded = county
     days = Inspection.objects.values_list("inspected_on", flat=True)
     assert loaded.inspections == len(days) > 3000
     assert min(days) >= today - timedelta(days=365) and max(days) <= today
@@ -52,7 +72,6 @@ def test_a_year_of_inspections_ends_today(county, today):
 
 
 def test_the_demo_grid_member_has_work_left_this_quarter(county, today, client):
-    demo.load(today, password="demo-pass")
     account = User.objects.get(username=demo.GRID_ACCOUNT)
     assert account.role == "grid" and account.unit.kind == "township"
     assert GridMember.objects.filter(user=account).count() == 2
@@ -63,7 +82,6 @@ def test_the_demo_grid_member_has_work_left_this_quarter(county, today, client):
 
 
 def test_standardization_records_include_this_years_and_expiring_certificates(county, today):
-    demo.load(today)
     # 年内: the demo plan's year (until May, last year's).
     plan = demo_calendar.plan_year(today)
     assert selectors.standardized_count(None, plan, "small").count >= 20
@@ -75,7 +93,6 @@ def test_standardization_records_include_this_years_and_expiring_certificates(co
 
 
 def test_loading_twice_adds_nothing(county, today):
-    demo.load(today)
     counts = (Enterprise.objects.count(), Grid.objects.count(), Inspection.objects.count())
     again = demo.load(today + timedelta(days=40))
     assert again.enterprises == again.inspections == 0

@@ -1,10 +1,12 @@
 """The demo county's 隐患台账: a year of hazards from the inspections, a handful 重大 with one
 挂牌督办, linked to the 排查 task; loaded once."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -15,16 +17,31 @@ from tracker.hazards.models import Hazard, HazardPhoto
 from tracker.hazards.summary import task_counts
 from tracker.models import Unit, User
 
+COUNTY = ZoneInfo("Asia/Shanghai")
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
+@pytest.fixture(scope="module")
+def registers(committed):
+    """The units, the office and the registers, built once for the module (on the day and at
+    the hour every test runs on) and emptied after it; each test's own writes are rolled back."""
+
+    def load():
+        today = datetime.now(COUNTY).date()
+        with time_machine.travel(datetime.combine(today, time(10), tzinfo=COUNTY), tick=True):
+            call_command("loaddata", str(FIXTURES / "units.json"), verbosity=0)
+            User.objects.create_user(
+                "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
+            )
+            registers_demo.load(today, password="demo-pass")
+        return today
+
+    return committed(load)
+
+
 @pytest.fixture
-def county(db, django_user_model, today):
-    call_command("loaddata", str(FIXTURES / "units.json"), verbosity=0)
-    django_user_model.objects.create_user(
-        "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
-    )
-    registers_demo.load(today, password="demo-pass")
+def county(registers, db, today):
+    assert today == registers  # the registers are dated from the day the tests run on
 
 
 def test_the_demo_has_a_year_of_hazards_a_few_major_and_one_listed(county, today):
