@@ -154,3 +154,21 @@ def test_after_an_import_and_after_a_failed_one_each_new_hazard_is_still_indexed
     record(world.office, today, enterprise=registers.tannery, description="配电箱门锁损坏")
     assert found("门锁损坏") == {"配电箱门锁损坏"}
     assert len(found("静电接地")) == 1  # the failed import's rows went with its transaction
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+def test_a_database_user_who_may_not_create_pg_trgm_still_migrates_and_searches(
+    world, registers, today, caplog
+):
+    record(world.office, today, enterprise=registers.tannery, description="液氨储罐阀门泄漏")
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP INDEX hazard_text_trgm")
+        cursor.execute("DROP EXTENSION pg_trgm")
+        cursor.execute("CREATE ROLE hazard_text_owner NOSUPERUSER")
+        cursor.execute("GRANT ALL ON SCHEMA public TO hazard_text_owner")
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO hazard_text_owner")
+        cursor.execute("SET LOCAL ROLE hazard_text_owner")
+    text_index.ensure(connection)
+    assert "pg_trgm could not be created" in caplog.text
+    assert found("储罐阀门") == {"液氨储罐阀门泄漏"}

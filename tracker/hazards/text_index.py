@@ -13,12 +13,15 @@ Django rebuilds an SQLite table to alter it, which drops triggers and indexes it
 of: ensure() puts them back after every migration that ran (see apps.py)."""
 
 import functools
+import logging
 import sqlite3
 from contextlib import contextmanager
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, connections, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+
+logger = logging.getLogger(__name__)
 
 TABLE = "hazards_hazard"
 FTS = "hazards_hazard_text"
@@ -59,9 +62,17 @@ def ensure(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = 'hazard_text_trgm'")
-            if cursor.fetchone() is None:
-                for sql in POSTGRES:
-                    cursor.execute(sql)
+            if cursor.fetchone() is not None:
+                return
+            try:
+                with transaction.atomic(using=connection.alias):
+                    cursor.execute(POSTGRES[0])
+            except DatabaseError:
+                # A user who may not create pg_trgm (before PostgreSQL 13, or without CREATE on
+                # the database): the search still works, reading the rows.
+                logger.warning("pg_trgm could not be created: keyword search scans the register")
+                return
+            cursor.execute(POSTGRES[1])
         elif connection.vendor == "sqlite":
             try:
                 cursor.execute(SQLITE_TABLE)
