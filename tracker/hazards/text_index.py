@@ -140,10 +140,9 @@ def text_q(value: str) -> Q:
 def matching_ids(model, value: str, using: str = "default") -> QuerySet | None:
     """On SQLite, the ids of the hazards whose 隐患描述 or 位置 contains `value`, read from the
     index; None elsewhere (PostgreSQL's planner takes pg_trgm's index for text_q by itself)."""
-    connection = connections[using]
-    rows = model._default_manager.using(using).order_by()
-    if connection.vendor != "sqlite" or not _has_index():
+    if connections[using].vendor != "sqlite" or not _has_index():
         return None
+    rows = model._default_manager.using(using).order_by()
     if len(value) < TRIGRAM:
         # Selecting only the id, SQLite reads the narrow (description, location) index.
         return rows.filter(text_q(value)).values("pk")
