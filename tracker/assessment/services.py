@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tracker.assessment import results
@@ -19,6 +19,7 @@ from tracker.assessment.models import (
     Rule,
     Scheme,
     SchemeItem,
+    Veto,
 )
 from tracker.assessment.scoring import ItemSpec, points_warning
 from tracker.models import Unit, User
@@ -254,3 +255,48 @@ def scheme_close(*, user: User, scheme: Scheme, today: date) -> int:
     locked.closed_by = user
     locked.save(update_fields=["closed", "closed_on", "closed_by"])
     return len(records)
+
+
+def _next_year_exists(year: int, kind_label: str, name: str) -> AssessmentError:
+    return AssessmentError(f"{year}年度已有{kind_label}考核方案「{name}」，不能再复制。")
+
+
+@transaction.atomic
+def scheme_copy_next_year(*, user: User, scheme: Scheme) -> Scheme:
+    """Start next 年度's scheme from this one, closed or not: the same kind, grade bands, items,
+    rules and 一票否决, the year in its name moved on, open for the office to edit. The
+    adjustments, overrides, 申诉 and results stay with their own year."""
+    _require_office(user)
+    # Locked: an edit of the scheme in progress is copied whole or not at all.
+    source = Scheme.objects.select_for_update().get(pk=scheme.pk)
+    year = source.year + 1
+    kind_label = source.get_kind_display()
+    existing = Scheme.objects.filter(year=year, kind=source.kind).first()
+    if existing is not None:
+        raise _next_year_exists(year, kind_label, existing.name)
+    old, new = str(source.year), str(year)
+    name = source.name.replace(old, new) if old in source.name else f"{new}年度{source.name}"
+    try:
+        with transaction.atomic():
+            copy = Scheme.objects.create(
+                year=year,
+                kind=source.kind,
+                name=name[: Scheme._meta.get_field("name").max_length],
+                excellent=source.excellent,
+                good=source.good,
+                passing=source.passing,
+            )
+    except IntegrityError:
+        # Another copy of the same scheme got there first.
+        raise _next_year_exists(year, kind_label, name) from None
+    for item in source.items.prefetch_related("rules"):
+        new_item = SchemeItem.objects.create(
+            scheme=copy, name=item.name, points=item.points, sort_order=item.sort_order
+        )
+        for rule in item.rules.all():
+            Rule.objects.create(
+                item=new_item, kind=rule.kind, points=rule.points, threshold=rule.threshold
+            )
+    for veto in source.vetoes.order_by("pk"):
+        Veto.objects.create(scheme=copy, kind=veto.kind)
+    return copy
