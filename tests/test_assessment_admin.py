@@ -390,3 +390,14 @@ def test_adjustments_overrides_appeals_and_frozen_results_are_only_viewed(
         name: type(row).objects.filter(pk=row.pk).values().get() for name, (row, _) in rows.items()
     }
     assert after == before
+
+
+def test_the_scheme_page_leads_the_office_to_the_admin_where_items_rules_and_vetoes_are_added(
+    client, login, world, empty_scheme
+):
+    login(world.office)
+    page = client.get(reverse("assessment:scheme", args=[empty_scheme.pk])).content.decode()
+    change = reverse("admin:assessment_scheme_change", args=[empty_scheme.pk])
+    assert f'id="scheme-admin" href="{change}"' in page
+    assert "增删考核项目、扣分规则和一票否决" in page
+    assert client.get(change).status_code == 200
