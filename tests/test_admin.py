@@ -153,3 +153,17 @@ def test_a_closed_years_item_is_read_only_in_the_admin(login, world, today):
     refused = client.post(url, {"code": world.item.code, "title": "改过的标题"})
     assert refused.status_code == 403
     assert ChecklistItem.objects.get(pk=world.item.pk).title == world.item.title
+
+
+def test_every_list_the_admin_offers_the_office_opens(login, world, registers):
+    client = login(world.office)
+    offered = [
+        model["admin_url"]
+        for app in client.get(reverse("admin:index")).context["app_list"]
+        for model in app["models"]
+        if model.get("admin_url")
+    ]
+    assert reverse("admin:assessment_scheme_changelist") in offered
+    assert reverse("admin:enterprises_enterprise_changelist") in offered
+    for url in offered:
+        assert client.get(url).status_code == 200, url
