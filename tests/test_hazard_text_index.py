@@ -172,3 +172,9 @@ def test_a_database_user_who_may_not_create_pg_trgm_still_migrates_and_searches(
     text_index.ensure(connection)
     assert "pg_trgm could not be created" in caplog.text
     assert found("储罐阀门") == {"液氨储罐阀门泄漏"}
+
+
+def test_the_search_box_says_what_a_keyword_finds(client, login, world):
+    login(world.staff_a)
+    page = client.get(reverse("hazards:hazard_list")).content.decode()
+    assert 'placeholder="隐患描述、位置、企业名称或隐患编号"' in page

@@ -17,7 +17,13 @@ YES = [("1", "是")]
 
 
 class HazardFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="关键词", method="filter_q")
+    q = django_filters.CharFilter(
+        label="关键词",
+        method="filter_q",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "隐患描述、位置、企业名称或隐患编号"}
+        ),
+    )
     township = django_filters.ModelChoiceFilter(
         label="属地", queryset=Unit.objects.filter(kind=Unit.Kind.TOWNSHIP)
     )
