@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 
+from tracker.admin import ReadOnlyAdmin  # written by the 考核 pages: only listed and viewed here
 from tracker.assessment import services
 from tracker.assessment.models import (
     Adjustment,
@@ -283,19 +284,6 @@ class SchemeItemAdmin(admin.ModelAdmin):
         for scheme_id in sorted(set(queryset.values_list("scheme_id", flat=True))):
             _lock_open(scheme_id)
         super().delete_queryset(request, queryset)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the 考核 pages, one row per change: only listed and viewed here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Adjustment)
