@@ -2,40 +2,22 @@
 with 3 deaths in one township (over its indicator), one voided, and a 控制指标 for every
 township and department; loaded once."""
 
-from datetime import date, datetime, time
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
-import time_machine
-from django.core.management import call_command
 
+from tests.registers_demo import load_registers_demo
 from tracker.accidents import demo, selectors
 from tracker.accidents.models import Accident, ControlIndicator
 from tracker.demo_calendar import plan_year
-from tracker.enterprises import demo as registers_demo
-from tracker.models import Unit, User
-
-COUNTY = ZoneInfo("Asia/Shanghai")
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tracker.models import Unit
 
 
 @pytest.fixture(scope="module")
 def registers(committed):
-    """The units, the office and the registers, built once for the module (on the day and at
-    the hour every test runs on) and emptied after it; each test's own writes are rolled back."""
-
-    def load():
-        today = datetime.now(COUNTY).date()
-        with time_machine.travel(datetime.combine(today, time(10), tzinfo=COUNTY), tick=True):
-            call_command("loaddata", str(FIXTURES / "units.json"), verbosity=0)
-            User.objects.create_user(
-                "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
-            )
-            registers_demo.load(today, password="demo-pass")
-        return today
-
-    return committed(load)
+    """The registers loaded once for the module: the day they are dated from."""
+    today, _ = committed(load_registers_demo)
+    return today
 
 
 @pytest.fixture

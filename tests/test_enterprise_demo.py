@@ -1,39 +1,21 @@
 """The demo county's registers: believable, dated from today, and loaded once."""
 
-from datetime import datetime, time, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
-from django.core.management import call_command
 
+from tests.registers_demo import load_registers_demo
 from tracker import demo_calendar
 from tracker.enterprises import demo, selectors
 from tracker.enterprises.models import Enterprise, Grid, GridMember, Inspection, Standardization
 from tracker.enterprises.periods import quarter_of
 from tracker.models import Unit, User
 
-COUNTY = ZoneInfo("Asia/Shanghai")
-UNITS = Path(__file__).resolve().parent.parent / "fixtures" / "units.json"
-
 
 @pytest.fixture(scope="module")
 def registers(committed):
-    """The units, the office and the registers, loaded once for the module (on the day and at
-    the hour every test runs on) and emptied after it; each test's own writes are rolled back.
-    Returns the day and what the load said it wrote."""
-
-    def load():
-        today = datetime.now(COUNTY).date()
-        with time_machine.travel(datetime.combine(today, time(10), tzinfo=COUNTY), tick=True):
-            call_command("loaddata", str(UNITS), verbosity=0)
-            User.objects.create_user(
-                "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
-            )
-            return today, demo.load(today, password="demo-pass")
-
-    return committed(load)
+    """The registers loaded once for the module: the day and what the load said it wrote."""
+    return committed(load_registers_demo)
 
 
 @pytest.fixture

@@ -1,42 +1,24 @@
 """The demo county's 隐患台账: a year of hazards from the inspections, a handful 重大 with one
 挂牌督办, linked to the 排查 task; loaded once."""
 
-from datetime import datetime, time, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-import time_machine
-from django.core.management import call_command
 from django.urls import reverse
 
 from checklist.models import ChecklistItem, Theme
-from tracker.enterprises import demo as registers_demo
+from tests.registers_demo import load_registers_demo
 from tracker.hazards import demo
 from tracker.hazards.models import Hazard, HazardPhoto
 from tracker.hazards.summary import task_counts
-from tracker.models import Unit, User
-
-COUNTY = ZoneInfo("Asia/Shanghai")
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from tracker.models import User
 
 
 @pytest.fixture(scope="module")
 def registers(committed):
-    """The units, the office and the registers, built once for the module (on the day and at
-    the hour every test runs on) and emptied after it; each test's own writes are rolled back."""
-
-    def load():
-        today = datetime.now(COUNTY).date()
-        with time_machine.travel(datetime.combine(today, time(10), tzinfo=COUNTY), tick=True):
-            call_command("loaddata", str(FIXTURES / "units.json"), verbosity=0)
-            User.objects.create_user(
-                "anweiban", password="x", role="office", unit=Unit.objects.get(name="县安委办")
-            )
-            registers_demo.load(today, password="demo-pass")
-        return today
-
-    return committed(load)
+    """The registers loaded once for the module: the day they are dated from."""
+    today, _ = committed(load_registers_demo)
+    return today
 
 
 @pytest.fixture
