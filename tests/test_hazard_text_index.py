@@ -2,10 +2,13 @@
 table kept by triggers, PostgreSQL's pg_trgm index), and finds what a scan of the register
 would find after every kind of write."""
 
+import io
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from tests.hazard_helpers import record
 from tests.test_hazard_import import rows, workbook  # noqa: F401 (fixture)
@@ -178,3 +181,21 @@ def test_the_search_box_says_what_a_keyword_finds(client, login, world):
     login(world.staff_a)
     page = client.get(reverse("hazards:hazard_list")).content.decode()
     assert 'placeholder="隐患描述、位置、企业名称或隐患编号"' in page
+
+
+def test_the_export_of_a_keyword_search_holds_exactly_the_rows_the_page_lists(
+    client, login, world, registers, today
+):
+    record(world.office, today, enterprise=registers.tannery, description="液氨储罐阀门泄漏")
+    record(world.office, today, enterprise=registers.tannery, description="储罐区未设围堰")
+    record(world.office, today, enterprise=registers.plant, description="配电箱未接地")
+    login(world.office)
+    written = {"液氨储罐阀门泄漏", "储罐区未设围堰", "配电箱未接地"}
+    for word, expected in [  # the index, then a short word
+        ("储罐阀门", {"液氨储罐阀门泄漏"}),
+        ("储罐", {"液氨储罐阀门泄漏", "储罐区未设围堰"}),
+    ]:
+        response = client.get(reverse("hazards:hazard_export") + f"?q={word}")
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        cells = {c.value for row in sheet.iter_rows() for c in row}
+        assert cells & written == expected, word
