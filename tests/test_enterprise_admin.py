@@ -34,7 +34,9 @@ def test_a_grid_moved_under_its_own_child_in_the_admin_is_refused(login, root, r
     assert registers.grid_a1.parent == registers.village_a
 
 
-def test_an_enterprise_with_a_bad_code_is_refused_in_the_admin(login, root, registers, world):
+def test_an_enterprise_with_a_bad_code_is_refused_in_the_admin(
+    login, root, registers, world, today
+):
     response = login(root).post(
         reverse("admin:enterprises_enterprise_add"),
         {
@@ -45,7 +47,7 @@ def test_an_enterprise_with_a_bad_code_is_refused_in_the_admin(login, root, regi
             "scale": "small",
             "risk": "low",
             "state": "producing",
-            "created_at_0": "2020-01-01",
+            "created_at_0": f"{today:%Y-%m-%d}",
             "created_at_1": "00:00:00",
         },
     )

@@ -81,7 +81,7 @@ def test_the_same_file_twice_adds_nothing(world, registers, rows):
 def test_bad_rows_are_named_and_nothing_is_written(world, registers, rows, today):
     rows[0][13] = rows[0][1] - timedelta(days=1)  # 整改时限 before 排查日期
     rows[1][8] = ""  # 重大 without 判定依据
-    rows[2][1] = "2026-02-30"
+    rows[2][1] = f"{today.year}-02-30"
     rows.append(list(rows[0]))
     rows[3][2] = "河西化工有限公司"
     rows[3][3] = "城关镇"
