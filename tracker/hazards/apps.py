@@ -31,8 +31,6 @@ def _text_index_after_migrating(*, using, plan=None, **kwargs):
 
     from tracker.hazards import text_index
 
-    if plan and connections[using].vendor in ("sqlite", "postgresql"):
-        # Only what is missing is built; unless this migrate rolled the hazards back.
-        if any(migration.app_label == "hazards" and backwards for migration, backwards in plan):
-            return
+    # Only what is missing is built; nothing when this migrate rolled the hazards back.
+    if plan and not any(m.app_label == "hazards" and backwards for m, backwards in plan):
         text_index.ensure(connections[using])

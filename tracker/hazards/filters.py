@@ -5,7 +5,6 @@ import re
 
 import django_filters
 from django import forms
-from django.db import connections
 from django.db.models import Q
 
 from tracker.enterprises.models import Enterprise, Industry
@@ -69,17 +68,6 @@ class HazardFilter(django_filters.FilterSet):
             self.filters.pop("township")
             self.form.fields.pop("township", None)
 
-    def filter_queryset(self, queryset):
-        """The other filters first, the keyword last: its text scan then reads only the rows
-        the user's scope and the other filters leave (see keyword_filter)."""
-        data = self.form.cleaned_data
-        for name, value in data.items():
-            if name != "q" and name in self.filters:
-                queryset = self.filters[name].filter(queryset, value)
-        if "q" in self.filters:
-            queryset = self.filters["q"].filter(queryset, data.get("q"))
-        return queryset
-
     def filter_q(self, qs, name, value):
         value = (value or "").strip()[:50]
         if not value:
@@ -123,20 +111,15 @@ def keyword_filter(qs, value: str):
         year, pk = int(number[1]), int(number[2])
         return qs.filter(by_code | Q(pk=pk, code="", found_on__year=year))
     named = Enterprise.objects.filter(name__icontains=value).values("pk")
-    if connections[qs.db].vendor == "postgresql":
-        # One condition whose every arm has an index (pg_trgm's for the text, the enterprise's,
-        # the code's): PostgreSQL ORs their bitmaps where matches are few and walks the date
-        # order where they are many. The enterprises are listed first so their arm is an
-        # index too (as a subquery it would be tried on every row).
-        named_ids = list(named.values_list("pk", flat=True))
-        return qs.filter(text_q(value) | Q(enterprise__in=named_ids) | by_code)
     indexed = matching_ids(Hazard, value, qs.db)
     if indexed is not None:
-        # One index per arm, joined: an OR inside one query would read every row instead.
+        # SQLite: one index per arm, joined; an OR inside one query would read every row.
         rows = Hazard._default_manager.using(qs.db).order_by()
         by_enterprise = rows.filter(enterprise__in=named).values("pk")
         return qs.filter(pk__in=indexed.union(by_enterprise, rows.filter(by_code).values("pk")))
-    # Without an index for this word: read the descriptions of only the rows the scope and the
-    # other filters leave.
-    matches = qs.order_by().filter(text_q(value) | Q(enterprise__in=named) | by_code)
-    return qs.filter(pk__in=matches.values("pk"))
+    # PostgreSQL: one condition whose every arm has an index (pg_trgm's for the text, the
+    # enterprise's, the code's), which the planner ORs as bitmaps where matches are few and
+    # reads in date order where they are many. The enterprises are listed first so their arm
+    # is an index too (as a subquery it would be tried on every row).
+    named_ids = list(named.values_list("pk", flat=True))
+    return qs.filter(text_q(value) | Q(enterprise__in=named_ids) | by_code)
